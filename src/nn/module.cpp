@@ -1,0 +1,55 @@
+#include "adamite/nn/module.hpp"
+
+#include <sstream>
+
+namespace adamite::nn {
+
+Tensor Module::register_parameter(std::string name, Tensor tensor) {
+  tensor.set_requires_grad(true);
+  parameters_.emplace_back(std::move(name), tensor);
+  return tensor;
+}
+
+void Module::collect(const std::string& prefix,
+                     std::vector<std::pair<std::string, Tensor>>& out) const {
+  for (const auto& [name, tensor] : parameters_) out.emplace_back(prefix + name, tensor);
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  collect("", out);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [name, tensor] : named_parameters()) out.push_back(tensor);
+  return out;
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+namespace {
+void describe_tree(const Module& module, const std::string& name, int depth, std::ostream& out) {
+  int64_t count = 0;
+  for (const auto& [n, p] : module.named_parameters()) count += p.numel();
+  out << std::string(static_cast<size_t>(depth) * 2, ' ') << (name.empty() ? "" : "(" + name + ") ")
+      << module.describe();
+  if (count > 0) out << "  [" << count << " parameters]";
+  out << '\n';
+  for (const auto& [child_name, child] : module.children())
+    describe_tree(*child, child_name, depth + 1, out);
+}
+}  // namespace
+
+std::string summary(const Module& module) {
+  std::ostringstream out;
+  describe_tree(module, "", 0, out);
+  return out.str();
+}
+
+}  // namespace adamite::nn

@@ -1,0 +1,26 @@
+// The shared shape of pointwise ops: y = value(x) forward, dx += dy * derivative(x, y) backward.
+#pragma once
+
+#include "adamite/autograd.hpp"
+
+namespace adamite::detail {
+
+template <class Value, class Derivative>
+Tensor unary(const char* name, const Tensor& x, Value value, Derivative derivative) {
+  Tensor y = Tensor::empty(x.shape());
+  const int64_t n = x.numel();
+  {
+    const float* px = x.data();
+    float* py = y.data();
+    for (int64_t i = 0; i < n; ++i) py[i] = value(px[i]);
+  }
+  // y's storage is captured (not y itself) so the node does not keep its own output alive.
+  record(name, y, {x}, [x, y_values = y.detach(), derivative, n](const Tensor& g) {
+    const float *px = x.data(), *py = y_values.data(), *pg = g.data();
+    float* gx = x.grad_or_zeros().data();
+    for (int64_t i = 0; i < n; ++i) gx[i] += pg[i] * derivative(px[i], py[i]);
+  });
+  return y;
+}
+
+}  // namespace adamite::detail
