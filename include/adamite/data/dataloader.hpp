@@ -1,0 +1,49 @@
+// DataLoader: minibatches of a Dataset, in file order or a seeded shuffle.
+//
+// The order of epoch e is a function of (seed, e) alone, so any epoch can be replayed (or a run
+// resumed) without replaying the ones before it. Batches are copied into buffers the loader
+// reuses, so steady-state iteration allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "adamite/data/dataset.hpp"
+
+namespace adamite::data {
+
+struct Batch {
+  Tensor inputs;                      // [b, ...example shape]
+  std::span<const int32_t> labels;    // b labels
+  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+};
+
+class DataLoader {
+ public:
+  DataLoader(const Dataset& dataset, int64_t batch_size, bool shuffle = true, uint64_t seed = 0,
+             bool drop_last = false);
+
+  // Prepares the example order of `epoch` (0-based) and rewinds to its first batch.
+  void start_epoch(int64_t epoch);
+  // Fills `batch` with the next minibatch of the epoch; false when the epoch is over. The batch's
+  // tensor and labels stay valid until the next call.
+  bool next(Batch& batch);
+
+  int64_t batches_per_epoch() const;
+  int64_t batch_size() const { return batch_size_; }
+  const std::vector<int64_t>& order() const { return order_; }
+  const Dataset& dataset() const { return *dataset_; }
+
+ private:
+  const Dataset* dataset_;
+  int64_t batch_size_;
+  bool shuffle_, drop_last_;
+  uint64_t seed_;
+  std::vector<int64_t> order_;
+  int64_t cursor_ = 0;
+  Tensor full_batch_;   // [batch_size, ...]; a last partial batch is a view of its first rows
+  std::vector<int32_t> labels_;
+};
+
+}  // namespace adamite::data

@@ -1,0 +1,18 @@
+// Evaluation: mean cross-entropy and accuracy of a classifier over a whole dataset.
+#pragma once
+
+#include "adamite/data/dataset.hpp"
+#include "adamite/nn/module.hpp"
+
+namespace adamite::train {
+
+struct Evaluation {
+  double loss = 0.0;      // mean cross-entropy per example
+  double accuracy = 0.0;  // fraction of examples whose arg-max logit is the label
+  int64_t examples = 0;
+};
+
+// Runs in evaluation mode without recording a graph; restores the module's previous mode.
+Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size = 1000);
+
+}  // namespace adamite::train

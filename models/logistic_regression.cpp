@@ -1,0 +1,15 @@
+#include "models/logistic_regression.hpp"
+
+#include "adamite/nn/flatten.hpp"
+#include "adamite/nn/linear.hpp"
+
+namespace adamite::models {
+
+std::shared_ptr<nn::Sequential> logistic_regression(int64_t inputs, int64_t classes) {
+  auto net = std::make_shared<nn::Sequential>();
+  net->add<nn::Flatten>();
+  net->add<nn::Linear>(inputs, classes);
+  return net;
+}
+
+}  // namespace adamite::models

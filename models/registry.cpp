@@ -1,0 +1,34 @@
+#include "models/registry.hpp"
+
+#include <stdexcept>
+
+#include "models/logistic_regression.hpp"
+#include "models/mlp.hpp"
+
+namespace adamite::models {
+
+const std::vector<ModelEntry>& model_registry() {
+  static const std::vector<ModelEntry> registry = {
+      {"logreg", "multinomial logistic regression (paper Fig. 1)"},
+      {"mlp", "784-1000-1000-10 ReLU MLP with dropout (paper Fig. 2)"},
+  };
+  return registry;
+}
+
+std::shared_ptr<nn::Module> make_model(const std::string& name, const ModelConfig& config) {
+  const int64_t inputs = numel(config.example_shape);
+  if (name == "logreg") return logistic_regression(inputs, config.classes);
+  if (name == "mlp") {
+    MlpOptions options;
+    options.inputs = inputs;
+    options.classes = config.classes;
+    options.input_dropout = config.input_dropout;
+    options.hidden_dropout = config.hidden_dropout;
+    return mlp(options);
+  }
+  std::string known;
+  for (const ModelEntry& entry : model_registry()) known += (known.empty() ? "" : ", ") + entry.name;
+  throw std::invalid_argument("unknown model '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace adamite::models

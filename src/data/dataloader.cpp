@@ -1,0 +1,69 @@
+#include "adamite/data/dataloader.hpp"
+
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+
+#include "adamite/random.hpp"
+
+namespace adamite::data {
+
+DataLoader::DataLoader(const Dataset& dataset, int64_t batch_size, bool shuffle, uint64_t seed,
+                       bool drop_last)
+    : dataset_(&dataset), batch_size_(batch_size), shuffle_(shuffle), drop_last_(drop_last), seed_(seed) {
+  if (batch_size <= 0)
+    throw std::invalid_argument("DataLoader: batch size must be positive, got " + std::to_string(batch_size));
+  if (!dataset.inputs.defined() || dataset.inputs.size(0) != dataset.size())
+    throw std::invalid_argument("DataLoader: dataset '" + dataset.name + "' has " +
+                                std::to_string(dataset.size()) + " labels but inputs of shape " +
+                                (dataset.inputs.defined() ? to_string(dataset.inputs.shape()) : "[]"));
+  Shape shape = dataset.example_shape();
+  shape.insert(shape.begin(), batch_size);
+  full_batch_ = Tensor::empty(shape);
+  labels_.resize(static_cast<size_t>(batch_size));
+  start_epoch(0);
+}
+
+void DataLoader::start_epoch(int64_t epoch) {
+  order_.resize(static_cast<size_t>(dataset_->size()));
+  std::iota(order_.begin(), order_.end(), int64_t{0});
+  if (shuffle_) {  // Fisher-Yates with our own generator: the same order on every platform
+    Generator generator(seed_ ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(epoch + 1)));
+    for (size_t i = order_.size(); i > 1; --i)
+      std::swap(order_[i - 1], order_[generator.below(i)]);
+  }
+  cursor_ = 0;
+}
+
+int64_t DataLoader::batches_per_epoch() const {
+  const int64_t n = dataset_->size();
+  return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
+}
+
+bool DataLoader::next(Batch& batch) {
+  const int64_t n = dataset_->size();
+  const int64_t count = std::min(batch_size_, n - cursor_);
+  if (count <= 0 || (drop_last_ && count < batch_size_)) return false;
+
+  const int64_t example = dataset_->inputs.numel() / std::max<int64_t>(n, 1);
+  const float* source = dataset_->inputs.data();
+  float* dest = full_batch_.data();
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t index = order_[static_cast<size_t>(cursor_ + i)];
+    std::memcpy(dest + i * example, source + index * example, sizeof(float) * static_cast<size_t>(example));
+    labels_[static_cast<size_t>(i)] = dataset_->labels[static_cast<size_t>(index)];
+  }
+  cursor_ += count;
+
+  if (count == batch_size_) {
+    batch.inputs = full_batch_;
+  } else {
+    Shape shape = full_batch_.shape();
+    shape[0] = count;
+    batch.inputs = full_batch_.view(shape);
+  }
+  batch.labels = std::span<const int32_t>(labels_.data(), static_cast<size_t>(count));
+  return true;
+}
+
+}  // namespace adamite::data

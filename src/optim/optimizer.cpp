@@ -1,0 +1,66 @@
+#include "adamite/optim/optimizer.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace adamite::optim {
+
+Optimizer::Optimizer(std::vector<ParamGroup> groups, const Options& defaults,
+                     std::vector<std::string> state_names)
+    : groups_(std::move(groups)), state_names_(std::move(state_names)) {
+  int64_t largest = 0;
+  for (ParamGroup& group : groups_) {
+    if (!group.options) group.options = defaults.clone();
+    if (!(group.options->lr >= 0.0) || !(group.options->weight_decay >= 0.0))
+      throw std::invalid_argument("optimizer: learning rate and weight decay must be >= 0, got " +
+                                  std::to_string(group.options->lr) + " and " +
+                                  std::to_string(group.options->weight_decay));
+    for (const Tensor& p : group.params) {
+      if (!p.defined() || !p.requires_grad())
+        throw std::invalid_argument("optimizer: every parameter must require a gradient");
+      std::vector<Tensor> buffers;
+      for (size_t i = 0; i < state_names_.size(); ++i) buffers.push_back(Tensor::zeros(p.shape()));
+      state_.push_back(std::move(buffers));
+      largest = std::max(largest, p.numel());
+    }
+  }
+  scratch_ = Tensor::empty({largest});
+}
+
+void Optimizer::step() {
+  ++step_count_;
+  size_t index = 0;
+  for (const ParamGroup& group : groups_) {
+    const Options& options = *group.options;
+    const double lr = options.lr * lr_factor_;
+    for (const Tensor& p : group.params) {
+      const std::vector<Tensor>& buffers = state_[index++];
+      const Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      const auto n = static_cast<Eigen::Index>(p.numel());
+      float* g = grad.data();
+      if (options.weight_decay != 0.0) {  // L2 added to a copy: the user's .grad stays as is
+        ArrayMap(scratch_.data(), n) = grad.array() + static_cast<float>(options.weight_decay) * p.array();
+        g = scratch_.data();
+      }
+      ParamView view{p.array(), ArrayMap(g, n), buffers};
+      update(options, lr, view, step_count_);
+    }
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (const ParamGroup& group : groups_)
+    for (const Tensor& p : group.params)
+      if (p.grad().defined()) p.grad().fill_(0.0f);
+}
+
+Tensor Optimizer::state(size_t param_index, const std::string& state_name) const {
+  const auto it = std::find(state_names_.begin(), state_names_.end(), state_name);
+  if (param_index >= state_.size() || it == state_names_.end())
+    throw std::out_of_range("optimizer: no state '" + state_name + "' for parameter " +
+                            std::to_string(param_index));
+  return state_[param_index][static_cast<size_t>(it - state_names_.begin())];
+}
+
+}  // namespace adamite::optim
