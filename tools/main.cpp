@@ -1,1 +1,32 @@
-int main() { return 0; }
+// adamite: train, evaluate and fetch data from the command line.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"adamite: a small, fast C++ neural-network trainer (Kingma & Ba's Adam, and friends)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "adamite 0.1.0");
+  adamite::cli::add_train_command(app);
+  adamite::cli::add_eval_command(app);
+  adamite::cli::add_fetch_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "adamite: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const adamite::cli::UsageError& e) {
+    std::cerr << "adamite: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "adamite: error: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

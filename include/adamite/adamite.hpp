@@ -2,6 +2,10 @@
 #pragma once
 
 #include "adamite/autograd.hpp"
+#include "adamite/data/dataloader.hpp"
+#include "adamite/data/fetch.hpp"
+#include "adamite/data/mnist.hpp"
+#include "adamite/io/safetensors.hpp"
 #include "adamite/nn/activation.hpp"
 #include "adamite/nn/dropout.hpp"
 #include "adamite/nn/flatten.hpp"
@@ -15,5 +19,10 @@
 #include "adamite/ops/matmul.hpp"
 #include "adamite/ops/reduce.hpp"
 #include "adamite/ops/shape.hpp"
+#include "adamite/optim/adam.hpp"
+#include "adamite/optim/registry.hpp"
+#include "adamite/optim/sgd.hpp"
 #include "adamite/random.hpp"
 #include "adamite/tensor.hpp"
+#include "adamite/train/evaluate.hpp"
+#include "adamite/train/fit.hpp"

@@ -45,9 +45,15 @@ bool DataLoader::next(Batch& batch) {
   const int64_t count = std::min(batch_size_, n - cursor_);
   if (count <= 0 || (drop_last_ && count < batch_size_)) return false;
 
+  Tensor& target = count == batch_size_ ? full_batch_ : partial_batch_;
+  if (!target.defined() || target.size(0) != count) {  // the last batch's size never changes
+    Shape shape = full_batch_.shape();
+    shape[0] = count;
+    target = Tensor::empty(shape);
+  }
   const int64_t example = dataset_->inputs.numel() / std::max<int64_t>(n, 1);
   const float* source = dataset_->inputs.data();
-  float* dest = full_batch_.data();
+  float* dest = target.data();
   for (int64_t i = 0; i < count; ++i) {
     const int64_t index = order_[static_cast<size_t>(cursor_ + i)];
     std::memcpy(dest + i * example, source + index * example, sizeof(float) * static_cast<size_t>(example));
@@ -55,13 +61,7 @@ bool DataLoader::next(Batch& batch) {
   }
   cursor_ += count;
 
-  if (count == batch_size_) {
-    batch.inputs = full_batch_;
-  } else {
-    Shape shape = full_batch_.shape();
-    shape[0] = count;
-    batch.inputs = full_batch_.view(shape);
-  }
+  batch.inputs = target;
   batch.labels = std::span<const int32_t>(labels_.data(), static_cast<size_t>(count));
   return true;
 }

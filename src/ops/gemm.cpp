@@ -17,13 +17,15 @@ constexpr int64_t kTileRows = 64;
 constexpr int64_t kTileCols = 256;
 
 template <class OpA, class OpB>
-void tiled_product(const OpA& a, const OpB& b, int64_t m, int64_t n, float alpha, float beta,
-                   float* c) {
+void tiled_product(const OpA& a, const OpB& b, int64_t m, int64_t n, int64_t k, float alpha,
+                   float beta, float* c) {
   const bool split_rows = m >= 2 * kTileRows;
   const int64_t tile = split_rows ? kTileRows : kTileCols;
   const int64_t extent = split_rows ? m : n;
   const int64_t tiles = (extent + tile - 1) / tile;
-#pragma omp parallel for schedule(static) if (tiles > 1)
+  // Threads only pay off for real work; the tiles (and so the numbers) are the same either way.
+  const bool parallel = tiles > 1 && m * n * k >= (int64_t{1} << 18);
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t begin = t * tile, len = std::min(tile, extent - begin);
     const int64_t r0 = split_rows ? begin : 0, rows = split_rows ? len : m;
@@ -47,11 +49,11 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
   // A stored [m,k] (or [k,m] when transposed); B stored [k,n] (or [n,k]).
   const ConstMap a_stored(a, transpose_a ? k : m, transpose_a ? m : k);
   const ConstMap b_stored(b, transpose_b ? n : k, transpose_b ? k : n);
-  if (!transpose_a && !transpose_b) tiled_product(a_stored, b_stored, m, n, alpha, beta, c);
-  if (!transpose_a && transpose_b) tiled_product(a_stored, b_stored.transpose(), m, n, alpha, beta, c);
-  if (transpose_a && !transpose_b) tiled_product(a_stored.transpose(), b_stored, m, n, alpha, beta, c);
+  if (!transpose_a && !transpose_b) tiled_product(a_stored, b_stored, m, n, k, alpha, beta, c);
+  if (!transpose_a && transpose_b) tiled_product(a_stored, b_stored.transpose(), m, n, k, alpha, beta, c);
+  if (transpose_a && !transpose_b) tiled_product(a_stored.transpose(), b_stored, m, n, k, alpha, beta, c);
   if (transpose_a && transpose_b)
-    tiled_product(a_stored.transpose(), b_stored.transpose(), m, n, alpha, beta, c);
+    tiled_product(a_stored.transpose(), b_stored.transpose(), m, n, k, alpha, beta, c);
 }
 
 }  // namespace adamite::detail

@@ -42,7 +42,8 @@ class DataLoader {
   uint64_t seed_;
   std::vector<int64_t> order_;
   int64_t cursor_ = 0;
-  Tensor full_batch_;   // [batch_size, ...]; a last partial batch is a view of its first rows
+  Tensor full_batch_;     // [batch_size, ...], reused every step
+  Tensor partial_batch_;  // the smaller last batch of an epoch, when there is one
   std::vector<int32_t> labels_;
 };
 

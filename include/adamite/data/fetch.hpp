@@ -1,0 +1,68 @@
+// Getting the datasets: every file comes from a local mirror, a system copy or a download, and
+// is only kept once its MD5 matches the manifest (datasets/manifest.tsv, compiled in).
+#pragma once
+
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace adamite::data {
+
+// No source could provide a file with an accepted checksum, an unknown dataset, or a bad manifest.
+class FetchError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One line of the manifest: a file of a dataset, the checksums accepted for it and where to get it.
+struct ManifestEntry {
+  std::string dataset;            // e.g. "mnist"
+  std::string file;               // e.g. "train-images-idx3-ubyte.gz"
+  std::vector<std::string> md5s;  // lowercase hex; any one of them is accepted
+  std::vector<std::string> urls;  // tried in order
+};
+
+// Parses manifest text: tab-separated lines "dataset  file  md5[,md5...]  [url[,url...]]";
+// blank lines and lines starting with '#' are skipped. Throws FetchError naming the bad line.
+std::vector<ManifestEntry> parse_manifest(std::string_view text);
+// The project's manifest (datasets/manifest.tsv as built into the library), parsed once.
+const std::vector<ManifestEntry>& manifest();
+// Dataset names of the manifest, in manifest order: mnist, fashion-mnist, cifar10.
+// (cifar10 is for now the verified archive cifar-10-binary.tar.gz only; extraction comes later.)
+std::vector<std::string> known_datasets();
+
+// Where datasets live: $ADAMITE_DATA if set, else "datasets" (relative to the current directory).
+std::filesystem::path data_root();
+// $ADAMITE_DATA_MIRROR if set: a folder laid out as <mirror>/<dataset>/<file>.
+std::optional<std::filesystem::path> mirror_from_env();
+
+struct FetchOptions {
+  std::filesystem::path root = data_root();  // files go to root/<dataset>/<file>
+  std::optional<std::filesystem::path> mirror = mirror_from_env();
+  // Read-only system copies, laid out like the mirror; Debian's dataset-fashion-mnist package
+  // installs /usr/share/datasets/fashion-mnist.
+  std::vector<std::filesystem::path> system_dirs = {"/usr/share/datasets"};
+  bool allow_download = true;      // run curl (or wget) on the manifest's URLs
+  std::ostream* log = &std::cerr;  // one line per file; nullptr for silence
+};
+
+// Makes sure every file of `dataset` is in root/<dataset> with an accepted MD5 and returns that
+// folder. Per file: a present file with a good checksum is kept; otherwise the mirror, the system
+// folders and then the URLs are tried in order, each copied or downloaded to a temporary file,
+// verified, then renamed into place (so a bad file never appears under the final name). Throws
+// FetchError listing what was tried if no source works, or if the dataset is unknown.
+std::filesystem::path fetch_dataset(const std::string& dataset, const FetchOptions& options = {});
+// The same with an explicit manifest (entries of other datasets are ignored); fetch_dataset is
+// fetch_files(dataset, manifest(), options).
+std::filesystem::path fetch_files(const std::string& dataset,
+                                  const std::vector<ManifestEntry>& entries,
+                                  const FetchOptions& options = {});
+// True if every file of `dataset` exists under root/<dataset> (checksums are not verified); false
+// for an unknown dataset.
+bool dataset_present(const std::string& dataset, const std::filesystem::path& root = data_root());
+
+}  // namespace adamite::data

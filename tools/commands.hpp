@@ -1,0 +1,27 @@
+// The subcommands of the `adamite` program. Each registers its options on the CLI11 app and
+// runs when chosen; errors are thrown and turned into exit codes by main().
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "adamite/data/dataset.hpp"
+
+namespace adamite::cli {
+
+// Exit codes: 0 success, 1 failure while running, 2 bad command line.
+// A UsageError is a bad value the parser could not catch (e.g. a missing --init file).
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_fetch_command(CLI::App& app);
+
+// The named dataset's train and test splits, fetched into the data root first if missing.
+data::Splits load_named_dataset(const std::string& name);
+const std::vector<std::string>& dataset_names();
+
+}  // namespace adamite::cli

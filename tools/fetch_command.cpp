@@ -1,0 +1,29 @@
+#include <iostream>
+
+#include "adamite/data/fetch.hpp"
+#include "commands.hpp"
+
+namespace adamite::cli {
+
+void add_fetch_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "fetch",
+      "Download (or copy from $ADAMITE_DATA_MIRROR) a dataset into $ADAMITE_DATA "
+      "(default ./datasets), verifying every file's MD5");
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto offline = std::make_shared<bool>(false);
+  cmd->add_option("datasets", *names, "mnist, fashion-mnist, cifar10")
+      ->required()
+      ->check(CLI::IsMember(data::known_datasets()));
+  cmd->add_flag("--offline", *offline, "Never download: use only the mirror and local copies");
+  cmd->callback([names, offline] {
+    for (const std::string& name : *names) {
+      data::FetchOptions options;
+      options.allow_download = !*offline;
+      const auto dir = data::fetch_dataset(name, options);
+      std::cout << name << ": ready in " << dir.string() << '\n';
+    }
+  });
+}
+
+}  // namespace adamite::cli
