@@ -12,6 +12,15 @@ int main(int argc, char** argv) {
   adamite::cli::add_train_command(app);
   adamite::cli::add_eval_command(app);
   adamite::cli::add_fetch_command(app);
+  // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    try {
+      app.get_subcommand(argv[1]);
+    } catch (const CLI::OptionNotFound&) {
+      std::cerr << "adamite: unknown command '" << argv[1] << "' (commands: train, eval, fetch; see --help)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -60,7 +60,12 @@ void run_train(const TrainArgs& args) {
 
   optim::Hyperparameters hyper = args.hyper;
   hyper.bias_correction = !args.no_bias_correction;
-  auto optimizer = optim::make_optimizer(args.optimizer, model->parameters(), hyper);
+  std::unique_ptr<optim::Optimizer> optimizer;
+  try {
+    optimizer = optim::make_optimizer(args.optimizer, model->parameters(), hyper);
+  } catch (const std::invalid_argument& e) {  // e.g. Nesterov with --momentum 0: a usage error
+    throw UsageError(e.what());
+  }
   data::DataLoader loader(splits.train, args.batch_size, !args.no_shuffle, args.seed);
 
   std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
@@ -116,25 +121,25 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::IsMember(optimizer_names))
       ->capture_default_str();
   cmd->add_flag("--list-optimizers", args->list_optimizers, "List the optimizers and their defaults, then exit");
-  cmd->add_option("--lr", args->hyper.lr, "Learning rate (default: the optimizer's)")->check(CLI::PositiveNumber);
-  cmd->add_option("--beta1", args->hyper.beta1, "Adam's beta1")->check(CLI::Range(0.0, 0.999999999));
-  cmd->add_option("--beta2", args->hyper.beta2, "Adam's beta2")->check(CLI::Range(0.0, 0.999999999));
-  cmd->add_option("--eps", args->hyper.eps, "Adam's epsilon")->check(CLI::PositiveNumber);
-  cmd->add_option("--momentum", args->hyper.momentum, "SGD momentum")->check(CLI::Range(0.0, 0.999999999));
+  cmd->add_option("--lr", args->hyper.lr, "Learning rate (default: the optimizer's)")->check(positive());
+  cmd->add_option("--beta1", args->hyper.beta1, "Adam's beta1")->check(number_in(0.0, 1.0));
+  cmd->add_option("--beta2", args->hyper.beta2, "Adam's beta2")->check(number_in(0.0, 1.0));
+  cmd->add_option("--eps", args->hyper.eps, "Adam's epsilon")->check(positive());
+  cmd->add_option("--momentum", args->hyper.momentum, "SGD momentum")->check(number_in(0.0, 1.0));
   cmd->add_option("--weight-decay", args->hyper.weight_decay, "L2 penalty added to the gradient")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_flag("--no-bias-correction", args->no_bias_correction, "Adam without bias correction");
-  cmd->add_option("--epochs", args->epochs, "Passes over the training set")->check(CLI::NonNegativeNumber)->capture_default_str();
-  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--max-steps", args->max_steps, "Stop after this many optimizer steps")->check(CLI::PositiveNumber);
+  cmd->add_option("--epochs", args->epochs, "Passes over the training set")->check(non_negative())->capture_default_str();
+  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->check(positive())->capture_default_str();
+  cmd->add_option("--max-steps", args->max_steps, "Stop after this many optimizer steps")->check(positive());
   cmd->add_option("--seed", args->seed, "Seed for weights, dropout and data order")->capture_default_str();
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the file order of the training set");
   cmd->add_option("--dropout", args->dropout, "Hidden-layer dropout of the MLP (0 turns all dropout off)")
-      ->check(CLI::Range(0.0, 0.99))
+      ->check(number_in(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--input-dropout", args->input_dropout, "Input dropout of the MLP (default 0.2, or 0 with --dropout 0)")
-      ->check(CLI::Range(0.0, 0.99));
-  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")->check(CLI::PositiveNumber);
+      ->check(number_in(0.0, 1.0));
+  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")->check(positive());
   cmd->add_option("--log", args->log, "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds");
   cmd->add_option("--save", args->save, "Save the trained weights as .safetensors");
   cmd->add_option("--init", args->init, "Start from weights in a .safetensors file");
