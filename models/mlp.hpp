@@ -13,7 +13,7 @@ struct MlpOptions {
   int64_t hidden = 1000;
   int64_t hidden_layers = 2;
   int64_t classes = 10;
-  float input_dropout = 0.2f;   // Dropout(0) is the identity, so parameter names never change
+  float input_dropout = 0.2f;  // Dropout(0) is the identity, so parameter names never change
   float hidden_dropout = 0.5f;
 };
 

@@ -27,7 +27,8 @@ std::shared_ptr<nn::Module> make_model(const std::string& name, const ModelConfi
     return mlp(options);
   }
   std::string known;
-  for (const ModelEntry& entry : model_registry()) known += (known.empty() ? "" : ", ") + entry.name;
+  for (const ModelEntry& entry : model_registry())
+    known += (known.empty() ? "" : ", ") + entry.name;
   throw std::invalid_argument("unknown model '" + name + "' (known: " + known + ")");
 }
 

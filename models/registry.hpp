@@ -10,9 +10,9 @@
 namespace adamite::models {
 
 struct ModelConfig {
-  Shape example_shape;          // one input example, e.g. [1, 28, 28]
+  Shape example_shape;  // one input example, e.g. [1, 28, 28]
   int64_t classes = 10;
-  float input_dropout = 0.2f;   // models without dropout ignore these
+  float input_dropout = 0.2f;  // models without dropout ignore these
   float hidden_dropout = 0.5f;
 };
 

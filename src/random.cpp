@@ -5,7 +5,9 @@
 namespace adamite {
 namespace {
 __extension__ using uint128 = unsigned __int128;  // GCC/Clang builtin, for Lemire's method
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 void Generator::seed_(uint64_t seed) {

@@ -14,7 +14,8 @@ namespace {
 
 // 64-byte alignment so Eigen and the compiler can use full-width AVX-512 loads.
 std::shared_ptr<float[]> allocate(int64_t count) {
-  const size_t bytes = (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(float) + 63) / 64 * 64;
+  const size_t bytes =
+      (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(float) + 63) / 64 * 64;
   void* p = std::aligned_alloc(64, bytes);
   if (p == nullptr) throw std::bad_alloc();
   return std::shared_ptr<float[]>(static_cast<float*>(p), [](float* q) { std::free(q); });
@@ -22,7 +23,8 @@ std::shared_ptr<float[]> allocate(int64_t count) {
 
 void check_shape(const Shape& shape) {
   for (int64_t d : shape)
-    if (d < 0) throw std::invalid_argument("tensor: negative dimension in shape " + to_string(shape));
+    if (d < 0)
+      throw std::invalid_argument("tensor: negative dimension in shape " + to_string(shape));
 }
 
 }  // namespace
@@ -49,7 +51,9 @@ Tensor Tensor::empty(const Shape& shape) {
   return Tensor(std::move(impl));
 }
 
-Tensor Tensor::zeros(const Shape& shape) { return full(shape, 0.0f); }
+Tensor Tensor::zeros(const Shape& shape) {
+  return full(shape, 0.0f);
+}
 
 Tensor Tensor::full(const Shape& shape, float value) {
   Tensor t = empty(shape);
@@ -80,7 +84,9 @@ int64_t Tensor::size(int64_t d) const {
   return shape()[static_cast<size_t>(d < 0 ? d + n : d)];
 }
 
-int64_t Tensor::numel() const { return adamite::numel(shape()); }
+int64_t Tensor::numel() const {
+  return adamite::numel(shape());
+}
 
 float* Tensor::data() const {
   if (!impl_) throw std::logic_error("tensor: use of an undefined tensor");
@@ -93,7 +99,9 @@ float Tensor::item() const {
   return data()[0];
 }
 
-std::vector<float> Tensor::to_vector() const { return {data(), data() + numel()}; }
+std::vector<float> Tensor::to_vector() const {
+  return {data(), data() + numel()};
+}
 
 MatrixMap Tensor::matrix() const {
   const int64_t rows = dim() >= 2 ? shape()[0] : 1;
@@ -118,7 +126,9 @@ Tensor Tensor::clone() const {
   return t;
 }
 
-Tensor Tensor::detach() const { return view(shape()); }
+Tensor Tensor::detach() const {
+  return view(shape());
+}
 
 void Tensor::copy_(const Tensor& src) const {
   if (src.numel() != numel())
@@ -127,9 +137,13 @@ void Tensor::copy_(const Tensor& src) const {
   std::memmove(data(), src.data(), sizeof(float) * static_cast<size_t>(numel()));
 }
 
-void Tensor::fill_(float value) const { std::fill_n(data(), numel(), value); }
+void Tensor::fill_(float value) const {
+  std::fill_n(data(), numel(), value);
+}
 
-bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+bool Tensor::requires_grad() const {
+  return impl_ && impl_->requires_grad;
+}
 
 const Tensor& Tensor::set_requires_grad(bool on) const {
   if (impl_->grad_fn)
@@ -138,9 +152,13 @@ const Tensor& Tensor::set_requires_grad(bool on) const {
   return *this;
 }
 
-bool Tensor::is_leaf() const { return !impl_->grad_fn; }
+bool Tensor::is_leaf() const {
+  return !impl_->grad_fn;
+}
 
-Tensor Tensor::grad() const { return impl_->grad; }
+Tensor Tensor::grad() const {
+  return impl_->grad;
+}
 
 void Tensor::set_grad(const Tensor& g) const {
   if (g.defined() && g.shape() != shape())
@@ -154,7 +172,9 @@ Tensor Tensor::grad_or_zeros() const {
   return impl_->grad;
 }
 
-const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  return impl_->grad_fn;
+}
 
 void Tensor::set_grad_fn(std::shared_ptr<Node> node) const {
   impl_->grad_fn = std::move(node);

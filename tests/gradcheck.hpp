@@ -16,14 +16,16 @@
 
 namespace adamite::testing {
 
-inline Tensor random_tensor(const Shape& shape, Generator& gen, float low = -1.0f, float high = 1.0f) {
+inline Tensor random_tensor(const Shape& shape, Generator& gen, float low = -1.0f,
+                            float high = 1.0f) {
   Tensor t = Tensor::empty(shape);
   for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = gen.uniform(low, high);
   return t;
 }
 
 // Values in ±[low, high]: keeps inputs away from kinks (relu at 0) and poles (1/x at 0).
-inline Tensor away_from_zero(const Shape& shape, Generator& gen, float low = 0.1f, float high = 1.0f) {
+inline Tensor away_from_zero(const Shape& shape, Generator& gen, float low = 0.1f,
+                             float high = 1.0f) {
   Tensor t = random_tensor(shape, gen, low, high);
   for (int64_t i = 0; i < t.numel(); ++i)
     if (gen.uniform() < 0.5f) t.data()[i] = -t.data()[i];
@@ -47,7 +49,8 @@ inline void check_gradients(const std::string& what, const std::vector<Tensor>& 
     NoGradGuard no_grad;
     const Tensor y = f(inputs);
     double total = 0.0;
-    for (int64_t i = 0; i < y.numel(); ++i) total += double(y.data()[i]) * double(weights.data()[i]);
+    for (int64_t i = 0; i < y.numel(); ++i)
+      total += double(y.data()[i]) * double(weights.data()[i]);
     return total;
   };
   for (size_t k = 0; k < inputs.size(); ++k) {

@@ -7,83 +7,89 @@
 using namespace adamite;
 
 TEST_SUITE("autograd") {
-
-TEST_CASE("autograd: known derivatives") {
-  Tensor x = Tensor::from_vector({3}, {1.0f, 2.0f, 3.0f});
-  x.set_requires_grad(true);
-  Tensor loss = sum(mul(x, x));  // d/dx Σx² = 2x
-  loss.backward();
-  CHECK(x.grad().to_vector() == std::vector<float>{2.0f, 4.0f, 6.0f});
-  // Gradients accumulate across backward passes until zeroed, as in PyTorch.
-  sum(x).backward();
-  CHECK(x.grad().to_vector() == std::vector<float>{3.0f, 5.0f, 7.0f});
-}
-
-TEST_CASE("autograd: NoGradGuard records no graph") {
-  Tensor w = Tensor::full({2, 2}, 1.0f);
-  w.set_requires_grad(true);
-  {
-    NoGradGuard guard;
-    CHECK_FALSE(grad_enabled());
-    Tensor y = relu(w);
-    CHECK_FALSE(y.requires_grad());
-    CHECK(y.grad_fn() == nullptr);
+  TEST_CASE("autograd: known derivatives") {
+    Tensor x = Tensor::from_vector({3}, {1.0f, 2.0f, 3.0f});
+    x.set_requires_grad(true);
+    Tensor loss = sum(mul(x, x));  // d/dx Σx² = 2x
+    loss.backward();
+    CHECK(x.grad().to_vector() == std::vector<float>{2.0f, 4.0f, 6.0f});
+    // Gradients accumulate across backward passes until zeroed, as in PyTorch.
+    sum(x).backward();
+    CHECK(x.grad().to_vector() == std::vector<float>{3.0f, 5.0f, 7.0f});
   }
-  CHECK(grad_enabled());
-  CHECK(relu(w).requires_grad());
-}
 
-TEST_CASE("autograd: backward needs a scalar and a graph") {
-  Tensor w = Tensor::full({2}, 1.0f);
-  w.set_requires_grad(true);
-  CHECK_THROWS_WITH_AS(relu(w).backward(), doctest::Contains("scalar"), std::invalid_argument);
-  CHECK_THROWS_AS(sum(Tensor::full({2}, 1.0f)).backward(), std::logic_error);
-}
-
-TEST_CASE("autograd: backward frees the graph of intermediate tensors") {
-  Tensor w = Tensor::full({2}, 1.0f);
-  w.set_requires_grad(true);
-  Tensor h = relu(w);
-  Tensor loss = sum(h);
-  loss.backward();
-  CHECK(h.grad_fn() == nullptr);
-  CHECK_FALSE(h.grad().defined());
-  CHECK(w.grad().defined());
-}
-
-TEST_CASE("autograd: shape errors name the op and both shapes") {
-  const Tensor a = Tensor::zeros({2, 3}), b = Tensor::zeros({4, 5});
-  CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("matmul"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("[2, 3] and [4, 5]"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(add(a, b), doctest::Contains("add: shapes [2, 3] and [4, 5]"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(linear(a, b), doctest::Contains("linear"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(reshape(a, {4, -1}), doctest::Contains("[2, 3] to [4, -1]"), std::invalid_argument);
-  const std::vector<int32_t> targets{0, 3};
-  CHECK_THROWS_WITH_AS(cross_entropy(a, targets), doctest::Contains("target 3"), std::invalid_argument);
-}
-
-TEST_CASE("autograd: cross_entropy value and stability") {
-  // Uniform logits over 4 classes: loss = log 4 whatever the target.
-  const std::vector<int32_t> targets{2};
-  CHECK(cross_entropy(Tensor::full({1, 4}, 1000.0f), targets).item() == doctest::Approx(std::log(4.0)));
-  const Tensor logits = Tensor::from_vector({1, 3}, {0.0f, 0.0f, 1000.0f});
-  CHECK(std::isfinite(cross_entropy(logits, targets).item()));
-  CHECK(cross_entropy(logits, targets).item() == doctest::Approx(0.0).epsilon(1e-6));
-}
-
-TEST_CASE("autograd: dropout statistics and evaluation mode") {
-  Generator gen(5);
-  const Tensor x = Tensor::full({100, 100}, 1.0f);
-  const Tensor y = dropout(x, 0.3f, true, gen);
-  int64_t zeros = 0;
-  for (float v : y.to_vector()) {
-    if (v == 0.0f) ++zeros;
-    else CHECK(v == doctest::Approx(1.0f / 0.7f));
+  TEST_CASE("autograd: NoGradGuard records no graph") {
+    Tensor w = Tensor::full({2, 2}, 1.0f);
+    w.set_requires_grad(true);
+    {
+      NoGradGuard guard;
+      CHECK_FALSE(grad_enabled());
+      Tensor y = relu(w);
+      CHECK_FALSE(y.requires_grad());
+      CHECK(y.grad_fn() == nullptr);
+    }
+    CHECK(grad_enabled());
+    CHECK(relu(w).requires_grad());
   }
-  CHECK(double(zeros) / 10000.0 == doctest::Approx(0.3).epsilon(0.1));
-  CHECK(dropout(x, 0.3f, false, gen).same(x));  // evaluation: the identity, no copy
-  Generator a(42), b(42);
-  CHECK(dropout(x, 0.5f, true, a).to_vector() == dropout(x, 0.5f, true, b).to_vector());
-}
+
+  TEST_CASE("autograd: backward needs a scalar and a graph") {
+    Tensor w = Tensor::full({2}, 1.0f);
+    w.set_requires_grad(true);
+    CHECK_THROWS_WITH_AS(relu(w).backward(), doctest::Contains("scalar"), std::invalid_argument);
+    CHECK_THROWS_AS(sum(Tensor::full({2}, 1.0f)).backward(), std::logic_error);
+  }
+
+  TEST_CASE("autograd: backward frees the graph of intermediate tensors") {
+    Tensor w = Tensor::full({2}, 1.0f);
+    w.set_requires_grad(true);
+    Tensor h = relu(w);
+    Tensor loss = sum(h);
+    loss.backward();
+    CHECK(h.grad_fn() == nullptr);
+    CHECK_FALSE(h.grad().defined());
+    CHECK(w.grad().defined());
+  }
+
+  TEST_CASE("autograd: shape errors name the op and both shapes") {
+    const Tensor a = Tensor::zeros({2, 3}), b = Tensor::zeros({4, 5});
+    CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("matmul"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("[2, 3] and [4, 5]"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(add(a, b), doctest::Contains("add: shapes [2, 3] and [4, 5]"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(linear(a, b), doctest::Contains("linear"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(reshape(a, {4, -1}), doctest::Contains("[2, 3] to [4, -1]"),
+                         std::invalid_argument);
+    const std::vector<int32_t> targets{0, 3};
+    CHECK_THROWS_WITH_AS(cross_entropy(a, targets), doctest::Contains("target 3"),
+                         std::invalid_argument);
+  }
+
+  TEST_CASE("autograd: cross_entropy value and stability") {
+    // Uniform logits over 4 classes: loss = log 4 whatever the target.
+    const std::vector<int32_t> targets{2};
+    CHECK(cross_entropy(Tensor::full({1, 4}, 1000.0f), targets).item() ==
+          doctest::Approx(std::log(4.0)));
+    const Tensor logits = Tensor::from_vector({1, 3}, {0.0f, 0.0f, 1000.0f});
+    CHECK(std::isfinite(cross_entropy(logits, targets).item()));
+    CHECK(cross_entropy(logits, targets).item() == doctest::Approx(0.0).epsilon(1e-6));
+  }
+
+  TEST_CASE("autograd: dropout statistics and evaluation mode") {
+    Generator gen(5);
+    const Tensor x = Tensor::full({100, 100}, 1.0f);
+    const Tensor y = dropout(x, 0.3f, true, gen);
+    int64_t zeros = 0;
+    for (float v : y.to_vector()) {
+      if (v == 0.0f)
+        ++zeros;
+      else
+        CHECK(v == doctest::Approx(1.0f / 0.7f));
+    }
+    CHECK(double(zeros) / 10000.0 == doctest::Approx(0.3).epsilon(0.1));
+    CHECK(dropout(x, 0.3f, false, gen).same(x));  // evaluation: the identity, no copy
+    Generator a(42), b(42);
+    CHECK(dropout(x, 0.5f, true, a).to_vector() == dropout(x, 0.5f, true, b).to_vector());
+  }
 
 }  // TEST_SUITE

@@ -18,7 +18,8 @@ struct Run {
 Run run(const std::string& arguments, const std::string& environment = "") {
   adamite::testing::TempDir dir;
   const auto out = dir / "out.txt";
-  const std::string command = environment + " " + ADAMITE_CLI + " " + arguments + " > " + out.string() + " 2>&1";
+  const std::string command =
+      environment + " " + ADAMITE_CLI + " " + arguments + " > " + out.string() + " 2>&1";
   const int status = std::system(command.c_str());
   std::ifstream in(out);
   std::stringstream text;
@@ -33,95 +34,99 @@ std::string read_file(const std::filesystem::path& file) {
   return text.str();
 }
 
-std::string data_env() { return "ADAMITE_DATA=" + adamite::testing::data_root().string(); }
+std::string data_env() {
+  return "ADAMITE_DATA=" + adamite::testing::data_root().string();
+}
 
 }  // namespace
 
 TEST_SUITE("cli") {
+  TEST_CASE("cli: train writes the CSV log and weights; eval reads them back") {
+    adamite::testing::TempDir dir;
+    const auto csv = dir / "run.csv", weights = dir / "w.safetensors";
+    const Run train = run("train --model logreg --epochs 2 --max-steps 60 --seed 3 --log " +
+                              csv.string() + " --save " + weights.string(),
+                          data_env());
+    INFO(train.output);
+    REQUIRE(train.exit_code == 0);
+    CHECK(train.output.find("epoch 1/2") != std::string::npos);
+    CHECK(train.output.find("final test accuracy") != std::string::npos);
+    CHECK(train.output.find('\r') == std::string::npos);  // piped: plain lines, no progress bar
 
-TEST_CASE("cli: train writes the CSV log and weights; eval reads them back") {
-  adamite::testing::TempDir dir;
-  const auto csv = dir / "run.csv", weights = dir / "w.safetensors";
-  const Run train = run("train --model logreg --epochs 2 --max-steps 60 --seed 3 --log " + csv.string() +
-                            " --save " + weights.string(),
-                        data_env());
-  INFO(train.output);
-  REQUIRE(train.exit_code == 0);
-  CHECK(train.output.find("epoch 1/2") != std::string::npos);
-  CHECK(train.output.find("final test accuracy") != std::string::npos);
-  CHECK(train.output.find('\r') == std::string::npos);  // piped: plain lines, no progress bar
+    std::istringstream log(read_file(csv));
+    std::string header, row1, row2, extra;
+    std::getline(log, header);
+    std::getline(log, row1);
+    std::getline(log, row2);
+    CHECK(header == "epoch,step,train_loss,test_loss,test_accuracy,seconds");
+    CHECK(row1.rfind("1,60,", 0) == 0);  // max-steps stops inside epoch 1: one row, step 60
+    CHECK(row2.empty());
 
-  std::istringstream log(read_file(csv));
-  std::string header, row1, row2, extra;
-  std::getline(log, header);
-  std::getline(log, row1);
-  std::getline(log, row2);
-  CHECK(header == "epoch,step,train_loss,test_loss,test_accuracy,seconds");
-  CHECK(row1.rfind("1,60,", 0) == 0);  // max-steps stops inside epoch 1: one row, step 60
-  CHECK(row2.empty());
-
-  const Run eval = run("eval --model logreg --init " + weights.string(), data_env());
-  INFO(eval.output);
-  CHECK(eval.exit_code == 0);
-  CHECK(eval.output.find("test_accuracy") != std::string::npos);
-  // Weights of the wrong model are refused with the tensor names, not misread.
-  const Run wrong = run("eval --model mlp --init " + weights.string(), data_env());
-  CHECK(wrong.exit_code == 1);
-  CHECK(wrong.output.find("weight") != std::string::npos);
-}
-
-TEST_CASE("cli: same seed gives the same weights, whatever the thread count") {
-  adamite::testing::TempDir dir;
-  const std::string common = "train --model mlp --max-steps 15 --seed 7 --save ";
-  const Run one = run(common + (dir / "t1.safetensors").string(), data_env() + " OMP_NUM_THREADS=1");
-  const Run two = run(common + (dir / "t2.safetensors").string(), data_env() + " OMP_NUM_THREADS=2");
-  const Run other = run("train --model mlp --max-steps 15 --seed 8 --save " + (dir / "s8.safetensors").string(),
-                        data_env());
-  REQUIRE(one.exit_code == 0);
-  REQUIRE(two.exit_code == 0);
-  REQUIRE(other.exit_code == 0);
-  CHECK(read_file(dir / "t1.safetensors") == read_file(dir / "t2.safetensors"));
-  CHECK(read_file(dir / "t1.safetensors") != read_file(dir / "s8.safetensors"));
-}
-
-TEST_CASE("cli: bad command lines exit with code 2 and a one-line reason") {
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"train --lr -1", "--lr"},
-      {"train --batch-size 0", "--batch-size"},
-      {"train --model resnet", "--model"},
-      {"train --optimizer adagrad2", "--optimizer"},
-      {"train --beta2 1.5", "--beta2"},
-      {"train --init /nonexistent/w.safetensors", "no such file"},
-      {"eval --model mlp", "--init"},
-      {"fetch imagenet", "imagenet"},
-      {"frobnicate", "frobnicate"},
-  };
-  for (const auto& [arguments, mention] : cases) {
-    const Run r = run(arguments, data_env());
-    CAPTURE(arguments);
-    CAPTURE(r.output);
-    CHECK(r.exit_code == 2);
-    CHECK(r.output.find(mention) != std::string::npos);
+    const Run eval = run("eval --model logreg --init " + weights.string(), data_env());
+    INFO(eval.output);
+    CHECK(eval.exit_code == 0);
+    CHECK(eval.output.find("test_accuracy") != std::string::npos);
+    // Weights of the wrong model are refused with the tensor names, not misread.
+    const Run wrong = run("eval --model mlp --init " + weights.string(), data_env());
+    CHECK(wrong.exit_code == 1);
+    CHECK(wrong.output.find("weight") != std::string::npos);
   }
-}
 
-TEST_CASE("cli: --help of every subcommand shows the options with defaults") {
-  const Run help = run("train --help");
-  CHECK(help.exit_code == 0);
-  CHECK(help.output.find("--optimizer") != std::string::npos);
-  CHECK(help.output.find("128") != std::string::npos);  // the default batch size is shown
-  CHECK(run("eval --help").exit_code == 0);
-  CHECK(run("fetch --help").exit_code == 0);
-  const Run list = run("train --list-optimizers");
-  CHECK(list.output.find("adam") != std::string::npos);
-  CHECK(list.output.find("nesterov") != std::string::npos);
-}
+  TEST_CASE("cli: same seed gives the same weights, whatever the thread count") {
+    adamite::testing::TempDir dir;
+    const std::string common = "train --model mlp --max-steps 15 --seed 7 --save ";
+    const Run one =
+        run(common + (dir / "t1.safetensors").string(), data_env() + " OMP_NUM_THREADS=1");
+    const Run two =
+        run(common + (dir / "t2.safetensors").string(), data_env() + " OMP_NUM_THREADS=2");
+    const Run other =
+        run("train --model mlp --max-steps 15 --seed 8 --save " + (dir / "s8.safetensors").string(),
+            data_env());
+    REQUIRE(one.exit_code == 0);
+    REQUIRE(two.exit_code == 0);
+    REQUIRE(other.exit_code == 0);
+    CHECK(read_file(dir / "t1.safetensors") == read_file(dir / "t2.safetensors"));
+    CHECK(read_file(dir / "t1.safetensors") != read_file(dir / "s8.safetensors"));
+  }
 
-TEST_CASE("cli: a diverging run stops with a clear message") {
-  // The MLP's gradients explode at this rate (logistic regression's are bounded and cannot).
-  const Run r = run("train --model mlp --optimizer sgd --lr 1e6 --max-steps 50", data_env());
-  CHECK(r.exit_code == 1);
-  CHECK(r.output.find("diverged") != std::string::npos);
-}
+  TEST_CASE("cli: bad command lines exit with code 2 and a one-line reason") {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"train --lr -1", "--lr"},
+        {"train --batch-size 0", "--batch-size"},
+        {"train --model resnet", "--model"},
+        {"train --optimizer adagrad2", "--optimizer"},
+        {"train --beta2 1.5", "--beta2"},
+        {"train --init /nonexistent/w.safetensors", "no such file"},
+        {"eval --model mlp", "--init"},
+        {"fetch imagenet", "imagenet"},
+        {"frobnicate", "frobnicate"},
+    };
+    for (const auto& [arguments, mention] : cases) {
+      const Run r = run(arguments, data_env());
+      CAPTURE(arguments);
+      CAPTURE(r.output);
+      CHECK(r.exit_code == 2);
+      CHECK(r.output.find(mention) != std::string::npos);
+    }
+  }
+
+  TEST_CASE("cli: --help of every subcommand shows the options with defaults") {
+    const Run help = run("train --help");
+    CHECK(help.exit_code == 0);
+    CHECK(help.output.find("--optimizer") != std::string::npos);
+    CHECK(help.output.find("128") != std::string::npos);  // the default batch size is shown
+    CHECK(run("eval --help").exit_code == 0);
+    CHECK(run("fetch --help").exit_code == 0);
+    const Run list = run("train --list-optimizers");
+    CHECK(list.output.find("adam") != std::string::npos);
+    CHECK(list.output.find("nesterov") != std::string::npos);
+  }
+
+  TEST_CASE("cli: a diverging run stops with a clear message") {
+    // The MLP's gradients explode at this rate (logistic regression's are bounded and cannot).
+    const Run r = run("train --model mlp --optimizer sgd --lr 1e6 --max-steps 50", data_env());
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("diverged") != std::string::npos);
+  }
 
 }  // TEST_SUITE

@@ -7,10 +7,12 @@
 
 using namespace adamite;
 
-TEST_CASE("end to end: paper MLP, 1 epoch of Adam on MNIST, test accuracy >= 96%" * doctest::test_suite("slow")) {
+TEST_CASE("end to end: paper MLP, 1 epoch of Adam on MNIST, test accuracy >= 96%" *
+          doctest::test_suite("slow")) {
   const auto dir = testing::data_root() / "mnist";
-  REQUIRE_MESSAGE(data::dataset_present("mnist", testing::data_root()),
-                  "MNIST is missing from " << dir << ": run `adamite fetch mnist` (tools/test.sh does)");
+  REQUIRE_MESSAGE(
+      data::dataset_present("mnist", testing::data_root()),
+      "MNIST is missing from " << dir << ": run `adamite fetch mnist` (tools/test.sh does)");
   const data::Splits mnist = data::load_mnist(dir);
   manual_seed(0);
   auto model = models::mlp();  // dropout 0.2 on the input, 0.5 on the hidden layers

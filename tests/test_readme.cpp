@@ -14,7 +14,8 @@ TEST_CASE("readme: the 'define your own model' example is the tested file") {
     return text.str();
   };
   const std::string readme = slurp(std::filesystem::path(ADAMITE_SOURCE_DIR) / "README.md");
-  const std::string example = slurp(std::filesystem::path(ADAMITE_SOURCE_DIR) / "tests/example/custom_model.cpp");
+  const std::string example =
+      slurp(std::filesystem::path(ADAMITE_SOURCE_DIR) / "tests/example/custom_model.cpp");
   REQUIRE(!example.empty());
   CHECK_MESSAGE(readme.find("```cpp\n" + example + "```") != std::string::npos,
                 "README.md must quote tests/example/custom_model.cpp exactly");

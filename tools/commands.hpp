@@ -19,8 +19,12 @@ struct UsageError : std::invalid_argument {
 // Validators whose messages a person can read (CLI11's ranges print 300-digit bounds).
 CLI::Validator number_at_least(double low, bool inclusive);
 CLI::Validator number_in(double low, double high_exclusive);
-inline CLI::Validator positive() { return number_at_least(0.0, false); }
-inline CLI::Validator non_negative() { return number_at_least(0.0, true); }
+inline CLI::Validator positive() {
+  return number_at_least(0.0, false);
+}
+inline CLI::Validator non_negative() {
+  return number_at_least(0.0, true);
+}
 
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);

@@ -18,11 +18,16 @@ void add_eval_command(CLI::App& app) {
   for (const auto& m : models::model_registry()) model_names.push_back(m.name);
 
   auto* cmd = app.add_subcommand("eval", "Test loss and accuracy of saved weights");
-  cmd->add_option("--model", args->model, "Model")->check(CLI::IsMember(model_names))->capture_default_str();
-  cmd->add_option("--dataset", args->dataset, "Dataset")->check(CLI::IsMember(dataset_names()))->capture_default_str();
+  cmd->add_option("--model", args->model, "Model")
+      ->check(CLI::IsMember(model_names))
+      ->capture_default_str();
+  cmd->add_option("--dataset", args->dataset, "Dataset")
+      ->check(CLI::IsMember(dataset_names()))
+      ->capture_default_str();
   cmd->add_option("--init", args->init, "Weights (.safetensors) to evaluate")->required();
   cmd->callback([args] {
-    if (!std::filesystem::exists(args->init)) throw UsageError("--init: no such file: " + args->init);
+    if (!std::filesystem::exists(args->init))
+      throw UsageError("--init: no such file: " + args->init);
     const data::Splits splits = load_named_dataset(args->dataset);
     models::ModelConfig config;
     config.example_shape = splits.test.example_shape();
@@ -30,8 +35,9 @@ void add_eval_command(CLI::App& app) {
     auto model = models::make_model(args->model, config);
     io::load_module(args->init, *model);
     const train::Evaluation result = train::evaluate(*model, splits.test);
-    std::cout << std::fixed << std::setprecision(4) << "test_loss " << result.loss << "  test_accuracy "
-              << std::setprecision(2) << 100.0 * result.accuracy << "%  (" << result.examples << " examples)\n";
+    std::cout << std::fixed << std::setprecision(4) << "test_loss " << result.loss
+              << "  test_accuracy " << std::setprecision(2) << 100.0 * result.accuracy << "%  ("
+              << result.examples << " examples)\n";
   });
 }
 

@@ -6,7 +6,8 @@
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"adamite: a small, fast C++ neural-network trainer (Kingma & Ba's Adam, and friends)"};
+  CLI::App app{
+      "adamite: a small, fast C++ neural-network trainer (Kingma & Ba's Adam, and friends)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "adamite 0.1.0");
   adamite::cli::add_train_command(app);
@@ -17,7 +18,8 @@ int main(int argc, char** argv) {
     try {
       app.get_subcommand(argv[1]);
     } catch (const CLI::OptionNotFound&) {
-      std::cerr << "adamite: unknown command '" << argv[1] << "' (commands: train, eval, fetch; see --help)\n";
+      std::cerr << "adamite: unknown command '" << argv[1]
+                << "' (commands: train, eval, fetch; see --help)\n";
       return 2;
     }
   }

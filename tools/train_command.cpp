@@ -38,8 +38,8 @@ std::string percent(double fraction) {
 
 void list_optimizers() {
   for (const auto& entry : optim::optimizer_registry())
-    std::cout << std::left << std::setw(10) << entry.name << entry.summary << "\n          defaults: "
-              << entry.defaults << '\n';
+    std::cout << std::left << std::setw(10) << entry.name << entry.summary
+              << "\n          defaults: " << entry.defaults << '\n';
 }
 
 void run_train(const TrainArgs& args) {
@@ -54,7 +54,8 @@ void run_train(const TrainArgs& args) {
   config.example_shape = splits.train.example_shape();
   config.classes = splits.train.num_classes;
   config.hidden_dropout = args.dropout;
-  config.input_dropout = args.input_dropout >= 0.0f ? args.input_dropout : (args.dropout > 0.0f ? 0.2f : 0.0f);
+  config.input_dropout =
+      args.input_dropout >= 0.0f ? args.input_dropout : (args.dropout > 0.0f ? 0.2f : 0.0f);
   auto model = models::make_model(args.model, config);
   if (!args.init.empty()) io::load_module(args.init, *model);
 
@@ -81,7 +82,8 @@ void run_train(const TrainArgs& args) {
   options.epochs = args.epochs;
   options.max_steps = args.max_steps;
   options.on_step = [&](int64_t epoch, int64_t batch, int64_t batches, double loss) {
-    progress.update("epoch " + std::to_string(epoch) + "/" + std::to_string(args.epochs), batch, batches, loss);
+    progress.update("epoch " + std::to_string(epoch) + "/" + std::to_string(args.epochs), batch,
+                    batches, loss);
   };
   options.on_epoch = [&](const train::EpochResult& r) {
     progress.clear();
@@ -97,9 +99,10 @@ void run_train(const TrainArgs& args) {
     std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
               << args.model << ", " << args.dataset << ", " << history.back().epoch << " epochs)\n";
   if (!args.save.empty()) {
-    std::map<std::string, std::string> metadata = {
-        {"model", args.model}, {"dataset", args.dataset}, {"optimizer", args.optimizer},
-        {"seed", std::to_string(args.seed)}};
+    std::map<std::string, std::string> metadata = {{"model", args.model},
+                                                   {"dataset", args.dataset},
+                                                   {"optimizer", args.optimizer},
+                                                   {"seed", std::to_string(args.seed)}};
     if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
     io::save_module(args.save, *model, metadata);
     std::cout << "saved weights to " << args.save << '\n';
@@ -114,14 +117,22 @@ void add_train_command(CLI::App& app) {
   for (const auto& m : models::model_registry()) model_names.push_back(m.name);
   for (const auto& o : optim::optimizer_registry()) optimizer_names.push_back(o.name);
 
-  auto* cmd = app.add_subcommand("train", "Train a model; with no options, the paper's MLP on MNIST with Adam");
-  cmd->add_option("--model", args->model, "Model")->check(CLI::IsMember(model_names))->capture_default_str();
-  cmd->add_option("--dataset", args->dataset, "Dataset")->check(CLI::IsMember(dataset_names()))->capture_default_str();
-  cmd->add_option("--optimizer", args->optimizer, "Optimizer (--list-optimizers shows each one's defaults)")
+  auto* cmd = app.add_subcommand(
+      "train", "Train a model; with no options, the paper's MLP on MNIST with Adam");
+  cmd->add_option("--model", args->model, "Model")
+      ->check(CLI::IsMember(model_names))
+      ->capture_default_str();
+  cmd->add_option("--dataset", args->dataset, "Dataset")
+      ->check(CLI::IsMember(dataset_names()))
+      ->capture_default_str();
+  cmd->add_option("--optimizer", args->optimizer,
+                  "Optimizer (--list-optimizers shows each one's defaults)")
       ->check(CLI::IsMember(optimizer_names))
       ->capture_default_str();
-  cmd->add_flag("--list-optimizers", args->list_optimizers, "List the optimizers and their defaults, then exit");
-  cmd->add_option("--lr", args->hyper.lr, "Learning rate (default: the optimizer's)")->check(positive());
+  cmd->add_flag("--list-optimizers", args->list_optimizers,
+                "List the optimizers and their defaults, then exit");
+  cmd->add_option("--lr", args->hyper.lr, "Learning rate (default: the optimizer's)")
+      ->check(positive());
   cmd->add_option("--beta1", args->hyper.beta1, "Adam's beta1")->check(number_in(0.0, 1.0));
   cmd->add_option("--beta2", args->hyper.beta2, "Adam's beta2")->check(number_in(0.0, 1.0));
   cmd->add_option("--eps", args->hyper.eps, "Adam's epsilon")->check(positive());
@@ -129,18 +140,29 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--weight-decay", args->hyper.weight_decay, "L2 penalty added to the gradient")
       ->check(non_negative());
   cmd->add_flag("--no-bias-correction", args->no_bias_correction, "Adam without bias correction");
-  cmd->add_option("--epochs", args->epochs, "Passes over the training set")->check(non_negative())->capture_default_str();
-  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")->check(positive())->capture_default_str();
-  cmd->add_option("--max-steps", args->max_steps, "Stop after this many optimizer steps")->check(positive());
-  cmd->add_option("--seed", args->seed, "Seed for weights, dropout and data order")->capture_default_str();
+  cmd->add_option("--epochs", args->epochs, "Passes over the training set")
+      ->check(non_negative())
+      ->capture_default_str();
+  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--max-steps", args->max_steps, "Stop after this many optimizer steps")
+      ->check(positive());
+  cmd->add_option("--seed", args->seed, "Seed for weights, dropout and data order")
+      ->capture_default_str();
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the file order of the training set");
-  cmd->add_option("--dropout", args->dropout, "Hidden-layer dropout of the MLP (0 turns all dropout off)")
+  cmd->add_option("--dropout", args->dropout,
+                  "Hidden-layer dropout of the MLP (0 turns all dropout off)")
       ->check(number_in(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--input-dropout", args->input_dropout, "Input dropout of the MLP (default 0.2, or 0 with --dropout 0)")
+  cmd->add_option("--input-dropout", args->input_dropout,
+                  "Input dropout of the MLP (default 0.2, or 0 with --dropout 0)")
       ->check(number_in(0.0, 1.0));
-  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")->check(positive());
-  cmd->add_option("--log", args->log, "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds");
+  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
+      ->check(positive());
+  cmd->add_option(
+      "--log", args->log,
+      "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds");
   cmd->add_option("--save", args->save, "Save the trained weights as .safetensors");
   cmd->add_option("--init", args->init, "Start from weights in a .safetensors file");
   cmd->callback([args] { run_train(*args); });

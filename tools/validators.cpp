@@ -32,7 +32,8 @@ CLI::Validator number_in(double low, double high_exclusive) {
       [low, high_exclusive, range = range.str()](std::string& text) -> std::string {
         double value = 0;
         if (!parse_number(text, value)) return "'" + text + "' is not a number";
-        return value >= low && value < high_exclusive ? "" : "must be in " + range + ", got " + text;
+        return value >= low && value < high_exclusive ? ""
+                                                      : "must be in " + range + ", got " + text;
       },
       "NUMBER in " + range.str());
 }

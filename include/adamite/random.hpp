@@ -31,6 +31,8 @@ class Generator {
 
 // The generator that layers' initialisation and dropout use unless given another.
 Generator& default_generator();
-inline void manual_seed(uint64_t seed) { default_generator().seed_(seed); }
+inline void manual_seed(uint64_t seed) {
+  default_generator().seed_(seed);
+}
 
 }  // namespace adamite

@@ -10,13 +10,19 @@ namespace adamite::data {
 
 DataLoader::DataLoader(const Dataset& dataset, int64_t batch_size, bool shuffle, uint64_t seed,
                        bool drop_last)
-    : dataset_(&dataset), batch_size_(batch_size), shuffle_(shuffle), drop_last_(drop_last), seed_(seed) {
+    : dataset_(&dataset),
+      batch_size_(batch_size),
+      shuffle_(shuffle),
+      drop_last_(drop_last),
+      seed_(seed) {
   if (batch_size <= 0)
-    throw std::invalid_argument("DataLoader: batch size must be positive, got " + std::to_string(batch_size));
+    throw std::invalid_argument("DataLoader: batch size must be positive, got " +
+                                std::to_string(batch_size));
   if (!dataset.inputs.defined() || dataset.inputs.size(0) != dataset.size())
-    throw std::invalid_argument("DataLoader: dataset '" + dataset.name + "' has " +
-                                std::to_string(dataset.size()) + " labels but inputs of shape " +
-                                (dataset.inputs.defined() ? to_string(dataset.inputs.shape()) : "[]"));
+    throw std::invalid_argument(
+        "DataLoader: dataset '" + dataset.name + "' has " + std::to_string(dataset.size()) +
+        " labels but inputs of shape " +
+        (dataset.inputs.defined() ? to_string(dataset.inputs.shape()) : "[]"));
   Shape shape = dataset.example_shape();
   shape.insert(shape.begin(), batch_size);
   full_batch_ = Tensor::empty(shape);
@@ -29,8 +35,7 @@ void DataLoader::start_epoch(int64_t epoch) {
   std::iota(order_.begin(), order_.end(), int64_t{0});
   if (shuffle_) {  // Fisher-Yates with our own generator: the same order on every platform
     Generator generator(seed_ ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(epoch + 1)));
-    for (size_t i = order_.size(); i > 1; --i)
-      std::swap(order_[i - 1], order_[generator.below(i)]);
+    for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[generator.below(i)]);
   }
   cursor_ = 0;
 }
@@ -56,7 +61,8 @@ bool DataLoader::next(Batch& batch) {
   float* dest = target.data();
   for (int64_t i = 0; i < count; ++i) {
     const int64_t index = order_[static_cast<size_t>(cursor_ + i)];
-    std::memcpy(dest + i * example, source + index * example, sizeof(float) * static_cast<size_t>(example));
+    std::memcpy(dest + i * example, source + index * example,
+                sizeof(float) * static_cast<size_t>(example));
     labels_[static_cast<size_t>(i)] = dataset_->labels[static_cast<size_t>(index)];
   }
   cursor_ += count;

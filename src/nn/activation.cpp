@@ -4,9 +4,17 @@
 
 namespace adamite::nn {
 
-Tensor ReLU::forward(const Tensor& input) { return relu(input); }
-Tensor Sigmoid::forward(const Tensor& input) { return sigmoid(input); }
-Tensor Tanh::forward(const Tensor& input) { return adamite::tanh(input); }
-Tensor Softplus::forward(const Tensor& input) { return softplus(input); }
+Tensor ReLU::forward(const Tensor& input) {
+  return relu(input);
+}
+Tensor Sigmoid::forward(const Tensor& input) {
+  return sigmoid(input);
+}
+Tensor Tanh::forward(const Tensor& input) {
+  return adamite::tanh(input);
+}
+Tensor Softplus::forward(const Tensor& input) {
+  return softplus(input);
+}
 
 }  // namespace adamite::nn

@@ -4,6 +4,8 @@
 
 namespace adamite::nn {
 
-Tensor Flatten::forward(const Tensor& input) { return flatten(input, 1); }
+Tensor Flatten::forward(const Tensor& input) {
+  return flatten(input, 1);
+}
 
 }  // namespace adamite::nn

@@ -19,14 +19,17 @@ Tensor uniform(const Shape& shape, float bound, Generator& generator) {
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& generator)
     : in_features_(in_features), out_features_(out_features) {
   if (in_features <= 0 || out_features <= 0)
-    throw std::invalid_argument("Linear: features must be positive, got in=" +
-                                std::to_string(in_features) + " out=" + std::to_string(out_features));
+    throw std::invalid_argument(
+        "Linear: features must be positive, got in=" + std::to_string(in_features) +
+        " out=" + std::to_string(out_features));
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_features));
   weight_ = register_parameter("weight", uniform({out_features, in_features}, bound, generator));
   if (bias) bias_ = register_parameter("bias", uniform({out_features}, bound, generator));
 }
 
-Tensor Linear::forward(const Tensor& input) { return linear(input, weight_, bias_); }
+Tensor Linear::forward(const Tensor& input) {
+  return linear(input, weight_, bias_);
+}
 
 std::string Linear::describe() const {
   return "Linear(in=" + std::to_string(in_features_) + ", out=" + std::to_string(out_features_) +

@@ -16,13 +16,13 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
   Tensor mask = Tensor::empty(x.shape());
   const float keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   float* pm = mask.data();
-  for (int64_t i = 0, n = x.numel(); i < n; ++i) pm[i] = generator.uniform() >= p ? keep_scale : 0.0f;
+  for (int64_t i = 0, n = x.numel(); i < n; ++i)
+    pm[i] = generator.uniform() >= p ? keep_scale : 0.0f;
 
   Tensor y = Tensor::empty(x.shape());
   y.array() = x.array() * mask.array();
-  record("dropout", y, {x}, [x, mask](const Tensor& g) {
-    x.grad_or_zeros().array() += g.array() * mask.array();
-  });
+  record("dropout", y, {x},
+         [x, mask](const Tensor& g) { x.grad_or_zeros().array() += g.array() * mask.array(); });
   return y;
 }
 

@@ -132,7 +132,9 @@ Tensor mul_scalar(const Tensor& x, float c) {
       "mul_scalar", x, [c](float v) { return v * c; }, [c](float, float) { return c; });
 }
 
-Tensor neg(const Tensor& x) { return mul_scalar(x, -1.0f); }
+Tensor neg(const Tensor& x) {
+  return mul_scalar(x, -1.0f);
+}
 
 Tensor exp(const Tensor& x) {
   return detail::unary(

@@ -50,8 +50,10 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
   const ConstMap a_stored(a, transpose_a ? k : m, transpose_a ? m : k);
   const ConstMap b_stored(b, transpose_b ? n : k, transpose_b ? k : n);
   if (!transpose_a && !transpose_b) tiled_product(a_stored, b_stored, m, n, k, alpha, beta, c);
-  if (!transpose_a && transpose_b) tiled_product(a_stored, b_stored.transpose(), m, n, k, alpha, beta, c);
-  if (transpose_a && !transpose_b) tiled_product(a_stored.transpose(), b_stored, m, n, k, alpha, beta, c);
+  if (!transpose_a && transpose_b)
+    tiled_product(a_stored, b_stored.transpose(), m, n, k, alpha, beta, c);
+  if (transpose_a && !transpose_b)
+    tiled_product(a_stored.transpose(), b_stored, m, n, k, alpha, beta, c);
   if (transpose_a && transpose_b)
     tiled_product(a_stored.transpose(), b_stored.transpose(), m, n, k, alpha, beta, c);
 }

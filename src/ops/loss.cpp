@@ -27,7 +27,8 @@ Tensor cross_entropy(const Tensor& logits, std::span<const int32_t> targets) {
     const int32_t target = targets[static_cast<size_t>(i)];
     if (target < 0 || target >= classes)
       throw std::invalid_argument("cross_entropy: target " + std::to_string(target) + " at row " +
-                                  std::to_string(i) + " is outside [0, " + std::to_string(classes) + ")");
+                                  std::to_string(i) + " is outside [0, " + std::to_string(classes) +
+                                  ")");
     const float row_max = z.row(i).maxCoeff();
     p.row(i) = (z.row(i).array() - row_max).exp();
     const float denom = p.row(i).sum();

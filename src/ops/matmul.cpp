@@ -47,16 +47,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  record("linear", y, std::move(inputs), [x, weight, bias, batch, in, out_features](const Tensor& g) {
-    if (x.requires_grad())  // dx = dy·W
-      detail::gemm(false, false, batch, in, out_features, 1.0f, g.data(), weight.data(), 1.0f,
-                   x.grad_or_zeros().data());
-    if (weight.requires_grad())  // dW = dyᵀ·x
-      detail::gemm(true, false, out_features, in, batch, 1.0f, g.data(), x.data(), 1.0f,
-                   weight.grad_or_zeros().data());
-    if (bias.defined() && bias.requires_grad())  // db = column sums of dy
-      bias.grad_or_zeros().matrix().row(0) += g.matrix().colwise().sum();
-  });
+  record("linear", y, std::move(inputs),
+         [x, weight, bias, batch, in, out_features](const Tensor& g) {
+           if (x.requires_grad())  // dx = dy·W
+             detail::gemm(false, false, batch, in, out_features, 1.0f, g.data(), weight.data(),
+                          1.0f, x.grad_or_zeros().data());
+           if (weight.requires_grad())  // dW = dyᵀ·x
+             detail::gemm(true, false, out_features, in, batch, 1.0f, g.data(), x.data(), 1.0f,
+                          weight.grad_or_zeros().data());
+           if (bias.defined() && bias.requires_grad())  // db = column sums of dy
+             bias.grad_or_zeros().matrix().row(0) += g.matrix().colwise().sum();
+         });
   return y;
 }
 

@@ -22,9 +22,8 @@ Tensor mean(const Tensor& x) {
 
 Tensor sum_of_squares(const Tensor& x) {
   Tensor out = Tensor::scalar(static_cast<float>(x.array().cast<double>().square().sum()));
-  record("sum_of_squares", out, {x}, [x](const Tensor& g) {
-    x.grad_or_zeros().array() += 2.0f * g.item() * x.array();
-  });
+  record("sum_of_squares", out, {x},
+         [x](const Tensor& g) { x.grad_or_zeros().array() += 2.0f * g.item() * x.array(); });
   return out;
 }
 

@@ -10,7 +10,8 @@ Tensor reshape(const Tensor& x, Shape shape) {
   int64_t known = 1, inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      if (inferred >= 0) throw std::invalid_argument("reshape: more than one -1 in " + to_string(shape));
+      if (inferred >= 0)
+        throw std::invalid_argument("reshape: more than one -1 in " + to_string(shape));
       inferred = static_cast<int64_t>(i);
     } else {
       known *= shape[i];
@@ -39,9 +40,8 @@ Tensor transpose(const Tensor& x) {
     throw std::invalid_argument("transpose: needs a 2-D tensor, got " + to_string(x.shape()));
   Tensor y = Tensor::empty({x.size(1), x.size(0)});
   y.matrix() = x.matrix().transpose();
-  record("transpose", y, {x}, [x](const Tensor& g) {
-    x.grad_or_zeros().matrix() += g.matrix().transpose();
-  });
+  record("transpose", y, {x},
+         [x](const Tensor& g) { x.grad_or_zeros().matrix() += g.matrix().transpose(); });
   return y;
 }
 

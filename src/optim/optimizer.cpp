@@ -40,7 +40,8 @@ void Optimizer::step() {
       const auto n = static_cast<Eigen::Index>(p.numel());
       float* g = grad.data();
       if (options.weight_decay != 0.0) {  // L2 added to a copy: the user's .grad stays as is
-        ArrayMap(scratch_.data(), n) = grad.array() + static_cast<float>(options.weight_decay) * p.array();
+        ArrayMap(scratch_.data(), n) =
+            grad.array() + static_cast<float>(options.weight_decay) * p.array();
         g = scratch_.data();
       }
       ParamView view{p.array(), ArrayMap(g, n), buffers};

@@ -10,18 +10,20 @@ namespace {
 
 std::unique_ptr<Optimizer> make_sgd(std::vector<Tensor> params, const Hyperparameters& h,
                                     double default_momentum, bool nesterov) {
-  return std::make_unique<SGD>(std::move(params), SGDOptions(h.lr.value_or(1e-2))
-                                                      .momentum(h.momentum.value_or(default_momentum))
-                                                      .nesterov(nesterov)
-                                                      .weight_decay(h.weight_decay.value_or(0.0)));
+  return std::make_unique<SGD>(std::move(params),
+                               SGDOptions(h.lr.value_or(1e-2))
+                                   .momentum(h.momentum.value_or(default_momentum))
+                                   .nesterov(nesterov)
+                                   .weight_decay(h.weight_decay.value_or(0.0)));
 }
 
 std::unique_ptr<Optimizer> make_adam(std::vector<Tensor> params, const Hyperparameters& h) {
-  return std::make_unique<Adam>(std::move(params), AdamOptions(h.lr.value_or(1e-3))
-                                                       .betas(h.beta1.value_or(0.9), h.beta2.value_or(0.999))
-                                                       .eps(h.eps.value_or(1e-8))
-                                                       .bias_correction(h.bias_correction)
-                                                       .weight_decay(h.weight_decay.value_or(0.0)));
+  return std::make_unique<Adam>(std::move(params),
+                                AdamOptions(h.lr.value_or(1e-3))
+                                    .betas(h.beta1.value_or(0.9), h.beta2.value_or(0.999))
+                                    .eps(h.eps.value_or(1e-8))
+                                    .bias_correction(h.bias_correction)
+                                    .weight_decay(h.weight_decay.value_or(0.0)));
 }
 
 }  // namespace

@@ -6,7 +6,8 @@ namespace adamite::optim {
 namespace {
 std::vector<std::string> buffers_for(const SGDOptions& options) {
   if (options.momentum_ < 0.0 || options.momentum_ >= 1.0)
-    throw std::invalid_argument("sgd: momentum must be in [0, 1), got " + std::to_string(options.momentum_));
+    throw std::invalid_argument("sgd: momentum must be in [0, 1), got " +
+                                std::to_string(options.momentum_));
   if (options.nesterov_ && options.momentum_ == 0.0)
     throw std::invalid_argument("sgd: Nesterov needs a momentum > 0");
   return {"momentum_buffer"};

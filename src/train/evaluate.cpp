@@ -16,7 +16,8 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t bat
   int64_t correct = 0;
   while (loader.next(batch)) {
     const Tensor logits = model.forward(batch.inputs);
-    loss_sum += static_cast<double>(cross_entropy(logits, batch.labels).item()) * double(batch.size());
+    loss_sum +=
+        static_cast<double>(cross_entropy(logits, batch.labels).item()) * double(batch.size());
     const auto scores = logits.matrix();
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
       Eigen::Index best = 0;

@@ -29,8 +29,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       const float value = loss.item();
       if (!std::isfinite(value)) {
         std::ostringstream message;
-        message << "training diverged: loss is " << value << " at step " << step + 1
-                << " (epoch " << epoch + 1 << "); try a smaller learning rate";
+        message << "training diverged: loss is " << value << " at step " << step + 1 << " (epoch "
+                << epoch + 1 << "); try a smaller learning rate";
         throw std::runtime_error(message.str());
       }
       loss.backward();
@@ -39,7 +39,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       loss_sum += double(value) * double(batch.size());
       examples += batch.size();
       if (options.on_step)
-        options.on_step(epoch + 1, ++batch_index, loader.batches_per_epoch(), loss_sum / double(examples));
+        options.on_step(epoch + 1, ++batch_index, loader.batches_per_epoch(),
+                        loss_sum / double(examples));
     }
     EpochResult result;
     result.epoch = epoch + 1;
@@ -50,7 +51,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       result.test_loss = evaluation.loss;
       result.test_accuracy = evaluation.accuracy;
     }
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(result);
     if (options.on_epoch) options.on_epoch(result);
   }

@@ -6,7 +6,8 @@
 
 namespace adamite::train {
 
-ProgressBar::ProgressBar(std::FILE* stream) : stream_(stream), active_(isatty(fileno(stream)) != 0) {}
+ProgressBar::ProgressBar(std::FILE* stream)
+    : stream_(stream), active_(isatty(fileno(stream)) != 0) {}
 
 void ProgressBar::update(const std::string& label, int64_t done, int64_t total, double loss) {
   if (!active_) return;

@@ -3,9 +3,12 @@
 using namespace adamite;
 
 struct TwoLayer : nn::Module {  // a model is a Module with parameters and a forward pass
-  std::shared_ptr<nn::Linear> hidden = register_module("hidden", std::make_shared<nn::Linear>(784, 256));
+  std::shared_ptr<nn::Linear> hidden =
+      register_module("hidden", std::make_shared<nn::Linear>(784, 256));
   std::shared_ptr<nn::Linear> out = register_module("out", std::make_shared<nn::Linear>(256, 10));
-  Tensor forward(const Tensor& x) override { return out->forward(relu(hidden->forward(flatten(x)))); }
+  Tensor forward(const Tensor& x) override {
+    return out->forward(relu(hidden->forward(flatten(x))));
+  }
   std::string describe() const override { return "TwoLayer"; }
 };
 

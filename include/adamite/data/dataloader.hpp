@@ -14,8 +14,8 @@
 namespace adamite::data {
 
 struct Batch {
-  Tensor inputs;                      // [b, ...example shape]
-  std::span<const int32_t> labels;    // b labels
+  Tensor inputs;                    // [b, ...example shape]
+  std::span<const int32_t> labels;  // b labels
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
 };
 

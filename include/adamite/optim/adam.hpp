@@ -11,10 +11,23 @@ namespace adamite::optim {
 
 struct AdamOptions : Options {
   explicit AdamOptions(double learning_rate = 1e-3) { lr = learning_rate; }
-  AdamOptions& betas(double b1, double b2) { beta1 = b1; beta2 = b2; return *this; }
-  AdamOptions& eps(double e) { epsilon = e; return *this; }
-  AdamOptions& bias_correction(bool on) { correct_bias = on; return *this; }
-  AdamOptions& weight_decay(double wd) { Options::weight_decay = wd; return *this; }
+  AdamOptions& betas(double b1, double b2) {
+    beta1 = b1;
+    beta2 = b2;
+    return *this;
+  }
+  AdamOptions& eps(double e) {
+    epsilon = e;
+    return *this;
+  }
+  AdamOptions& bias_correction(bool on) {
+    correct_bias = on;
+    return *this;
+  }
+  AdamOptions& weight_decay(double wd) {
+    Options::weight_decay = wd;
+    return *this;
+  }
   std::unique_ptr<Options> clone() const override { return std::make_unique<AdamOptions>(*this); }
 
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;

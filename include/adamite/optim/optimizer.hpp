@@ -29,8 +29,8 @@ struct ParamGroup {
 
 // What update() sees for one parameter.
 struct ParamView {
-  ArrayMap theta;                   // the weights, updated in place
-  ArrayMap grad;                    // the gradient including the L2 term (do not keep)
+  ArrayMap theta;                    // the weights, updated in place
+  ArrayMap grad;                     // the gradient including the L2 term (do not keep)
   const std::vector<Tensor>& state;  // one buffer per state name, zeros before the first step
 };
 

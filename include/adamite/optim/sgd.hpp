@@ -10,9 +10,18 @@ namespace adamite::optim {
 
 struct SGDOptions : Options {
   explicit SGDOptions(double learning_rate = 1e-2) { lr = learning_rate; }
-  SGDOptions& momentum(double m) { momentum_ = m; return *this; }
-  SGDOptions& nesterov(bool on) { nesterov_ = on; return *this; }
-  SGDOptions& weight_decay(double wd) { Options::weight_decay = wd; return *this; }
+  SGDOptions& momentum(double m) {
+    momentum_ = m;
+    return *this;
+  }
+  SGDOptions& nesterov(bool on) {
+    nesterov_ = on;
+    return *this;
+  }
+  SGDOptions& weight_decay(double wd) {
+    Options::weight_decay = wd;
+    return *this;
+  }
   std::unique_ptr<Options> clone() const override { return std::make_unique<SGDOptions>(*this); }
 
   double momentum_ = 0.0;

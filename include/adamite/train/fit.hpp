@@ -13,12 +13,12 @@
 namespace adamite::train {
 
 struct EpochResult {
-  int64_t epoch = 0;           // 1-based
-  int64_t step = 0;            // optimizer steps taken so far
-  double train_loss = 0.0;     // mean minibatch loss over the epoch (dropout on, as trained)
+  int64_t epoch = 0;        // 1-based
+  int64_t step = 0;         // optimizer steps taken so far
+  double train_loss = 0.0;  // mean minibatch loss over the epoch (dropout on, as trained)
   double test_loss = 0.0;
   double test_accuracy = 0.0;
-  double seconds = 0.0;        // wall time since training started
+  double seconds = 0.0;  // wall time since training started
 };
 
 struct FitOptions {
