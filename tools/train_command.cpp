@@ -4,11 +4,14 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "adamite/data/dataloader.hpp"
 #include "adamite/io/safetensors.hpp"
+#include "adamite/optim/averaging.hpp"
 #include "adamite/optim/registry.hpp"
+#include "adamite/optim/schedule.hpp"
 #include "adamite/random.hpp"
 #include "adamite/train/csv_log.hpp"
 #include "adamite/train/fit.hpp"
@@ -22,12 +25,14 @@ namespace {
 struct TrainArgs {
   std::string model = "mlp", dataset = "mnist", optimizer = "adam";
   optim::Hyperparameters hyper;
-  bool no_bias_correction = false, no_shuffle = false, list_optimizers = false;
+  bool no_bias_correction = false, no_shuffle = false, list_optimizers = false, centered = false;
   int64_t epochs = 10, batch_size = 128, max_steps = -1;
   uint64_t seed = 0;
   int threads = 0;
   float dropout = 0.5f, input_dropout = -1.0f;
   std::string log, save, init;
+  std::string schedule = "constant", average;
+  int64_t warmup = 0;
 };
 
 std::string percent(double fraction) {
@@ -61,6 +66,7 @@ void run_train(const TrainArgs& args) {
 
   optim::Hyperparameters hyper = args.hyper;
   hyper.bias_correction = !args.no_bias_correction;
+  hyper.centered = args.centered;
   std::unique_ptr<optim::Optimizer> optimizer;
   try {
     optimizer = optim::make_optimizer(args.optimizer, model->parameters(), hyper);
@@ -68,11 +74,28 @@ void run_train(const TrainArgs& args) {
     throw UsageError(e.what());
   }
   data::DataLoader loader(splits.train, args.batch_size, !args.no_shuffle, args.seed);
+  std::unique_ptr<optim::Schedule> schedule;
+  std::unique_ptr<optim::ParameterAverage> average;
+  try {
+    optim::ScheduleContext context;
+    context.steps_per_epoch = loader.batches_per_epoch();
+    context.total_steps = args.max_steps > 0
+                              ? args.max_steps
+                              : std::max<int64_t>(1, args.epochs * loader.batches_per_epoch());
+    context.warmup_steps = args.warmup;
+    schedule = optim::make_schedule(args.schedule, context);
+    if (!args.average.empty())
+      average = optim::ParameterAverage::parse(args.average, model->parameters());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 
   std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
             << " train / " << splits.test.size() << " test), optimizer " << args.optimizer
-            << ", batch " << args.batch_size << ", seed " << args.seed << ", threads "
-            << omp_get_max_threads() << '\n'
+            << ", lr schedule " << schedule->describe()
+            << (average ? ", evaluating " + average->describe() : std::string()) << ", batch "
+            << args.batch_size << ", seed " << args.seed << ", threads " << omp_get_max_threads()
+            << '\n'
             << nn::summary(*model) << std::flush;
 
   std::unique_ptr<train::CsvLog> log;
@@ -81,6 +104,8 @@ void run_train(const TrainArgs& args) {
   train::FitOptions options;
   options.epochs = args.epochs;
   options.max_steps = args.max_steps;
+  options.schedule = schedule.get();
+  options.average = average.get();
   options.on_step = [&](int64_t epoch, int64_t batch, int64_t batches, double loss) {
     progress.update("epoch " + std::to_string(epoch) + "/" + std::to_string(args.epochs), batch,
                     batches, loss);
@@ -104,6 +129,8 @@ void run_train(const TrainArgs& args) {
                                                    {"optimizer", args.optimizer},
                                                    {"seed", std::to_string(args.seed)}};
     if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
+    std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
+    if (average) averaged.emplace(*average);
     io::save_module(args.save, *model, metadata);
     std::cout << "saved weights to " << args.save << '\n';
   }
@@ -136,7 +163,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--beta1", args->hyper.beta1, "Adam's beta1")->check(number_in(0.0, 1.0));
   cmd->add_option("--beta2", args->hyper.beta2, "Adam's beta2")->check(number_in(0.0, 1.0));
   cmd->add_option("--eps", args->hyper.eps, "Adam's epsilon")->check(positive());
-  cmd->add_option("--momentum", args->hyper.momentum, "SGD momentum")->check(number_in(0.0, 1.0));
+  cmd->add_option("--momentum", args->hyper.momentum, "Momentum (SGD, RMSProp)")
+      ->check(number_in(0.0, 1.0));
+  cmd->add_option("--rho", args->hyper.rho,
+                  "Decay of the squared-gradient average (RMSProp, AdaDelta)")
+      ->check(number_in(0.0, 1.0));
+  cmd->add_flag("--centered", args->centered,
+                "RMSProp: normalise by the gradient's variance estimate");
   cmd->add_option("--weight-decay", args->hyper.weight_decay, "L2 penalty added to the gradient")
       ->check(non_negative());
   cmd->add_flag("--no-bias-correction", args->no_bias_correction, "Adam without bias correction");
@@ -158,6 +191,14 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--input-dropout", args->input_dropout,
                   "Input dropout of the MLP (default 0.2, or 0 with --dropout 0)")
       ->check(number_in(0.0, 1.0));
+  cmd->add_option("--schedule", args->schedule,
+                  std::string("Learning-rate schedule: ") + optim::kScheduleForms)
+      ->capture_default_str();
+  cmd->add_option("--warmup", args->warmup, "Linear learning-rate warm-up over this many steps")
+      ->check(non_negative());
+  cmd->add_option(
+      "--average", args->average,
+      "Evaluate and save a temporal average of the weights: ema:BETA (bias-corrected) or polyak");
   cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
       ->check(positive());
   cmd->add_option(

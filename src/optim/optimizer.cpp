@@ -56,6 +56,47 @@ void Optimizer::zero_grad() {
       if (p.grad().defined()) p.grad().fill_(0.0f);
 }
 
+OptimizerState Optimizer::state_dict() const {
+  OptimizerState out;
+  out.step = step_count_;
+  for (size_t p = 0; p < state_.size(); ++p)
+    for (size_t s = 0; s < state_names_.size(); ++s)
+      out.buffers.emplace_back(std::to_string(p) + "." + state_names_[s], state_[p][s].clone());
+  return out;
+}
+
+void Optimizer::load_state_dict(const OptimizerState& state) {
+  if (state.step < 0) throw std::invalid_argument(name() + ": negative step count in state");
+  std::vector<std::vector<const Tensor*>> found(state_.size(),
+                                                std::vector<const Tensor*>(state_names_.size()));
+  for (const auto& [key, tensor] : state.buffers) {
+    const size_t dot = key.find('.');
+    const auto it = std::find(state_names_.begin(), state_names_.end(),
+                              dot == std::string::npos ? "" : key.substr(dot + 1));
+    size_t index = state_.size();
+    try {
+      index = std::stoul(key.substr(0, dot));
+    } catch (const std::exception&) {
+    }
+    if (it == state_names_.end() || index >= state_.size())
+      throw std::invalid_argument(name() + ": state has an unexpected buffer '" + key + "'");
+    const auto slot = static_cast<size_t>(it - state_names_.begin());
+    if (tensor.shape() != state_[index][slot].shape())
+      throw std::invalid_argument(name() + ": state buffer '" + key + "' has shape " +
+                                  to_string(tensor.shape()) + ", parameter has " +
+                                  to_string(state_[index][slot].shape()));
+    found[index][slot] = &tensor;
+  }
+  for (size_t p = 0; p < found.size(); ++p)
+    for (size_t s = 0; s < state_names_.size(); ++s)
+      if (found[p][s] == nullptr)
+        throw std::invalid_argument(name() + ": state lacks buffer '" + std::to_string(p) + "." +
+                                    state_names_[s] + "'");
+  for (size_t p = 0; p < found.size(); ++p)
+    for (size_t s = 0; s < state_names_.size(); ++s) state_[p][s].copy_(*found[p][s]);
+  step_count_ = state.step;
+}
+
 Tensor Optimizer::state(size_t param_index, const std::string& state_name) const {
   const auto it = std::find(state_names_.begin(), state_names_.end(), state_name);
   if (param_index >= state_.size() || it == state_names_.end())

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -34,7 +35,9 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
         throw std::runtime_error(message.str());
       }
       loss.backward();
+      if (options.schedule) options.schedule->apply(optimizer);
       optimizer.step();
+      if (options.average) options.average->update();
       ++step;
       loss_sum += double(value) * double(batch.size());
       examples += batch.size();
@@ -47,6 +50,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     result.step = step;
     result.train_loss = examples ? loss_sum / double(examples) : 0.0;
     if (test != nullptr) {
+      std::optional<optim::AveragedWeightsScope> averaged;  // evaluate the averaged weights
+      if (options.average) averaged.emplace(*options.average);
       const Evaluation evaluation = evaluate(model, *test);
       result.test_loss = evaluation.loss;
       result.test_accuracy = evaluation.accuracy;

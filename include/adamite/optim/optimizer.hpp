@@ -34,6 +34,13 @@ struct ParamView {
   const std::vector<Tensor>& state;  // one buffer per state name, zeros before the first step
 };
 
+// Everything an optimizer needs to continue exactly where it stopped: the step count and every
+// state buffer, named "<parameter index>.<state name>" (e.g. "3.exp_avg").
+struct OptimizerState {
+  int64_t step = 0;
+  std::vector<std::pair<std::string, Tensor>> buffers;
+};
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -50,6 +57,12 @@ class Optimizer {
   // Schedules scale every group's learning rate by this factor (1 by default).
   void set_lr_factor(double factor) { lr_factor_ = factor; }
   double lr_factor() const { return lr_factor_; }
+
+  // A copy of the state (buffers are cloned, so later steps do not change it).
+  OptimizerState state_dict() const;
+  // Restores a state taken from an optimizer of the same kind over parameters of the same
+  // shapes; throws naming the first missing or mis-shaped buffer, leaving this one unchanged.
+  void load_state_dict(const OptimizerState& state);
 
   const std::vector<ParamGroup>& param_groups() const { return groups_; }
   const std::vector<std::string>& state_names() const { return state_names_; }

@@ -14,8 +14,9 @@ namespace adamite::optim {
 
 // Hyper-parameters as a user gives them; unset ones take the algorithm's defaults.
 struct Hyperparameters {
-  std::optional<double> lr, beta1, beta2, eps, momentum, weight_decay;
+  std::optional<double> lr, beta1, beta2, eps, momentum, rho, weight_decay;
   bool bias_correction = true;
+  bool centered = false;  // RMSProp: divide by the variance estimate instead of the 2nd moment
 };
 
 struct OptimizerEntry {

@@ -8,7 +8,9 @@
 
 #include "adamite/data/dataloader.hpp"
 #include "adamite/nn/module.hpp"
+#include "adamite/optim/averaging.hpp"
 #include "adamite/optim/optimizer.hpp"
+#include "adamite/optim/schedule.hpp"
 
 namespace adamite::train {
 
@@ -24,6 +26,8 @@ struct EpochResult {
 struct FitOptions {
   int64_t epochs = 1;
   int64_t max_steps = -1;  // stop after this many optimizer steps (< 0: no limit)
+  const optim::Schedule* schedule = nullptr;   // sets the learning-rate factor before every step
+  optim::ParameterAverage* average = nullptr;  // updated after every step; evaluation uses it
   // Called with the running mean loss after every step (a progress bar), and after every epoch.
   std::function<void(int64_t epoch, int64_t batch, int64_t batches, double loss)> on_step;
   std::function<void(const EpochResult&)> on_epoch;
