@@ -3,35 +3,70 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "adam_step.hpp"
+#include "checks.hpp"
+
 namespace adamite::optim {
 namespace {
+const char* algorithm(const AdamOptions& o) {
+  return o.use_amsgrad ? "amsgrad" : "adam";
+}
+void check(const AdamOptions& o) {
+  detail::check_unit_interval(algorithm(o), "beta1", o.beta1);
+  detail::check_unit_interval(algorithm(o), "beta2", o.beta2);
+  detail::check_non_negative(algorithm(o), "eps", o.epsilon);
+}
 std::vector<std::string> buffers_for(const AdamOptions& o) {
-  if (!(o.beta1 >= 0.0 && o.beta1 < 1.0) || !(o.beta2 >= 0.0 && o.beta2 < 1.0))
-    throw std::invalid_argument("adam: betas must be in [0, 1), got " + std::to_string(o.beta1) +
-                                " and " + std::to_string(o.beta2));
-  if (!(o.epsilon > 0.0)) throw std::invalid_argument("adam: eps must be > 0");
+  check(o);
+  if (o.use_amsgrad) return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
   return {"exp_avg", "exp_avg_sq"};
 }
 }  // namespace
+
+namespace detail {
+void adam_step(ArrayMap& theta, const ArrayMap& grad, ArrayMap m, ArrayMap v, ArrayMap* v_max,
+               double lr, const AdamMoments& h, int64_t t) {
+  // 1 − β is rounded from double: 1 − float(0.999) would be off by 1.3e-5 relative.
+  const auto b1 = static_cast<float>(h.beta1), b2 = static_cast<float>(h.beta2);
+  const auto c1 = static_cast<float>(1.0 - h.beta1), c2 = static_cast<float>(1.0 - h.beta2);
+  m = b1 * m + c1 * grad;
+  v = b2 * v + c2 * grad.square();
+  if (v_max != nullptr) *v_max = v_max->max(v);
+  const ArrayMap& second = v_max != nullptr ? *v_max : v;
+  // The corrections 1/(1−βᵗ) are computed in double: β2ᵗ is close to 1 for thousands of steps.
+  const double m_scale = h.bias_correction ? 1.0 / (1.0 - std::pow(h.beta1, double(t))) : 1.0;
+  const double v_scale = h.bias_correction ? 1.0 / (1.0 - std::pow(h.beta2, double(t))) : 1.0;
+  const auto alpha = static_cast<float>(lr), eps = static_cast<float>(h.epsilon);
+  const auto mc = static_cast<float>(m_scale), vc = static_cast<float>(v_scale);
+  if (eps > 0.0f) {
+    theta -= alpha * (m * mc) / ((second * vc).sqrt() + eps);
+  } else {  // ε = 0: no update (rather than 0/0) where v is 0
+    theta -= (second > 0.0f).select(alpha * (m * mc) / (second * vc).sqrt(), 0.0f);
+  }
+}
+}  // namespace detail
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)
     : Adam(std::vector<ParamGroup>{{std::move(params), nullptr}}, options) {}
 
 Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults)
-    : Optimizer(std::move(groups), defaults, buffers_for(defaults)) {}
+    : Optimizer(std::move(groups), defaults, buffers_for(defaults)),
+      amsgrad_(defaults.use_amsgrad) {
+  detail::check_groups<AdamOptions>(param_groups(), name(), [this](const AdamOptions& o) {
+    check(o);
+    if (o.use_amsgrad && !amsgrad_)
+      throw std::invalid_argument(
+          "adam: a parameter group turns AMSGrad on but the defaults do not (its buffer "
+          "max_exp_avg_sq is allocated from the defaults)");
+  });
+}
 
 void Adam::update(const Options& base, double lr, ParamView& p, int64_t t) {
   const auto& o = static_cast<const AdamOptions&>(base);
-  const auto b1 = static_cast<float>(o.beta1), b2 = static_cast<float>(o.beta2);
-  ArrayMap m = p.state[0].array(), v = p.state[1].array();
-  m = b1 * m + (1.0f - b1) * p.grad;
-  v = b2 * v + (1.0f - b2) * p.grad.square();
-  // The corrections 1/(1−βᵗ) are computed in double: β2ᵗ is close to 1 for thousands of steps.
-  const double m_scale = o.correct_bias ? 1.0 / (1.0 - std::pow(o.beta1, double(t))) : 1.0;
-  const double v_scale = o.correct_bias ? 1.0 / (1.0 - std::pow(o.beta2, double(t))) : 1.0;
-  const auto alpha = static_cast<float>(lr), eps = static_cast<float>(o.epsilon);
-  const auto mc = static_cast<float>(m_scale), vc = static_cast<float>(v_scale);
-  p.theta -= alpha * (m * mc) / ((v * vc).sqrt() + eps);
+  ArrayMap v_max = amsgrad_ ? p.state[2].array() : ArrayMap(nullptr, 0);
+  detail::adam_step(p.theta, p.grad, p.state[0].array(), p.state[1].array(),
+                    o.use_amsgrad ? &v_max : nullptr, lr,
+                    {o.beta1, o.beta2, o.epsilon, o.correct_bias}, t);
 }
 
 }  // namespace adamite::optim

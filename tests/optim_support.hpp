@@ -1,0 +1,34 @@
+// Helpers shared by the optimizer tests: parameters with hand-set gradients, and elementwise checks
+// against hand-computed values.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "adamite/tensor.hpp"
+
+namespace adamite::testing {
+
+// A 1-D parameter with the given values.
+inline Tensor parameter(const std::vector<float>& values) {
+  Tensor p = Tensor::from_vector({int64_t(values.size())}, values);
+  p.set_requires_grad(true);
+  return p;
+}
+
+inline void set_grad(const Tensor& p, const std::vector<float>& g) {
+  p.set_grad(Tensor::from_vector(p.shape(), g));
+}
+
+// Every element of `actual` equals `expected` to 1e-6 relative.
+inline void check_close(const Tensor& actual, const std::vector<double>& expected,
+                        const std::string& what) {
+  const std::vector<float> got = actual.to_vector();
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    CHECK_MESSAGE(got[i] == doctest::Approx(expected[i]).epsilon(1e-6), what, "[", i, "]");
+}
+
+}  // namespace adamite::testing
