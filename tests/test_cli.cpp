@@ -99,6 +99,10 @@ TEST_SUITE("cli") {
         {"train --init /nonexistent/w.safetensors", "no such file"},
         {"eval --model mlp", "--init"},
         {"fetch imagenet", "imagenet"},
+        {"train --schedule wobble", "wobble"},
+        {"train --schedule step:0:0.5", "step:0:0.5"},
+        {"train --average ema", "ema"},
+        {"train --optimizer nesterov --momentum 0", "momentum"},
         {"frobnicate", "frobnicate"},
     };
     for (const auto& [arguments, mention] : cases) {
@@ -120,6 +124,25 @@ TEST_SUITE("cli") {
     const Run list = run("train --list-optimizers");
     CHECK(list.output.find("adam") != std::string::npos);
     CHECK(list.output.find("nesterov") != std::string::npos);
+  }
+
+  TEST_CASE("cli: every optimizer, schedule and averaging option trains") {
+    for (const std::string optimizer : {"sgd", "nesterov", "adagrad", "rmsprop", "adadelta", "adam",
+                                        "adamw", "adamax", "nadam", "amsgrad"}) {
+      const Run r =
+          run("train --model logreg --max-steps 40 --schedule inv-sqrt --optimizer " + optimizer,
+              data_env());
+      CAPTURE(r.output);
+      CHECK_MESSAGE(r.exit_code == 0, optimizer);
+    }
+    for (const std::string extra :
+         {"--schedule cosine --warmup 5 --average ema:0.99",
+          "--schedule step:1:0.5 --average polyak",
+          "--schedule exp:0.9 --optimizer rmsprop --centered --momentum 0.9 --rho 0.95"}) {
+      const Run r = run("train --model logreg --max-steps 40 " + extra, data_env());
+      CAPTURE(r.output);
+      CHECK_MESSAGE(r.exit_code == 0, extra);
+    }
   }
 
   TEST_CASE("cli: a diverging run stops with a clear message") {
