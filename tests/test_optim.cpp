@@ -154,3 +154,23 @@ TEST_SUITE("optim") {
   }
 
 }  // TEST_SUITE
+
+TEST_CASE("optim: parameter groups keep their own options; the lr factor scales them all") {
+  Tensor fast = parameter({1.0f}), slow = parameter({1.0f}), decayed = parameter({1.0f});
+  auto slow_options = std::make_shared<optim::SGDOptions>(0.01);
+  auto decayed_options =
+      std::make_shared<optim::SGDOptions>(optim::SGDOptions(0.1).weight_decay(1.0));
+  optim::SGD sgd({{{fast}, nullptr}, {{slow}, slow_options}, {{decayed}, decayed_options}},
+                 optim::SGDOptions(0.1));
+  for (const Tensor& p : {fast, slow, decayed}) set_grad(p, {1.0f});
+  sgd.step();
+  CHECK(fast.item() == doctest::Approx(0.9));     // the defaults: lr 0.1
+  CHECK(slow.item() == doctest::Approx(0.99));    // its own lr 0.01
+  CHECK(decayed.item() == doctest::Approx(0.8));  // lr 0.1, g + 1.0·θ = 2
+  sgd.set_lr_factor(0.5);                         // what a schedule does
+  for (const Tensor& p : {fast, slow, decayed}) set_grad(p, {1.0f});
+  sgd.step();
+  CHECK(fast.item() == doctest::Approx(0.85));
+  CHECK(slow.item() == doctest::Approx(0.985));
+  CHECK(decayed.item() == doctest::Approx(0.8 - 0.05 * 1.8));
+}
