@@ -1,0 +1,34 @@
+#include "adamite/nn/pool.hpp"
+
+#include "adamite/ops/pool.hpp"
+
+namespace adamite::nn {
+namespace {
+std::string window_text(const char* name, std::array<int64_t, 2> k, std::array<int64_t, 2> s,
+                        std::array<int64_t, 2> p) {
+  return std::string(name) + "(kernel=" + std::to_string(k[0]) + "x" + std::to_string(k[1]) +
+         ", stride=" + std::to_string(s[0]) + ", padding=" + std::to_string(p[0]) + ")";
+}
+}  // namespace
+
+MaxPool2d::MaxPool2d(std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                     std::array<int64_t, 2> padding)
+    : kernel_(kernel), stride_(stride), padding_(padding) {}
+Tensor MaxPool2d::forward(const Tensor& input) {
+  return max_pool2d(input, kernel_, stride_, padding_);
+}
+std::string MaxPool2d::describe() const {
+  return window_text("MaxPool2d", kernel_, stride_, padding_);
+}
+
+AvgPool2d::AvgPool2d(std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                     std::array<int64_t, 2> padding)
+    : kernel_(kernel), stride_(stride), padding_(padding) {}
+Tensor AvgPool2d::forward(const Tensor& input) {
+  return avg_pool2d(input, kernel_, stride_, padding_);
+}
+std::string AvgPool2d::describe() const {
+  return window_text("AvgPool2d", kernel_, stride_, padding_);
+}
+
+}  // namespace adamite::nn

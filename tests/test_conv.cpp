@@ -1,0 +1,168 @@
+// Convolution and pooling: values against direct loops written here, gradients against finite
+// differences, errors, and independence from the thread count.
+#include <doctest/doctest.h>
+#include <omp.h>
+
+#include "adamite/nn/conv2d.hpp"
+#include "adamite/nn/pool.hpp"
+#include "adamite/ops/conv2d.hpp"
+#include "adamite/ops/pool.hpp"
+#include "gradcheck.hpp"
+
+using namespace adamite;
+using testing::away_from_zero;
+using testing::check_gradients;
+using testing::random_tensor;
+using Inputs = std::vector<Tensor>;
+
+namespace {
+// The definition, one output at a time: y[n,o,i,j] = b[o] + Σ x[n,c,i·s−p+a, j·s−p+b]·w[o,c,a,b].
+std::vector<double> direct_conv(const Tensor& x, const Tensor& w, const Tensor& b, int64_t s,
+                                int64_t p) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t O = w.size(0), K = w.size(2), L = w.size(3);
+  const int64_t OH = (H + 2 * p - K) / s + 1, OW = (W + 2 * p - L) / s + 1;
+  std::vector<double> y;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t i = 0; i < OH; ++i)
+        for (int64_t j = 0; j < OW; ++j) {
+          double acc = b.defined() ? b.data()[o] : 0.0;
+          for (int64_t c = 0; c < C; ++c)
+            for (int64_t a = 0; a < K; ++a)
+              for (int64_t e = 0; e < L; ++e) {
+                const int64_t yy = i * s - p + a, xx = j * s - p + e;
+                if (yy >= 0 && yy < H && xx >= 0 && xx < W)
+                  acc += double(x.data()[((n * C + c) * H + yy) * W + xx]) *
+                         w.data()[((o * C + c) * K + a) * L + e];
+              }
+          y.push_back(acc);
+        }
+  return y;
+}
+}  // namespace
+
+TEST_SUITE("conv") {
+  TEST_CASE("conv2d: matches the direct definition for several geometries") {
+    Generator gen(11);
+    struct Case {
+      Shape x, w;
+      int64_t stride, pad;
+    };
+    for (const Case& c :
+         {Case{{2, 3, 7, 6}, {4, 3, 3, 3}, 1, 1}, Case{{1, 1, 5, 5}, {2, 1, 5, 5}, 1, 2},
+          Case{{3, 2, 8, 9}, {3, 2, 3, 2}, 2, 0}, Case{{9, 2, 4, 4}, {2, 2, 1, 1}, 1, 0}}) {
+      const Tensor x = random_tensor(c.x, gen), w = random_tensor(c.w, gen),
+                   b = random_tensor({c.w[0]}, gen);
+      const Tensor y = conv2d(x, w, b, {c.stride, c.stride}, {c.pad, c.pad});
+      const std::vector<double> expected = direct_conv(x, w, b, c.stride, c.pad);
+      REQUIRE(size_t(y.numel()) == expected.size());
+      for (size_t i = 0; i < expected.size(); ++i)
+        CHECK(y.data()[i] == doctest::Approx(expected[i]).epsilon(1e-5));
+    }
+  }
+
+  TEST_CASE("conv2d: gradients, with and without bias, stride and padding, batch 1 and > 8") {
+    Generator gen(12);
+    check_gradients("conv2d 3x3 pad 1",
+                    {random_tensor({2, 2, 5, 4}, gen), random_tensor({3, 2, 3, 3}, gen),
+                     random_tensor({3}, gen)},
+                    [](const Inputs& in) {
+                      return conv2d(in[0], in[1], in[2], {1, 1}, {1, 1});
+                    });
+    check_gradients("conv2d stride 2 no bias batch 1",
+                    {random_tensor({1, 3, 6, 7}, gen), random_tensor({2, 3, 3, 2}, gen)},
+                    [](const Inputs& in) {
+                      return conv2d(in[0], in[1], Tensor(), {2, 2}, {0, 1});
+                    });
+    // 10 samples span two weight-gradient chunks.
+    check_gradients("conv2d batch 10",
+                    {random_tensor({10, 1, 3, 3}, gen), random_tensor({2, 1, 2, 2}, gen),
+                     random_tensor({2}, gen)},
+                    [](const Inputs& in) { return conv2d(in[0], in[1], in[2]); });
+  }
+
+  TEST_CASE("pool: max and average values by hand") {
+    // 1x1x4x4 ramp 0..15; 2x2 windows, stride 2.
+    std::vector<float> ramp(16);
+    for (int i = 0; i < 16; ++i) ramp[size_t(i)] = float(i);
+    const Tensor x = Tensor::from_vector({1, 1, 4, 4}, ramp);
+    CHECK(max_pool2d(x, {2, 2}, {2, 2}).to_vector() == std::vector<float>{5, 7, 13, 15});
+    CHECK(avg_pool2d(x, {2, 2}, {2, 2}).to_vector() ==
+          std::vector<float>{2.5f, 4.5f, 10.5f, 12.5f});
+    // 3x3 stride 2 padding 1 (the paper CNN's pooling): 4x4 -> 2x2; padding is never the max.
+    const Tensor negative = Tensor::full({1, 1, 4, 4}, -3.0f);
+    CHECK(max_pool2d(negative, {3, 3}, {2, 2}, {1, 1}).to_vector() == std::vector<float>(4, -3.0f));
+    // Average counts padding as zeros over the full window (count_include_pad): corner = 4 of 9
+    // pixels.
+    CHECK(avg_pool2d(Tensor::full({1, 1, 4, 4}, 9.0f), {3, 3}, {2, 2}, {1, 1}).data()[0] ==
+          doctest::Approx(4.0f));
+  }
+
+  TEST_CASE("pool: gradients") {
+    Generator gen(13);
+    // Distinct values so the arg-max is unique and finite differences do not cross a tie.
+    Tensor x = Tensor::empty({2, 2, 5, 5});
+    for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = float((i * 37) % 101) / 10.0f;
+    check_gradients("max_pool2d 3x3/2 pad 1", {x}, [](const Inputs& in) {
+      return max_pool2d(in[0], {3, 3}, {2, 2}, {1, 1});
+    });
+    check_gradients("max_pool2d 2x2/2", {x.clone()}, [](const Inputs& in) {
+      return max_pool2d(in[0], {2, 2}, {2, 2});
+    });
+    check_gradients("avg_pool2d 3x3/2 pad 1", {random_tensor({1, 3, 5, 6}, gen)},
+                    [](const Inputs& in) {
+                      return avg_pool2d(in[0], {3, 3}, {2, 2}, {1, 1});
+                    });
+  }
+
+  TEST_CASE("conv/pool: errors name the op and the shapes") {
+    const Tensor x = Tensor::zeros({2, 3, 8, 8});
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 2, 3, 3})),
+                         doctest::Contains("conv2d: input has 3 channels"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(conv2d(Tensor::zeros({3, 8, 8}), Tensor::zeros({4, 3, 3, 3})),
+                         doctest::Contains("[3, 8, 8]"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 3, 9, 9})), doctest::Contains("kernel larger"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(max_pool2d(x, {2, 2}, {0, 2}), doctest::Contains("max_pool2d: strides"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(avg_pool2d(x, {3, 3}, {1, 1}, {-1, 0}),
+                         doctest::Contains("avg_pool2d: padding"), std::invalid_argument);
+  }
+
+  TEST_CASE("conv2d: forward and gradients are the same with 1 and 2 threads") {
+    Generator gen(14);
+    const Tensor x = random_tensor({20, 3, 12, 12}, gen), w = random_tensor({8, 3, 5, 5}, gen),
+                 b = random_tensor({8}, gen);
+    auto run = [&](int threads) {
+      omp_set_num_threads(threads);
+      const Tensor w_copy = w.clone(), x_copy = x.clone();
+      w_copy.set_requires_grad(true);
+      x_copy.set_requires_grad(true);
+      const Tensor y =
+          max_pool2d(conv2d(x_copy, w_copy, b, {1, 1}, {2, 2}), {3, 3}, {2, 2}, {1, 1});
+      sum(square(y)).backward();
+      return std::make_tuple(y.to_vector(), w_copy.grad().to_vector(), x_copy.grad().to_vector());
+    };
+    const auto one = run(1), two = run(2);
+    omp_set_num_threads(omp_get_num_procs());
+    CHECK(std::get<0>(one) == std::get<0>(two));
+    CHECK(std::get<1>(one) == std::get<1>(two));
+    CHECK(std::get<2>(one) == std::get<2>(two));
+  }
+
+  TEST_CASE("nn: Conv2d and pooling layers, PyTorch's init bound and parameter names") {
+    nn::Conv2d conv(3, 4, {5, 5}, {1, 1}, {2, 2});
+    const auto named = conv.named_parameters();
+    REQUIRE(named.size() == 2);
+    CHECK(named[0].first == "weight");
+    CHECK(named[0].second.shape() == Shape{4, 3, 5, 5});
+    const float bound = 1.0f / std::sqrt(75.0f);
+    for (float v : named[0].second.to_vector()) CHECK(std::fabs(v) <= bound);
+    const Tensor y =
+        nn::MaxPool2d({3, 3}, {2, 2}, {1, 1}).forward(conv.forward(Tensor::zeros({2, 3, 32, 32})));
+    CHECK(y.shape() == Shape{2, 4, 16, 16});
+    CHECK(nn::AvgPool2d({2, 2}, {2, 2}).forward(y).shape() == Shape{2, 4, 8, 8});
+  }
+
+}  // TEST_SUITE
