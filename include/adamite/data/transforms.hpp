@@ -1,0 +1,40 @@
+// Preprocessing fitted on the training set only, then applied to every split.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "adamite/data/dataset.hpp"
+
+namespace adamite::data {
+
+// Per-channel standardisation of [N, C, ...] inputs: (x − mean_c) / std_c.
+struct ChannelStandardizer {
+  std::vector<float> mean, stddev;
+  static ChannelStandardizer fit(const Tensor& inputs);
+  void apply(const Tensor& inputs) const;  // in place
+};
+
+// ZCA whitening (the Adam paper's §6.3 "whitening"): x ↦ W (x − μ) with W = U (Λ + ε)^{-1/2} Uᵀ,
+// where Σ = U Λ Uᵀ is the covariance of the flattened training examples. ε keeps the
+// near-zero-variance directions (pixel noise) from being blown up; with pixels in [0, 1], ε = 0.01
+// is the documented default. The result stays in pixel space (unlike PCA whitening), so
+// convolutions still see images.
+struct ZcaWhitening {
+  Tensor mean;    // [D]
+  Tensor matrix;  // [D, D], symmetric
+  double epsilon = 1e-2;
+
+  static ZcaWhitening fit(const Tensor& inputs, double epsilon = 1e-2);
+  void apply(const Tensor& inputs) const;  // in place, [N, ...] with D values per example
+
+  void save(const std::filesystem::path& file) const;  // safetensors
+  static ZcaWhitening load(const std::filesystem::path& file);
+};
+
+// Fits ZCA on `train`, or loads it from cache_dir when a transform fitted on the very same
+// data (checked by a fingerprint of its bytes) with the same ε is cached there; saves new fits.
+ZcaWhitening fit_or_load_zca(const Dataset& train, const std::filesystem::path& cache_dir,
+                             double epsilon = 1e-2);
+
+}  // namespace adamite::data
