@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "models/cnn.hpp"
 #include "models/logistic_regression.hpp"
 #include "models/mlp.hpp"
 
@@ -11,6 +12,7 @@ const std::vector<ModelEntry>& model_registry() {
   static const std::vector<ModelEntry> registry = {
       {"logreg", "multinomial logistic regression (paper Fig. 1)"},
       {"mlp", "784-1000-1000-10 ReLU MLP with dropout (paper Fig. 2)"},
+      {"cnn", "c64-c64-c128-1000 CNN, 5x5 convs, 3x3/2 max-pools, dropout (paper Fig. 3)"},
   };
   return registry;
 }
@@ -25,6 +27,14 @@ std::shared_ptr<nn::Module> make_model(const std::string& name, const ModelConfi
     options.input_dropout = config.input_dropout;
     options.hidden_dropout = config.hidden_dropout;
     return mlp(options);
+  }
+  if (name == "cnn") {
+    CnnOptions options;
+    options.input_shape = config.example_shape;
+    options.classes = config.classes;
+    options.input_dropout = config.input_dropout;
+    options.fc_dropout = config.hidden_dropout;
+    return cnn(options);
   }
   std::string known;
   for (const ModelEntry& entry : model_registry())

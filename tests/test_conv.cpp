@@ -8,6 +8,7 @@
 #include "adamite/ops/conv2d.hpp"
 #include "adamite/ops/pool.hpp"
 #include "gradcheck.hpp"
+#include "models/cnn.hpp"
 
 using namespace adamite;
 using testing::away_from_zero;
@@ -166,3 +167,21 @@ TEST_SUITE("conv") {
   }
 
 }  // TEST_SUITE
+
+TEST_CASE("models: the paper CNN's shapes and names, on CIFAR-10 and Fashion-MNIST-sized inputs" *
+          doctest::test_suite("conv")) {
+  models::CnnOptions cifar;
+  auto net = models::cnn(cifar);
+  std::vector<std::string> names;
+  for (const auto& [name, p] : net->named_parameters()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"1.weight", "1.bias", "4.weight", "4.bias", "7.weight",
+                                          "7.bias", "11.weight", "11.bias", "14.weight",
+                                          "14.bias"});
+  CHECK(net->named_parameters()[6].second.shape() == Shape{1000, 2048});
+  net->eval();
+  CHECK(net->forward(Tensor::zeros({2, 3, 32, 32})).shape() == Shape{2, 10});
+  models::CnnOptions fashion;
+  fashion.input_shape = {1, 28, 28};  // 28 → 14 → 7 → 4 after the three pools
+  auto small = models::cnn(fashion);
+  CHECK(small->forward(Tensor::zeros({3, 1, 28, 28})).shape() == Shape{3, 10});
+}

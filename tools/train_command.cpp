@@ -185,11 +185,11 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the file order of the training set");
   cmd->add_option("--dropout", args->dropout,
-                  "Hidden-layer dropout of the MLP (0 turns all dropout off)")
+                  "Hidden/fc-layer dropout of the MLP and CNN (0 turns all dropout off)")
       ->check(number_in(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--input-dropout", args->input_dropout,
-                  "Input dropout of the MLP (default 0.2, or 0 with --dropout 0)")
+                  "Input dropout of the MLP and CNN (default 0.2, or 0 with --dropout 0)")
       ->check(number_in(0.0, 1.0));
   cmd->add_option("--schedule", args->schedule,
                   std::string("Learning-rate schedule: ") + optim::kScheduleForms)

@@ -1,0 +1,40 @@
+#include "models/cnn.hpp"
+
+#include <stdexcept>
+
+#include "adamite/nn/activation.hpp"
+#include "adamite/nn/conv2d.hpp"
+#include "adamite/nn/dropout.hpp"
+#include "adamite/nn/flatten.hpp"
+#include "adamite/nn/linear.hpp"
+#include "adamite/nn/pool.hpp"
+
+namespace adamite::models {
+
+std::shared_ptr<nn::Sequential> cnn(const CnnOptions& options) {
+  if (options.input_shape.size() != 3)
+    throw std::invalid_argument("cnn: input shape must be [channels, height, width], got " +
+                                to_string(options.input_shape));
+  auto net = std::make_shared<nn::Sequential>();
+  net->add<nn::Dropout>(options.input_dropout);
+  int64_t channels = options.input_shape[0], height = options.input_shape[1],
+          width = options.input_shape[2];
+  for (int64_t out : {64, 64, 128}) {
+    net->add<nn::Conv2d>(channels, out, std::array<int64_t, 2>{5, 5}, std::array<int64_t, 2>{1, 1},
+                         std::array<int64_t, 2>{2, 2});
+    net->add<nn::ReLU>();
+    net->add<nn::MaxPool2d>(std::array<int64_t, 2>{3, 3}, std::array<int64_t, 2>{2, 2},
+                            std::array<int64_t, 2>{1, 1});
+    channels = out;
+    height = (height + 2 - 3) / 2 + 1;  // the pooling's output size
+    width = (width + 2 - 3) / 2 + 1;
+  }
+  net->add<nn::Flatten>();
+  net->add<nn::Linear>(channels * height * width, 1000);
+  net->add<nn::ReLU>();
+  net->add<nn::Dropout>(options.fc_dropout);
+  net->add<nn::Linear>(1000, options.classes);
+  return net;
+}
+
+}  // namespace adamite::models
