@@ -1,0 +1,33 @@
+// Image folders: root/<class>/<image>.{png,jpg,jpeg,bmp}, decoded with stb_image.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "adamite/data/dataset.hpp"
+
+namespace adamite::data {
+
+struct ImageFolder {
+  Dataset dataset;
+  std::vector<std::string> classes;  // class folder names; classes[label] names each label
+};
+
+// Reads every image under root/<class>/ (extensions png, jpg, jpeg, bmp in any case; other files
+// and names starting with '.' are ignored). The class folders sorted by name give the labels
+// 0..K-1, and the files of a class are taken sorted by name, so the order is deterministic.
+// Images are decoded in parallel (OpenMP) into inputs [N, C, H, W], channel-planar floats x/255
+// in [0, 1], with C the images' own channel count (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA).
+// Throws std::runtime_error if root is not a folder, has no class folders, or a class folder has
+// no images; FormatError naming the file and stb_image's reason for an image that does not
+// decode, and naming the file and both sizes for an image whose width x height x channels
+// differs from the first image's.
+ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name);
+
+// CIFAR-10 as an image tree: dir/train and dir/test, each with the ten class folders airplane
+// automobile bird cat deer dog frog horse ship truck (the official label order 0..9; any other set
+// of folders is an error). Splits "cifar10/train" and "cifar10/test", inputs [N, 3, 32, 32].
+Splits load_cifar10_images(const std::filesystem::path& dir);
+
+}  // namespace adamite::data
