@@ -7,6 +7,7 @@
 #include <string>
 
 #include "adamite/data/dataset.hpp"
+#include "adamite/data/fetch.hpp"
 
 namespace adamite::cli {
 
@@ -32,6 +33,13 @@ void add_fetch_command(CLI::App& app);
 
 // The named dataset's train and test splits, fetched into the data root first if missing.
 data::Splits load_named_dataset(const std::string& name);
+std::filesystem::path fetch_named_dataset(const std::string& name,
+                                          const data::FetchOptions& options);
+// Fits `requested` (zca, standardize, none; auto = zca for cifar10, else none) on the training
+// split and applies it to both splits. Returns what was applied.
+std::string apply_whitening(const std::string& requested, const std::string& dataset,
+                            data::Splits& splits);
+inline const std::vector<std::string> kWhitenChoices = {"auto", "zca", "standardize", "none"};
 const std::vector<std::string>& dataset_names();
 
 }  // namespace adamite::cli

@@ -1,23 +1,48 @@
 #include <filesystem>
 #include <iostream>
 
+#include "adamite/data/cifar10_fetch.hpp"
 #include "adamite/data/fetch.hpp"
 #include "adamite/data/mnist.hpp"
+#include "adamite/data/transforms.hpp"
 #include "commands.hpp"
 
 namespace adamite::cli {
 
 const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> names = {"mnist", "fashion-mnist"};
+  static const std::vector<std::string> names = {"mnist", "fashion-mnist", "cifar10"};
   return names;
 }
 
+std::filesystem::path fetch_named_dataset(const std::string& name,
+                                          const data::FetchOptions& options) {
+  return name == "cifar10" ? data::fetch_cifar10(options) : data::fetch_dataset(name, options);
+}
+
 data::Splits load_named_dataset(const std::string& name) {
+  if (name == "cifar10") return data::load_cifar10(data::fetch_cifar10());
   if (!data::dataset_present(name)) {
     std::cerr << name << " is not in " << data::data_root().string() << "; fetching it\n";
     data::fetch_dataset(name);
   }
   return data::load_mnist(data::data_root() / name, name);
+}
+
+std::string apply_whitening(const std::string& requested, const std::string& dataset,
+                            data::Splits& splits) {
+  const std::string kind =
+      requested == "auto" ? (dataset == "cifar10" ? "zca" : "none") : requested;
+  if (kind == "standardize") {
+    const auto standardizer = data::ChannelStandardizer::fit(splits.train.inputs);
+    standardizer.apply(splits.train.inputs);
+    standardizer.apply(splits.test.inputs);
+  } else if (kind == "zca") {
+    // Fitted on the training split only; cached, since the eigen-decomposition takes a while.
+    const auto zca = data::fit_or_load_zca(splits.train, data::data_root() / "cache");
+    zca.apply(splits.train.inputs);
+    zca.apply(splits.test.inputs);
+  }
+  return kind;
 }
 
 }  // namespace adamite::cli

@@ -11,7 +11,7 @@ namespace adamite::cli {
 
 void add_eval_command(CLI::App& app) {
   struct Args {
-    std::string model = "mlp", dataset = "mnist", init;
+    std::string model = "mlp", dataset = "mnist", init, whiten = "auto";
   };
   auto args = std::make_shared<Args>();
   std::vector<std::string> model_names;
@@ -25,10 +25,15 @@ void add_eval_command(CLI::App& app) {
       ->check(CLI::IsMember(dataset_names()))
       ->capture_default_str();
   cmd->add_option("--init", args->init, "Weights (.safetensors) to evaluate")->required();
+  cmd->add_option("--whiten", args->whiten,
+                  "The preprocessing the model was trained with (auto: zca for cifar10)")
+      ->check(CLI::IsMember(kWhitenChoices))
+      ->capture_default_str();
   cmd->callback([args] {
     if (!std::filesystem::exists(args->init))
       throw UsageError("--init: no such file: " + args->init);
-    const data::Splits splits = load_named_dataset(args->dataset);
+    data::Splits splits = load_named_dataset(args->dataset);
+    apply_whitening(args->whiten, args->dataset, splits);
     models::ModelConfig config;
     config.example_shape = splits.test.example_shape();
     config.classes = splits.test.num_classes;

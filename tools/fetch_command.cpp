@@ -20,7 +20,7 @@ void add_fetch_command(CLI::App& app) {
     for (const std::string& name : *names) {
       data::FetchOptions options;
       options.allow_download = !*offline;
-      const auto dir = data::fetch_dataset(name, options);
+      const auto dir = fetch_named_dataset(name, options);
       std::cout << name << ": ready in " << dir.string() << '\n';
     }
   });

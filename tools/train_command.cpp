@@ -31,7 +31,7 @@ struct TrainArgs {
   int threads = 0;
   float dropout = 0.5f, input_dropout = -1.0f;
   std::string log, save, init;
-  std::string schedule = "constant", average;
+  std::string schedule = "constant", average, whiten = "auto";
   int64_t warmup = 0;
 };
 
@@ -53,7 +53,8 @@ void run_train(const TrainArgs& args) {
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
 
-  const data::Splits splits = load_named_dataset(args.dataset);
+  data::Splits splits = load_named_dataset(args.dataset);
+  const std::string whitening = apply_whitening(args.whiten, args.dataset, splits);
   manual_seed(args.seed);  // fixes the initial weights and the dropout masks
   models::ModelConfig config;
   config.example_shape = splits.train.example_shape();
@@ -93,9 +94,9 @@ void run_train(const TrainArgs& args) {
   std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
             << " train / " << splits.test.size() << " test), optimizer " << args.optimizer
             << ", lr schedule " << schedule->describe()
-            << (average ? ", evaluating " + average->describe() : std::string()) << ", batch "
-            << args.batch_size << ", seed " << args.seed << ", threads " << omp_get_max_threads()
-            << '\n'
+            << (average ? ", evaluating " + average->describe() : std::string()) << ", whitening "
+            << whitening << ", batch " << args.batch_size << ", seed " << args.seed << ", threads "
+            << omp_get_max_threads() << '\n'
             << nn::summary(*model) << std::flush;
 
   std::unique_ptr<train::CsvLog> log;
@@ -127,7 +128,8 @@ void run_train(const TrainArgs& args) {
     std::map<std::string, std::string> metadata = {{"model", args.model},
                                                    {"dataset", args.dataset},
                                                    {"optimizer", args.optimizer},
-                                                   {"seed", std::to_string(args.seed)}};
+                                                   {"seed", std::to_string(args.seed)},
+                                                   {"whiten", whitening}};
     if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
     std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
     if (average) averaged.emplace(*average);
@@ -199,6 +201,11 @@ void add_train_command(CLI::App& app) {
   cmd->add_option(
       "--average", args->average,
       "Evaluate and save a temporal average of the weights: ema:BETA (bias-corrected) or polyak");
+  cmd->add_option("--whiten", args->whiten,
+                  "Input preprocessing fitted on the training set: zca, standardize, none (auto: "
+                  "zca for cifar10)")
+      ->check(CLI::IsMember(kWhitenChoices))
+      ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
       ->check(positive());
   cmd->add_option(

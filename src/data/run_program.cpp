@@ -1,0 +1,74 @@
+#include "run_program.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;  // the child processes get our environment (proxies, CA paths)
+
+namespace adamite::data::detail {
+namespace {
+std::string trim(const std::string& s) {
+  const size_t begin = s.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1);
+}
+}  // namespace
+
+// Runs argv[0] (looked up in PATH) with the arguments as given — no shell, so nothing in a URL or
+// path is ever interpreted. Returns "" on exit status 0, else what went wrong including the tail
+// of the program's output. `missing` is set if the program is not installed.
+std::string run_program(const std::vector<std::string>& argv, bool& missing) {
+  missing = false;
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // The child's stdout and stderr go to the pipe, so errors end up in our message, not the
+  // terminal. dup2 clears close-on-exec on the copies; the originals close at exec.
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawn_error =
+      posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  if (spawn_error != 0) {
+    close(pipe_fds[0]);
+    missing = spawn_error == ENOENT;
+    return "cannot run " + argv[0] + ": " + std::strerror(spawn_error);
+  }
+  std::string output;
+  char buffer[4096];
+  while (true) {
+    const ssize_t got = read(pipe_fds[0], buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    output.append(buffer, static_cast<size_t>(got));
+    if (output.size() > 8192) output.erase(0, output.size() - 4096);  // keep the tail
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+  std::string problem = WIFEXITED(status)
+                            ? argv[0] + " exited with status " + std::to_string(WEXITSTATUS(status))
+                            : argv[0] + " was killed by signal " + std::to_string(WTERMSIG(status));
+  // curl repeats its error once per retry; the last line says it all.
+  output = trim(output);
+  if (const size_t newline = output.rfind('\n'); newline != std::string::npos)
+    output = trim(output.substr(newline + 1));
+  if (!output.empty()) problem += ": " + output;
+  return problem;
+}
+
+}  // namespace adamite::data::detail
