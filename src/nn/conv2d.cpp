@@ -4,16 +4,9 @@
 #include <stdexcept>
 
 #include "adamite/ops/conv2d.hpp"
+#include "init.hpp"
 
 namespace adamite::nn {
-namespace {
-Tensor uniform(const Shape& shape, float bound, Generator& generator) {
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = generator.uniform(-bound, bound);
-  return t;
-}
-}  // namespace
-
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, std::array<int64_t, 2> kernel,
                std::array<int64_t, 2> stride, std::array<int64_t, 2> padding, bool bias,
                Generator& generator)
@@ -22,8 +15,9 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, std::array<int64_t, 2>
     throw std::invalid_argument("Conv2d: channels and kernel sizes must be positive");
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_channels * kernel[0] * kernel[1]));
   weight_ = register_parameter(
-      "weight", uniform({out_channels, in_channels, kernel[0], kernel[1]}, bound, generator));
-  if (bias) bias_ = register_parameter("bias", uniform({out_channels}, bound, generator));
+      "weight",
+      detail::uniform({out_channels, in_channels, kernel[0], kernel[1]}, bound, generator));
+  if (bias) bias_ = register_parameter("bias", detail::uniform({out_channels}, bound, generator));
 }
 
 Tensor Conv2d::forward(const Tensor& input) {

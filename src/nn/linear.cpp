@@ -5,17 +5,9 @@
 #include <stdexcept>
 
 #include "adamite/ops/matmul.hpp"
+#include "init.hpp"
 
 namespace adamite::nn {
-namespace {
-Tensor uniform(const Shape& shape, float bound, Generator& generator) {
-  Tensor t = Tensor::empty(shape);
-  for (float& v : std::span<float>(t.data(), static_cast<size_t>(t.numel())))
-    v = generator.uniform(-bound, bound);
-  return t;
-}
-}  // namespace
-
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& generator)
     : in_features_(in_features), out_features_(out_features) {
   if (in_features <= 0 || out_features <= 0)
@@ -23,8 +15,9 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& 
         "Linear: features must be positive, got in=" + std::to_string(in_features) +
         " out=" + std::to_string(out_features));
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_features));
-  weight_ = register_parameter("weight", uniform({out_features, in_features}, bound, generator));
-  if (bias) bias_ = register_parameter("bias", uniform({out_features}, bound, generator));
+  weight_ =
+      register_parameter("weight", detail::uniform({out_features, in_features}, bound, generator));
+  if (bias) bias_ = register_parameter("bias", detail::uniform({out_features}, bound, generator));
 }
 
 Tensor Linear::forward(const Tensor& input) {

@@ -7,14 +7,10 @@
 #include <string_view>
 #include <system_error>
 
+#include "checks.hpp"
+
 namespace adamite::optim {
 namespace {
-
-std::string format(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 [[noreturn]] void bad_spec(const std::string& spec, const std::string& why) {
   throw std::invalid_argument("average '" + spec + "': " + why +
@@ -23,7 +19,7 @@ std::string format(double value) {
 
 void check_beta(double beta) {
   if (!(beta > 0.0 && beta < 1.0))
-    throw std::invalid_argument("average: EMA β must be in (0, 1), got " + format(beta));
+    throw std::invalid_argument("average: EMA β must be in (0, 1), got " + detail::number(beta));
 }
 
 }  // namespace
@@ -48,7 +44,8 @@ std::unique_ptr<ParameterAverage> ParameterAverage::parse(const std::string& spe
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), beta);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
     bad_spec(spec, "β '" + std::string(text) + "' is not a number");
-  if (!(beta > 0.0 && beta < 1.0)) bad_spec(spec, "β must be in (0, 1), got " + format(beta));
+  if (!(beta > 0.0 && beta < 1.0))
+    bad_spec(spec, "β must be in (0, 1), got " + detail::number(beta));
   return std::make_unique<ParameterAverage>(std::move(params), Kind::Ema, beta);
 }
 
@@ -114,11 +111,11 @@ void ParameterAverage::swap_out() {
 
 std::string ParameterAverage::describe() const {
   if (kind_ == Kind::Polyak) return "Polyak (uniform) average of the weights";
-  return "EMA of the weights, beta " + format(beta_) + ", bias-corrected";
+  return "EMA of the weights, beta " + detail::number(beta_) + ", bias-corrected";
 }
 
 std::string ParameterAverage::spec() const {
-  return kind_ == Kind::Polyak ? "polyak" : "ema:" + format(beta_);
+  return kind_ == Kind::Polyak ? "polyak" : "ema:" + detail::number(beta_);
 }
 
 AverageState ParameterAverage::state_dict() const {

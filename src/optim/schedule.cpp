@@ -10,15 +10,10 @@
 #include <string_view>
 #include <system_error>
 
+#include "checks.hpp"
+
 namespace adamite::optim {
 namespace {
-
-// Shortest form that reads back as the same double ("0.5", "0.95", "1e-05").
-std::string format(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
 
 [[noreturn]] void bad_spec(const std::string& spec, const std::string& why) {
   throw std::invalid_argument("schedule '" + spec + "': " + why +
@@ -38,7 +33,8 @@ Number parse_number(const std::string& spec, std::string_view text, const char* 
 
 double parse_gamma(const std::string& spec, std::string_view text) {
   const auto gamma = parse_number<double>(spec, text, "γ");
-  if (!(gamma > 0.0 && gamma <= 1.0)) bad_spec(spec, "γ must be in (0, 1], got " + format(gamma));
+  if (!(gamma > 0.0 && gamma <= 1.0))
+    bad_spec(spec, "γ must be in (0, 1], got " + detail::number(gamma));
   return gamma;
 }
 
@@ -114,8 +110,9 @@ std::unique_ptr<Schedule> make_base(const std::string& spec, const ScheduleConte
   const std::string_view view(spec);
   if (view.starts_with("exp:")) {
     const double gamma = parse_gamma(spec, view.substr(4));
-    return std::make_unique<Staircase>(gamma, context.steps_per_epoch,
-                                       "exponential decay x" + format(gamma) + " every epoch");
+    return std::make_unique<Staircase>(
+        gamma, context.steps_per_epoch,
+        "exponential decay x" + detail::number(gamma) + " every epoch");
   }
   if (view.starts_with("step:")) {
     const std::string_view rest = view.substr(5);
@@ -128,7 +125,7 @@ std::unique_ptr<Schedule> make_base(const std::string& spec, const ScheduleConte
     if (epochs > std::numeric_limits<int64_t>::max() / context.steps_per_epoch)
       bad_spec(spec, "N is too large");
     return std::make_unique<Staircase>(gamma, epochs * context.steps_per_epoch,
-                                       "step decay x" + format(gamma) + " every " +
+                                       "step decay x" + detail::number(gamma) + " every " +
                                            std::to_string(epochs) +
                                            (epochs == 1 ? " epoch" : " epochs"));
   }
