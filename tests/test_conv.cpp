@@ -52,7 +52,8 @@ TEST_SUITE("conv") {
     };
     for (const Case& c :
          {Case{{2, 3, 7, 6}, {4, 3, 3, 3}, 1, 1}, Case{{1, 1, 5, 5}, {2, 1, 5, 5}, 1, 2},
-          Case{{3, 2, 8, 9}, {3, 2, 3, 2}, 2, 0}, Case{{9, 2, 4, 4}, {2, 2, 1, 1}, 1, 0}}) {
+          Case{{3, 2, 8, 9}, {3, 2, 3, 2}, 2, 0}, Case{{9, 2, 4, 4}, {2, 2, 1, 1}, 1, 0},
+          Case{{2, 3, 9, 10}, {2, 3, 5, 5}, 2, 2}, Case{{1, 2, 5, 7}, {3, 2, 3, 3}, 3, 1}}) {
       const Tensor x = random_tensor(c.x, gen), w = random_tensor(c.w, gen),
                    b = random_tensor({c.w[0]}, gen);
       const Tensor y = conv2d(x, w, b, {c.stride, c.stride}, {c.pad, c.pad});

@@ -18,13 +18,18 @@ void im2col(const detail::Window& g, const float* image, float* cols) {
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         float* row = cols + ((c * g.kh + ki) * g.kw + kj) * positions;
+        const auto [first, last] = g.valid_columns(kj);
         for (int64_t oy = 0; oy < g.oh; ++oy) {
+          float* out = row + oy * g.ow;
           const int64_t iy = oy * g.sh - g.ph + ki;
-          for (int64_t ox = 0; ox < g.ow; ++ox) {
-            const int64_t ix = ox * g.sw - g.pw + kj;
-            const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
-            row[oy * g.ow + ox] = inside ? image[(c * g.h + iy) * g.w + ix] : 0.0f;
+          if (iy < 0 || iy >= g.h) {
+            std::fill(out, out + g.ow, 0.0f);
+            continue;
           }
+          const float* in = image + (c * g.h + iy) * g.w - g.pw + kj;
+          std::fill(out, out + first, 0.0f);
+          for (int64_t ox = first; ox < last; ++ox) out[ox] = in[ox * g.sw];
+          std::fill(out + last, out + g.ow, 0.0f);
         }
       }
 }
@@ -36,13 +41,13 @@ void col2im_add(const detail::Window& g, const float* cols, float* image) {
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         const float* row = cols + ((c * g.kh + ki) * g.kw + kj) * positions;
+        const auto [first, last] = g.valid_columns(kj);
         for (int64_t oy = 0; oy < g.oh; ++oy) {
           const int64_t iy = oy * g.sh - g.ph + ki;
           if (iy < 0 || iy >= g.h) continue;
-          for (int64_t ox = 0; ox < g.ow; ++ox) {
-            const int64_t ix = ox * g.sw - g.pw + kj;
-            if (ix >= 0 && ix < g.w) image[(c * g.h + iy) * g.w + ix] += row[oy * g.ow + ox];
-          }
+          float* out = image + (c * g.h + iy) * g.w - g.pw + kj;
+          const float* in = row + oy * g.ow;
+          for (int64_t ox = first; ox < last; ++ox) out[ox * g.sw] += in[ox];
         }
       }
 }

@@ -1,6 +1,6 @@
 #include "adamite/ops/pool.hpp"
 
-#include <limits>
+#include <algorithm>
 #include <vector>
 
 #include "adamite/autograd.hpp"
@@ -27,21 +27,19 @@ Tensor max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int
     int32_t* arg = argmax->data() + p * g.oh * g.ow;
     for (int64_t oy = 0; oy < g.oh; ++oy)
       for (int64_t ox = 0; ox < g.ow; ++ox) {
-        float best = -std::numeric_limits<float>::infinity();
-        int64_t best_index = -1;
-        for (int64_t ki = 0; ki < g.kh; ++ki) {
-          const int64_t iy = oy * g.sh - g.ph + ki;
-          if (iy < 0 || iy >= g.h) continue;
-          for (int64_t kj = 0; kj < g.kw; ++kj) {
-            const int64_t ix = ox * g.sw - g.pw + kj;
-            if (ix < 0 || ix >= g.w) continue;
-            const float v = in[iy * g.w + ix];
-            if (v > best || best_index < 0) {
-              best = v;
+        // The window clipped to the image (padding never wins), scanned row by row.
+        const int64_t y0 = std::max<int64_t>(0, oy * g.sh - g.ph),
+                      y1 = std::min(g.h, oy * g.sh - g.ph + g.kh);
+        const int64_t x0 = std::max<int64_t>(0, ox * g.sw - g.pw),
+                      x1 = std::min(g.w, ox * g.sw - g.pw + g.kw);
+        int64_t best_index = y0 * g.w + x0;
+        float best = in[best_index];
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix)
+            if (in[iy * g.w + ix] > best) {
+              best = in[iy * g.w + ix];
               best_index = iy * g.w + ix;
             }
-          }
-        }
         out[oy * g.ow + ox] = best;
         arg[oy * g.ow + ox] = static_cast<int32_t>(best_index);
       }

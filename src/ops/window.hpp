@@ -1,6 +1,7 @@
 // The geometry shared by convolution and pooling: a kernel sliding over an NCHW input.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -13,6 +14,20 @@ struct Window {
   int64_t n, c, h, w;  // input
   int64_t kh, kw, sh, sw, ph, pw;
   int64_t oh, ow;  // output spatial size
+
+  // The output columns ox whose input column ox·sw − pw + k lies inside [0, w): [first, last).
+  // Computing the range once per row keeps the inner loops free of bounds checks.
+  std::array<int64_t, 2> valid_columns(int64_t k) const { return valid(k, pw, sw, w, ow); }
+  std::array<int64_t, 2> valid_rows(int64_t k) const { return valid(k, ph, sh, h, oh); }
+
+  static std::array<int64_t, 2> valid(int64_t k, int64_t pad, int64_t stride, int64_t size,
+                                      int64_t out) {
+    // o·stride − pad + k ≥ 0  ⇔  o ≥ ⌈(pad − k)/stride⌉;  o·stride − pad + k ≤ size − 1.
+    const int64_t low = pad - k <= 0 ? 0 : (pad - k + stride - 1) / stride;
+    const int64_t top = size - 1 + pad - k;
+    const int64_t high = top < 0 ? 0 : std::min(out, top / stride + 1);
+    return {std::min(low, high), high};
+  }
 
   // Validates and computes the output size; errors name the op and the shapes involved.
   static Window make(const char* op, const Tensor& x, int64_t kh, int64_t kw,
