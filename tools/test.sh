@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
 bash tools/build.sh
 export ADAMITE_DATA="${ADAMITE_DATA:-$PWD/datasets}"
-./build/adamite fetch mnist
+./build/adamite fetch mnist cifar10
 ctest --test-dir build --output-on-failure
