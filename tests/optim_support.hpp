@@ -11,6 +11,10 @@
 
 namespace adamite::testing {
 
+// The gradient stream the hand-computed 3-step tests share (values worked out for it in each file).
+inline const std::vector<std::vector<float>> kHandGradients = {
+    {0.5f, -0.25f, 1.0f}, {0.75f, -0.125f, -0.25f}, {0.25f, -0.5f, 2.0f}};
+
 // A 1-D parameter with the given values.
 inline Tensor parameter(const std::vector<float>& values) {
   Tensor p = Tensor::from_vector({int64_t(values.size())}, values);

@@ -20,8 +20,7 @@ TEST_SUITE("optim") {
     // (values from python3, double precision)
     Tensor p = parameter({1.0f, -0.5f, 2.0f});
     optim::AdaGrad adagrad({p}, optim::AdaGradOptions(0.1));
-    const std::vector<std::vector<float>> grads = {
-        {0.5f, -0.25f, 1.0f}, {0.75f, -0.125f, -0.25f}, {0.25f, -0.5f, 2.0f}};
+    const std::vector<std::vector<float>> grads = adamite::testing::kHandGradients;
     const std::vector<std::vector<double>> theta = {
         {0.90000000002, -0.40000000004, 1.90000000001},
         {0.816794970595, -0.355278640506, 1.92425356251},

@@ -21,8 +21,7 @@ TEST_SUITE("optim") {
     // (values from python3, double precision)
     Tensor p = parameter({1.0f, -0.5f, 2.0f});
     optim::AdaMax adamax({p}, optim::AdaMaxOptions(0.1));
-    const std::vector<std::vector<float>> grads = {
-        {0.5f, -0.25f, 1.0f}, {0.75f, -0.125f, -0.25f}, {0.25f, -0.5f, 2.0f}};
+    const std::vector<std::vector<float>> grads = adamite::testing::kHandGradients;
     const std::vector<std::vector<double>> theta = {
         {0.9, -0.4, 1.9},
         {0.815789473684, -0.326242031505, 1.86575522891},

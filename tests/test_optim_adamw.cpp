@@ -12,8 +12,7 @@ using adamite::testing::parameter;
 using adamite::testing::set_grad;
 
 namespace {
-const std::vector<std::vector<float>> kGrads = {
-    {0.5f, -0.25f, 1.0f}, {0.75f, -0.125f, -0.25f}, {0.25f, -0.5f, 2.0f}};
+const std::vector<std::vector<float>> kGrads = adamite::testing::kHandGradients;
 }
 
 TEST_SUITE("optim") {

@@ -18,8 +18,7 @@ TEST_SUITE("optim") {
     // (values from python3, double precision)
     Tensor p = parameter({1.0f, -0.5f, 2.0f});
     optim::Nadam nadam({p}, optim::NadamOptions(0.1));
-    const std::vector<std::vector<float>> grads = {
-        {0.5f, -0.25f, 1.0f}, {0.75f, -0.125f, -0.25f}, {0.25f, -0.5f, 2.0f}};
+    const std::vector<std::vector<float>> grads = adamite::testing::kHandGradients;
     const std::vector<std::vector<double>> theta = {
         {0.852631581895, -0.352631584842, 1.85263158042},
         {0.728186557033, -0.260519268315, 1.84106478034},

@@ -12,8 +12,7 @@ using adamite::testing::parameter;
 using adamite::testing::set_grad;
 
 namespace {
-const std::vector<std::vector<float>> kGrads = {
-    {0.5f, -0.25f, 1.0f}, {0.75f, -0.125f, -0.25f}, {0.25f, -0.5f, 2.0f}};
+const std::vector<std::vector<float>> kGrads = adamite::testing::kHandGradients;
 // s ← 0.9 s + 0.1 g², the same in every variant.
 const std::vector<std::vector<double>> kSquareAvg = {
     {0.025, 0.00625, 0.1}, {0.07875, 0.0071875, 0.09625}, {0.077125, 0.03146875, 0.486625}};
