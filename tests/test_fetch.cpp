@@ -103,7 +103,8 @@ class ScopedEnv {
 TEST_SUITE("data") {
   TEST_CASE("fetch: the project's manifest parses") {
     const auto& entries = data::manifest();
-    CHECK(data::known_datasets() == std::vector<std::string>{"mnist", "fashion-mnist", "cifar10"});
+    CHECK(data::known_datasets() ==
+          std::vector<std::string>{"mnist", "fashion-mnist", "cifar10", "imdb"});
     std::vector<data::ManifestEntry> mnist, fashion;
     for (const auto& e : entries) {
       if (e.dataset == "mnist") mnist.push_back(e);

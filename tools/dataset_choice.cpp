@@ -3,6 +3,7 @@
 
 #include "adamite/data/cifar10_fetch.hpp"
 #include "adamite/data/fetch.hpp"
+#include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
 #include "adamite/data/transforms.hpp"
 #include "commands.hpp"
@@ -10,17 +11,21 @@
 namespace adamite::cli {
 
 const std::vector<std::string>& dataset_names() {
-  static const std::vector<std::string> names = {"mnist", "fashion-mnist", "cifar10"};
+  static const std::vector<std::string> names = {"mnist", "fashion-mnist", "cifar10", "imdb"};
   return names;
 }
 
 std::filesystem::path fetch_named_dataset(const std::string& name,
                                           const data::FetchOptions& options) {
-  return name == "cifar10" ? data::fetch_cifar10(options) : data::fetch_dataset(name, options);
+  if (name == "cifar10") return data::fetch_cifar10(options);
+  if (name == "imdb") return data::fetch_imdb(options);
+  return data::fetch_dataset(name, options);
 }
 
 data::Splits load_named_dataset(const std::string& name) {
   if (name == "cifar10") return data::load_cifar10(data::fetch_cifar10());
+  // Bag of words over the 10,000 most frequent words (the paper's Fig. 1 right); dense, 2 GB.
+  if (name == "imdb") return data::load_imdb(data::fetch_imdb());
   if (!data::dataset_present(name)) {
     std::cerr << name << " is not in " << data::data_root().string() << "; fetching it\n";
     data::fetch_dataset(name);

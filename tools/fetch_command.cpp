@@ -12,7 +12,7 @@ void add_fetch_command(CLI::App& app) {
       "(default ./datasets), verifying every file's MD5");
   auto names = std::make_shared<std::vector<std::string>>();
   auto offline = std::make_shared<bool>(false);
-  cmd->add_option("datasets", *names, "mnist, fashion-mnist, cifar10")
+  cmd->add_option("datasets", *names, "mnist, fashion-mnist, cifar10, imdb")
       ->required()
       ->check(CLI::IsMember(data::known_datasets()));
   cmd->add_flag("--offline", *offline, "Never download: use only the mirror and local copies");

@@ -68,11 +68,15 @@ void copy_image_tree(const fs::path& source, const fs::path& sums, const fs::pat
 
 }  // namespace
 
-void extract_tar_gz(const fs::path& archive, const fs::path& destination) {
+void extract_tar_gz(const fs::path& archive, const fs::path& destination,
+                    const std::vector<std::string>& exclude) {
   fs::create_directories(destination);
+  // The exclusions come before the archive: GNU tar applies them to the members that follow.
+  std::vector<std::string> argv = {"tar"};
+  for (const std::string& pattern : exclude) argv.push_back("--exclude=" + pattern);
+  argv.insert(argv.end(), {"-xzf", archive.string(), "-C", destination.string()});
   bool missing = false;
-  const std::string problem =
-      detail::run_program({"tar", "-xzf", archive.string(), "-C", destination.string()}, missing);
+  const std::string problem = detail::run_program(argv, missing);
   if (!problem.empty()) throw FetchError(archive.string() + ": cannot unpack: " + problem);
 }
 

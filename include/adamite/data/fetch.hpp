@@ -31,7 +31,7 @@ struct ManifestEntry {
 std::vector<ManifestEntry> parse_manifest(std::string_view text);
 // The project's manifest (datasets/manifest.tsv as built into the library), parsed once.
 const std::vector<ManifestEntry>& manifest();
-// Dataset names of the manifest, in manifest order: mnist, fashion-mnist, cifar10.
+// Dataset names of the manifest, in manifest order: mnist, fashion-mnist, cifar10, imdb.
 // (cifar10 is for now the verified archive cifar-10-binary.tar.gz only; extraction comes later.)
 std::vector<std::string> known_datasets();
 
