@@ -26,7 +26,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     int64_t examples = 0, batch_index = 0;
     while ((options.max_steps < 0 || step < options.max_steps) && loader.next(batch)) {
       optimizer.zero_grad();
-      const Tensor loss = cross_entropy(model.forward(batch.inputs), batch.labels);
+      const Tensor loss = options.loss ? options.loss(model, batch)
+                                       : cross_entropy(model.forward(batch.inputs), batch.labels);
       const float value = loss.item();
       if (!std::isfinite(value)) {
         std::ostringstream message;
@@ -39,6 +40,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       optimizer.step();
       if (options.average) options.average->update();
       ++step;
+      if (options.on_iteration) options.on_iteration(step, value);
       loss_sum += double(value) * double(batch.size());
       examples += batch.size();
       if (options.on_step)
