@@ -1,0 +1,478 @@
+#include "svg_chart.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace adamite::reproduce {
+namespace {
+
+// Panel margins (pixels): room for the panel title above, tick labels and axis labels left/below.
+constexpr double kLeft = 68, kRight = 22, kTop = 30, kBottom = 46;
+constexpr double kTickFont = 11, kLegendFont = 12, kLegendRow = 20;
+constexpr const char* kMinus = "\xe2\x88\x92";  // U+2212, a proper minus sign
+constexpr const char* kTimes = "\xc3\x97";      // U+00D7, multiplication sign
+
+// Okabe–Ito, colour-blind safe; its yellow is dropped as too faint on white.
+constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                    "#E69F00", "#56B4E9", "#000000"};
+// 7 colours and 5 dashes cycle together, so 35 series differ, and lines differ in greyscale.
+constexpr const char* kDashes[] = {"", "7 3", "2 2", "9 3 2 3", "4 2 1 2"};
+constexpr int kShapes = 4;  // circle, square, triangle, diamond
+
+// Fixed-point, locale-independent, so output is byte-identical everywhere.
+std::string fixed(double value, int decimals) {
+  char buf[400];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, decimals);
+  if (ec != std::errc()) return "0";
+  std::string text(buf, end);
+  if (text[0] == '-' && text.find_first_not_of("0.", 1) == std::string::npos)
+    text.erase(0, 1);  // no "-0.00"
+  return text;
+}
+std::string num(double value) {
+  return fixed(value, 2);
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const char* entity = c == '&'    ? "&amp;"
+                         : c == '<'  ? "&lt;"
+                         : c == '>'  ? "&gt;"
+                         : c == '"'  ? "&quot;"
+                         : c == '\'' ? "&apos;"
+                                     : nullptr;
+    if (entity)
+      out += entity;
+    else
+      out += c;
+  }
+  return out;
+}
+
+// Rough rendered width of a label: UTF-8 code points times an average sans-serif advance.
+double text_width(const std::string& text, double font_size) {
+  const auto points =
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  return static_cast<double>(points) * font_size * 0.56;
+}
+
+// rank 0: labelled major (power of ten / linear step), 1: labelled 2 or 5, 2: unlabelled minor.
+struct Tick {
+  double at;              // in axis units (log10 of the value on log axes)
+  std::string text, sup;  // label, and its superscript exponent (for 10^k)
+  int rank = 0;
+  bool labelled() const { return rank < 2; }
+};
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;
+  std::vector<Tick> ticks;
+};
+
+std::string minus_sign(std::string text) {
+  return text.starts_with('-') ? kMinus + text.substr(1) : text;
+}
+
+Axis linear_axis(double lo, double hi) {
+  if (hi - lo <= 1e-12 * std::max(std::abs(lo), std::abs(hi))) {  // one value: pad around it
+    const double pad = lo != 0 ? std::abs(lo) * 0.1 : 1.0;
+    lo -= pad, hi += pad;
+  }
+  // A 1, 2 or 5 × 10^k step giving about five intervals.
+  const double raw = (hi - lo) / 5, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * magnitude;
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (m * magnitude >= raw * (1 - 1e-9)) {
+      step = m * magnitude;
+      break;
+    }
+  }
+  Axis axis;
+  const auto first = static_cast<long long>(std::floor(lo / step + 1e-9));
+  const auto last = static_cast<long long>(std::ceil(hi / step - 1e-9));
+  axis.lo = static_cast<double>(first) * step, axis.hi = static_cast<double>(last) * step;
+  const int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 12);
+  for (auto i = first; i <= last; ++i) {
+    const double at = static_cast<double>(i) * step;
+    axis.ticks.push_back({at, minus_sign(fixed(at, decimals)), "", 0});
+  }
+  return axis;
+}
+
+// m × 10^k: plain decimals near 1 ("0.2", "50"), else "10^k" or "m×10^k".
+Tick log_tick(int m, int k, int rank, bool plain) {
+  if (plain && k >= -3 && k <= 3)
+    return {k + std::log10(m), fixed(m * std::pow(10.0, k), std::max(0, -k)), "", rank};
+  const std::string base = m == 1 ? "10" : std::to_string(m) + kTimes + "10";
+  return {k + std::log10(m), base, minus_sign(std::to_string(k)), rank};
+}
+
+// lo and hi are log10 of the smallest and largest value.
+Axis log_axis(double lo, double hi) {
+  if (hi - lo < 1e-9) lo -= 0.15, hi += 0.15;  // one value: show a little either side
+  Axis axis{true, 0, 1, {}};
+  if (hi - lo >= 2) {  // whole decades, ticks at powers of ten, 2..9 minor ticks if not crowded
+    axis.lo = std::floor(lo + 1e-9), axis.hi = std::ceil(hi - 1e-9);
+    for (int k = static_cast<int>(axis.lo); k <= static_cast<int>(axis.hi); ++k) {
+      axis.ticks.push_back(log_tick(1, k, 0, false));
+      for (int m = 2; m <= 9 && k < axis.hi && axis.hi - axis.lo <= 6; ++m)
+        axis.ticks.push_back({k + std::log10(m), "", "", 2});
+    }
+    return axis;
+  }
+  // Under two decades: snap the ends to 1, 2, 5 × 10^k so the data fills the panel.
+  const int k0 = static_cast<int>(std::floor(lo)) - 1, k1 = static_cast<int>(std::ceil(hi));
+  axis.lo = k0, axis.hi = k1 + 1;
+  for (int k = k0; k <= k1 + 1; ++k) {
+    for (int m : {1, 2, 5}) {
+      const double at = k + std::log10(m);
+      if (at <= lo + 1e-9) axis.lo = at;
+      if (at >= hi - 1e-9) axis.hi = std::min(axis.hi, at);
+    }
+  }
+  for (int k = k0; k <= k1; ++k) {
+    for (int m = 1; m <= 9; ++m) {
+      const double at = k + std::log10(m);
+      if (at < axis.lo - 1e-9 || at > axis.hi + 1e-9) continue;
+      axis.ticks.push_back(log_tick(m, k, m == 1 ? 0 : (m == 2 || m == 5) ? 1 : 2, true));
+    }
+  }
+  return axis;
+}
+
+bool drawable(double v, bool log) {
+  return std::isfinite(v) && (!log || v > 0);
+}
+
+// Axis over the drawable values; a default range when there are none.
+Axis make_axis(const std::vector<double>& values, bool log) {
+  if (values.empty()) return log ? log_axis(0, 1) : linear_axis(0, 1);
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return log ? log_axis(std::log10(*lo), std::log10(*hi)) : linear_axis(*lo, *hi);
+}
+
+// Maps data to pixels inside one panel's plot area.
+struct Frame {
+  double left, top, width, height;
+  Axis x, y;
+  // Pixel position of a point in axis units (log10 of the value on log axes).
+  double x_at(double at) const { return left + (at - x.lo) / (x.hi - x.lo) * width; }
+  double y_at(double at) const { return top + height - (at - y.lo) / (y.hi - y.lo) * height; }
+  // Pixel position of a data value.
+  double px(double v) const { return x_at(x.log ? std::log10(v) : v); }
+  double py(double v) const { return y_at(y.log ? std::log10(v) : v); }
+};
+
+// Drops labels that would collide: the 2s and 5s first, then every other power of ten, etc.
+void thin_labels(std::vector<Tick>& ticks, double pixels_per_unit, bool horizontal) {
+  auto width = [&](const Tick& t) {
+    return horizontal ? text_width(t.text, kTickFont) + text_width(t.sup, 8) : kTickFont;
+  };
+  auto collides = [&] {
+    const Tick* prev = nullptr;
+    for (const Tick& t : ticks) {
+      if (!t.labelled()) continue;
+      if (prev && (t.at - prev->at) * pixels_per_unit < (width(t) + width(*prev)) / 2 + 6)
+        return true;
+      prev = &t;
+    }
+    return false;
+  };
+  if (!collides()) return;
+  for (Tick& t : ticks)
+    if (t.rank == 1) t.rank = 2;
+  const std::vector<Tick> majors = ticks;
+  for (int stride = 2; collides() && stride < 64; ++stride) {
+    ticks = majors;
+    int index = 0;
+    for (Tick& t : ticks)
+      if (t.rank == 0 && index++ % stride != 0) t.rank = 2;
+  }
+}
+
+std::string label_markup(const Tick& t) {
+  if (t.sup.empty()) return escape(t.text);
+  return escape(t.text) + "<tspan baseline-shift=\"super\" font-size=\"8\">" + escape(t.sup) +
+         "</tspan>";
+}
+
+struct Style {
+  std::string label;
+  const char* colour;
+  const char* dash;
+  int shape;
+  bool markers;
+};
+const Style& style_of(const std::vector<Style>& styles, const std::string& label) {
+  return *std::find_if(styles.begin(), styles.end(),
+                       [&](const Style& s) { return s.label == label; });
+}
+
+std::string dash_attribute(const Style& style) {
+  return *style.dash ? " stroke-dasharray=\"" + std::string(style.dash) + "\"" : "";
+}
+
+void marker(std::string& out, int shape, double x, double y) {
+  const std::string cx = num(x), cy = num(y);
+  switch (shape) {
+    case 0:
+      out += "<circle cx=\"" + cx + "\" cy=\"" + cy + "\" r=\"3.2\"/>";
+      break;
+    case 1:
+      out += "<rect x=\"" + num(x - 2.9) + "\" y=\"" + num(y - 2.9) +
+             "\" width=\"5.8\" height=\"5.8\"/>";
+      break;
+    case 2:
+      out += "<path d=\"M" + cx + " " + num(y - 4) + "L" + num(x + 3.8) + " " + num(y + 2.6) + "L" +
+             num(x - 3.8) + " " + num(y + 2.6) + "Z\"/>";
+      break;
+    default:
+      out += "<path d=\"M" + cx + " " + num(y - 4.2) + "L" + num(x + 4.2) + " " + cy + "L" + cx +
+             " " + num(y + 4.2) + "L" + num(x - 4.2) + " " + cy + "Z\"/>";
+  }
+}
+
+void draw_series(std::string& out, const Series& s, const Style& style, const Frame& f) {
+  std::vector<std::vector<std::pair<double, double>>> runs(1);  // unbroken stretches of points
+  for (size_t i = 0; i < s.x.size(); ++i) {
+    if (drawable(s.x[i], f.x.log) && drawable(s.y[i], f.y.log))
+      runs.back().emplace_back(f.px(s.x[i]), f.py(s.y[i]));
+    else if (!runs.back().empty())
+      runs.emplace_back();
+  }
+  std::string d;
+  for (const auto& run : runs) {
+    for (size_t i = 0; i < run.size(); ++i) {
+      d += i == 0 ? 'M' : 'L';
+      d.append(num(run[i].first)).append(" ").append(num(run[i].second));
+    }
+  }
+  if (d.empty()) return;
+  const std::string colour = style.colour;
+  out += "<path class=\"line\" data-label=\"" + escape(s.label) + "\" d=\"" + d +
+         "\" fill=\"none\" stroke=\"" + colour +
+         "\" stroke-width=\"1.6\" stroke-linejoin=\"round\"";
+  out += dash_attribute(style) + "/>\n";
+  out += "<g fill=\"" + colour + "\">";  // markers, and a dot for a point with no neighbours
+  for (const auto& run : runs) {
+    for (const auto& [x, y] : run) {
+      if (s.markers)
+        marker(out, style.shape, x, y);
+      else if (run.size() == 1)
+        out += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"2\"/>";
+    }
+  }
+  out += "</g>\n";
+}
+
+std::string line(double x1, double y1, double x2, double y2, const std::string& attributes = "") {
+  return "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" +
+         num(y2) + "\" " + attributes + "/>";
+}
+
+// Grid lines at labelled ticks, tick marks, tick labels (class xtick / ytick, for tests).
+void draw_axes(std::string& out, const Frame& f) {
+  const double bottom = f.top + f.height, right = f.left + f.width;
+  out += "<g stroke=\"#e6e6e6\" stroke-width=\"1\">";
+  for (const Tick& t : f.x.ticks)
+    if (t.rank < 2) out += line(f.x_at(t.at), f.top, f.x_at(t.at), bottom);
+  for (const Tick& t : f.y.ticks)
+    if (t.rank < 2) out += line(f.left, f.y_at(t.at), right, f.y_at(t.at));
+  out += "</g>\n<g stroke=\"#000\" stroke-width=\"1\">";
+  for (const Tick& t : f.x.ticks)
+    out += line(f.x_at(t.at), bottom, f.x_at(t.at), bottom + (t.rank < 2 ? 5 : 3));
+  for (const Tick& t : f.y.ticks)
+    out += line(f.left - (t.rank < 2 ? 5 : 3), f.y_at(t.at), f.left, f.y_at(t.at));
+  out += "</g>\n<g font-size=\"11\" fill=\"#222\">";
+  for (const Tick& t : f.x.ticks) {
+    if (!t.labelled()) continue;
+    out += "<text class=\"xtick\" x=\"" + num(f.x_at(t.at)) + "\" y=\"" + num(bottom + 17) +
+           "\" text-anchor=\"middle\">" + label_markup(t) + "</text>";
+  }
+  for (const Tick& t : f.y.ticks) {
+    if (!t.labelled()) continue;
+    out += "<text class=\"ytick\" x=\"" + num(f.left - 8) + "\" y=\"" + num(f.y_at(t.at) + 4) +
+           "\" text-anchor=\"end\">" + label_markup(t) + "</text>";
+  }
+  out += "</g>\n";
+}
+
+void draw_panel(std::string& out, const Panel& panel, const std::vector<Style>& styles, double x0,
+                double y0, double width, double height) {
+  std::vector<double> xs, ys;  // drawable points only, so a NaN y does not stretch the x range
+  for (const Series& s : panel.series) {
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      if (drawable(s.x[i], panel.log_x) && drawable(s.y[i], panel.log_y))
+        xs.push_back(s.x[i]), ys.push_back(s.y[i]);
+    }
+  }
+  const bool has_data = !xs.empty();
+  Frame f{x0 + kLeft,
+          y0 + kTop,
+          width - kLeft - kRight,
+          height - kTop - kBottom,
+          make_axis(xs, panel.log_x),
+          make_axis(ys, panel.log_y)};
+  thin_labels(f.x.ticks, f.width / (f.x.hi - f.x.lo), true);
+  thin_labels(f.y.ticks, f.height / (f.y.hi - f.y.lo), false);
+  draw_axes(out, f);
+  for (const Series& s : panel.series) draw_series(out, s, style_of(styles, s.label), f);
+  out += "<rect x=\"" + num(f.left) + "\" y=\"" + num(f.top) + "\" width=\"" + num(f.width) +
+         "\" height=\"" + num(f.height) + "\" fill=\"none\" stroke=\"#000\" stroke-width=\"1\"/>\n";
+  const std::string mid_x = num(f.left + f.width / 2), mid_y = num(f.top + f.height / 2);
+  if (!has_data)
+    out += "<text x=\"" + mid_x + "\" y=\"" + mid_y +
+           "\" text-anchor=\"middle\" font-size=\"13\" font-style=\"italic\" fill=\"#888\">no "
+           "data</text>\n";
+  out += "<text x=\"" + mid_x + "\" y=\"" + num(y0 + 20) +
+         "\" text-anchor=\"middle\" font-size=\"13\">" + escape(panel.title) + "</text>\n";
+  out += "<text x=\"" + mid_x + "\" y=\"" + num(y0 + height - 9) +
+         "\" text-anchor=\"middle\" font-size=\"12\">" + escape(panel.x_label) + "</text>\n";
+  const std::string lx = num(x0 + 16);
+  out += "<text x=\"" + lx + "\" y=\"" + mid_y + "\" transform=\"rotate(-90 " + lx + " " + mid_y +
+         ")\" text-anchor=\"middle\" font-size=\"12\">" + escape(panel.y_label) + "</text>\n";
+}
+
+// One style per distinct label, in order of first appearance, shared by all panels.
+std::vector<Style> assign_styles(const std::vector<Panel>& panels) {
+  std::vector<Style> styles;
+  for (const Panel& p : panels) {
+    for (const Series& s : p.series) {
+      auto it = std::find_if(styles.begin(), styles.end(),
+                             [&](const Style& st) { return st.label == s.label; });
+      if (it != styles.end()) {
+        it->markers = it->markers || s.markers;
+        continue;
+      }
+      const auto n = styles.size();
+      styles.push_back({s.label, kColours[n % std::size(kColours)], kDashes[n % std::size(kDashes)],
+                        static_cast<int>(n % kShapes), s.markers});
+    }
+  }
+  return styles;
+}
+
+// A legend entry: line sample, gap, label, space before the next entry.
+double legend_width(const Style& s) {
+  return 34 + text_width(s.label, kLegendFont) + 20;
+}
+
+// Legend entries flow left to right, wrapping into centred rows under the panels.
+std::vector<std::vector<const Style*>> legend_rows(const std::vector<Style>& styles, double width) {
+  std::vector<std::vector<const Style*>> rows;
+  double used = 0;
+  for (const Style& s : styles) {
+    if (s.label.empty()) continue;
+    const double w = legend_width(s);
+    if (rows.empty() || used + w > width - 40) rows.emplace_back(), used = 0;
+    rows.back().push_back(&s), used += w;
+  }
+  return rows;
+}
+
+void draw_legend(std::string& out, const std::vector<std::vector<const Style*>>& rows, double width,
+                 double top) {
+  for (size_t r = 0; r < rows.size(); ++r) {
+    double row_width = 0;
+    for (const Style* s : rows[r]) row_width += legend_width(*s);
+    double x = (width - row_width + 20) / 2;
+    const double y = top + kLegendRow * static_cast<double>(r) + kLegendRow / 2;
+    for (const Style* s : rows[r]) {
+      const std::string stroke = "stroke=\"" + std::string(s->colour) + "\" stroke-width=\"1.6\"";
+      out += "<g class=\"legend-entry\">" + line(x, y, x + 28, y, stroke + dash_attribute(*s));
+      if (s->markers) {
+        out += "<g fill=\"" + std::string(s->colour) + "\">";
+        marker(out, s->shape, x + 14, y);
+        out += "</g>";
+      }
+      out += "<text x=\"" + num(x + 34) + "\" y=\"" + num(y + 4) + "\" font-size=\"12\">" +
+             escape(s->label) + "</text></g>\n";
+      x += legend_width(*s);
+    }
+  }
+}
+
+void validate(const Figure& figure) {
+  if (figure.columns < 1)
+    throw std::invalid_argument("figure columns must be >= 1, got " +
+                                std::to_string(figure.columns));
+  if (figure.panel_width < 160 || figure.panel_height < 120)
+    throw std::invalid_argument("panel size must be at least 160x120, got " +
+                                std::to_string(figure.panel_width) + "x" +
+                                std::to_string(figure.panel_height));
+  for (const Panel& p : figure.panels) {
+    for (const Series& s : p.series) {
+      if (s.x.size() != s.y.size())
+        throw std::invalid_argument("series '" + s.label + "' has " + std::to_string(s.x.size()) +
+                                    " x values but " + std::to_string(s.y.size()) + " y values");
+    }
+  }
+}
+
+}  // namespace
+
+std::string render_svg(const Figure& figure) {
+  validate(figure);
+  const std::vector<Panel> panels = figure.panels.empty() ? std::vector<Panel>(1) : figure.panels;
+  const int columns = std::min<int>(figure.columns, static_cast<int>(panels.size()));
+  const int rows = (static_cast<int>(panels.size()) + columns - 1) / columns;
+  const double pw = figure.panel_width, ph = figure.panel_height, width = pw * columns;
+  const double title_height = figure.title.empty() ? 8 : 36;
+  const std::vector<Style> styles = assign_styles(panels);
+  const auto legend = legend_rows(styles, width);
+  const double legend_top = title_height + ph * rows;
+  const double height =
+      legend_top + (legend.empty() ? 0 : kLegendRow * static_cast<double>(legend.size()) + 12);
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" +
+         num(height) + "\" viewBox=\"0 0 " + num(width) + " " + num(height) +
+         "\" font-family=\"Helvetica, Arial, sans-serif\">\n";
+  out += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n";
+  if (!figure.title.empty()) {
+    // A long title on a narrow figure gets a smaller font rather than running off the edges
+    // (bold sans-serif letters average about 0.6 em; code points, not UTF-8 bytes, are letters).
+    const auto letters = static_cast<double>(std::count_if(
+        figure.title.begin(), figure.title.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+    const double font = std::clamp(0.95 * width / (0.6 * letters), 9.0, 16.0);
+    out += "<text x=\"" + num(width / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"" +
+           num(font) + "\" font-weight=\"bold\">" + escape(figure.title) + "</text>\n";
+  }
+  for (size_t i = 0; i < panels.size(); ++i) {
+    const double x0 = pw * static_cast<double>(static_cast<int>(i) % columns);
+    const double y0 = title_height + ph * static_cast<double>(static_cast<int>(i) / columns);
+    draw_panel(out, panels[i], styles, x0, y0, pw, ph);
+  }
+  draw_legend(out, legend, width, legend_top);
+  return out + "</svg>\n";
+}
+
+void write_svg(const std::filesystem::path& path, const Figure& figure) {
+  const std::string svg = render_svg(figure);
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  std::error_code ec;
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    if (file) file.write(svg.data(), static_cast<std::streamsize>(svg.size()));
+    if (file) file.close();
+    if (!file) {
+      std::filesystem::remove(tmp, ec);
+      throw std::runtime_error("cannot write SVG to '" + path.string() + "'");
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::runtime_error("cannot write SVG to '" + path.string() + "': " + ec.message());
+  }
+}
+
+}  // namespace adamite::reproduce
