@@ -1,4 +1,4 @@
-// adamite: train, evaluate and fetch data from the command line.
+// adamite: train, evaluate, fetch data and reproduce the paper from the command line.
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -13,13 +13,14 @@ int main(int argc, char** argv) {
   adamite::cli::add_train_command(app);
   adamite::cli::add_eval_command(app);
   adamite::cli::add_fetch_command(app);
+  adamite::cli::add_reproduce_command(app);
   // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
   if (argc > 1 && argv[1][0] != '-') {
     try {
       app.get_subcommand(argv[1]);
     } catch (const CLI::OptionNotFound&) {
       std::cerr << "adamite: unknown command '" << argv[1]
-                << "' (commands: train, eval, fetch; see --help)\n";
+                << "' (commands: train, eval, fetch, reproduce; see --help)\n";
       return 2;
     }
   }

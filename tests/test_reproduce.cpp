@@ -1,0 +1,179 @@
+// `adamite reproduce` end to end on tiny subsets of the real data: every experiment writes its
+// CSVs, its figure and its report section; every run of a comparison starts from the same weights.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "support.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), (file.string() + " is missing"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Rows of a CSV written by the harness (no commas inside quoted labels), header first.
+std::vector<std::vector<std::string>> read_csv(const fs::path& file) {
+  std::istringstream text(read_file(file));
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  while (std::getline(text, line)) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    std::string cell;
+    while (std::getline(fields, cell, ',')) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+size_t column(const std::vector<std::string>& header, const std::string& name) {
+  for (size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return i;
+  FAIL("no column " << name);
+  return 0;
+}
+
+// Well-formed enough for any SVG viewer: one root, every tag closed in order, no stray '<' or '&'.
+void check_svg(const fs::path& file) {
+  CAPTURE(file);
+  const std::string svg = read_file(file);
+  REQUIRE(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("nan") == std::string::npos);
+  CHECK(svg.find("inf") == std::string::npos);
+  std::vector<std::string> open;
+  for (size_t i = 0; i < svg.size(); ++i) {
+    if (svg[i] == '&') {
+      const size_t end = svg.find(';', i);
+      REQUIRE(end != std::string::npos);
+      REQUIRE(end - i < 10);
+      continue;
+    }
+    if (svg[i] != '<') continue;
+    const size_t end = svg.find('>', i);
+    REQUIRE(end != std::string::npos);
+    const std::string tag = svg.substr(i + 1, end - i - 1);
+    REQUIRE(tag.find('<') == std::string::npos);
+    i = end;
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!' || tag.back() == '/') continue;
+    if (tag[0] == '/') {
+      REQUIRE(!open.empty());
+      CHECK(tag.substr(1) == open.back());
+      open.pop_back();
+    } else {
+      open.push_back(tag.substr(0, tag.find_first_of(" \n\t")));
+    }
+  }
+  CHECK(open.empty());
+}
+
+}  // namespace
+
+TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and the report") {
+  adamite::testing::TempDir dir;
+  const fs::path out = dir / "results";
+  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
+                              ADAMITE_CLI +
+                              " reproduce all --quick --epochs 2 --train-subset 300 "
+                              "--test-subset 200 --seed 5 --out " +
+                              out.string() + " > " + (dir / "log.txt").string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  const std::string log = read_file(dir / "log.txt");
+  INFO(log);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  CHECK(log.find("report: ") != std::string::npos);
+
+  const std::string report = read_file(out / "report.md");
+  const std::map<std::string, size_t> runs_per_experiment = {
+      {"fig1-mnist", 3}, {"fig1-imdb", 4}, {"fig2-dropout", 5}, {"fig2-deterministic", 5},
+      {"fig3", 6},       {"adamax", 2},    {"averaging", 2}};
+  for (const auto& [id, runs] : runs_per_experiment) {
+    CAPTURE(id);
+    const fs::path folder = out / id;
+    // The paper's protocol: one initial state for every optimizer of a comparison.
+    const auto summary = read_csv(folder / "summary.csv");
+    REQUIRE(summary.size() == runs + 1);
+    const size_t checksum = column(summary[0], "init_checksum");
+    const size_t epochs = column(summary[0], "epochs");
+    std::set<std::string> checksums;
+    for (size_t r = 1; r < summary.size(); ++r) {
+      REQUIRE(summary[r].size() == summary[0].size());
+      checksums.insert(summary[r][checksum]);
+      CHECK(summary[r][checksum].size() == 16);
+      CHECK(summary[r][epochs] == "2");
+    }
+    CHECK(checksums.size() == 1);
+
+    // A CSV per run with a row per epoch, all numbers.
+    int run_files = 0;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      const std::string name = entry.path().filename().string();
+      if (name == "summary.csv" || name == "lr-search.csv" || entry.path().extension() != ".csv" ||
+          name.find("-iterations") != std::string::npos)
+        continue;
+      ++run_files;
+      const auto rows = read_csv(entry.path());
+      CAPTURE(name);
+      REQUIRE(rows.size() == 3);
+      CHECK(rows[0][0] == "epoch");
+      for (size_t r = 1; r < rows.size(); ++r)
+        for (const std::string& cell : rows[r]) CHECK(std::isfinite(std::stod(cell)));
+    }
+    CHECK(run_files == int(runs));
+
+    // Exactly one chosen learning rate per searched contender, and it is one that was tried.
+    const auto trials = read_csv(folder / "lr-search.csv");
+    std::map<std::string, int> chosen;
+    for (size_t r = 1; r < trials.size(); ++r) chosen[trials[r][0]] += trials[r][4] == "1";
+    CHECK(!chosen.empty());
+    for (const auto& [label, count] : chosen) {
+      CAPTURE(label);
+      CHECK(count == 1);
+    }
+
+    check_svg(folder / (id + ".svg"));
+    CHECK(report.find("(" + id + "/" + id + ".svg)") != std::string::npos);
+  }
+  // Fig. 3 plots its first epochs per iteration: 300 images at batch 128 are 3 steps per epoch.
+  const auto iterations = read_csv(out / "fig3" / "adam-dropout-iterations.csv");
+  CHECK(iterations.size() == 1 + 2 * 3);
+
+  // Fig. 4: the whole grid, 2 β1 × 3 β2 × 5 α × bias correction on/off, from one initial state.
+  const auto grid = read_csv(out / "fig4" / "grid.csv");
+  REQUIRE(grid.size() == 61);
+  std::set<std::string> checksums;
+  for (size_t r = 1; r < grid.size(); ++r) checksums.insert(grid[r].back());
+  CHECK(checksums.size() == 1);
+  check_svg(out / "fig4" / "fig4.svg");
+  CHECK(report.find("(fig4/fig4.svg)") != std::string::npos);
+
+  // The report states every claim with a verdict and its numbers.
+  size_t verdicts = 0;
+  for (size_t at = report.find("- **"); at != std::string::npos; at = report.find("- **", at + 1))
+    ++verdicts;
+  CHECK(verdicts >= 3 + 2 + 1 + 1 + 6 + 2 + 1 + 1);
+  CHECK(report.find("Not reproduced") == std::string::npos);
+}
+
+TEST_CASE("reproduce: bad arguments are refused with exit code 2") {
+  for (const std::string arguments : {"reproduce", "reproduce fig9", "reproduce fig1 --epochs 0",
+                                      "reproduce fig1 --train-subset -3"}) {
+    CAPTURE(arguments);
+    const std::string command = std::string(ADAMITE_CLI) + " " + arguments + " > /dev/null 2>&1";
+    const int status = std::system(command.c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+  }
+}

@@ -1,0 +1,219 @@
+#include "classifier_experiment.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+#include "adamite/data/dataloader.hpp"
+#include "adamite/nn/dropout.hpp"
+#include "adamite/nn/flatten.hpp"
+#include "adamite/nn/linear.hpp"
+#include "adamite/nn/sequential.hpp"
+#include "adamite/optim/averaging.hpp"
+#include "adamite/optim/schedule.hpp"
+#include "adamite/random.hpp"
+#include "experiment_data.hpp"
+#include "harness_progress.hpp"
+#include "initial_weights.hpp"
+#include "models/logistic_regression.hpp"
+#include "models/registry.hpp"
+#include "outputs.hpp"
+
+namespace adamite::reproduce {
+namespace {
+
+std::shared_ptr<nn::Module> build_model(const Experiment& experiment, const data::Dataset& train,
+                                        bool dropout) {
+  const Shape shape = train.example_shape();
+  const float input_dropout = dropout ? experiment.input_dropout : 0.0f;
+  if (experiment.model == "logreg") {
+    if (input_dropout == 0.0f) return models::logistic_regression(numel(shape), train.num_classes);
+    // Fig. 1 (right): dropout noise on the bag-of-words features, then the linear layer.
+    return std::make_shared<nn::Sequential>(
+        std::make_shared<nn::Flatten>(), std::make_shared<nn::Dropout>(input_dropout),
+        std::make_shared<nn::Linear>(numel(shape), train.num_classes));
+  }
+  models::ModelConfig config;
+  config.example_shape = shape;
+  config.classes = train.num_classes;
+  config.input_dropout = input_dropout;
+  config.hidden_dropout = dropout ? experiment.hidden_dropout : 0.0f;
+  return models::make_model(experiment.model, config);
+}
+
+struct RunPlan {
+  const Contender* contender = nullptr;
+  double lr = 0.0;
+  int64_t epochs = 1;
+  int64_t max_steps = -1;       // trials stop early
+  bool evaluate = true;         // trials skip the test set
+  int64_t iteration_steps = 0;  // record per-iteration costs for this many steps
+};
+
+RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const data::Splits& splits,
+                    const InitialWeights& initial, const Settings& settings,
+                    HarnessProgress& progress) {
+  const Contender& contender = *plan.contender;
+  RunRecord record;
+  record.contender = contender;
+  record.lr = plan.lr;
+  // The same dropout masks and data order for every optimizer.
+  manual_seed(settings.seed + 1);
+  auto model = build_model(experiment, splits.train, contender.dropout);
+  initial.load_into(*model);
+  record.init_checksum = weights_checksum(*model);
+
+  optim::Hyperparameters hyper = contender.hyper;
+  hyper.lr = plan.lr;
+  if (experiment.weight_decay > 0) hyper.weight_decay = experiment.weight_decay;
+  auto optimizer = optim::make_optimizer(contender.optimizer, model->parameters(), hyper);
+  data::DataLoader loader(splits.train, settings.batch_size, /*shuffle=*/true, settings.seed);
+  optim::ScheduleContext context;
+  context.steps_per_epoch = loader.batches_per_epoch();
+  context.total_steps = std::max<int64_t>(1, plan.epochs * loader.batches_per_epoch());
+  const auto schedule = optim::make_schedule(experiment.schedule, context);
+  std::unique_ptr<optim::ParameterAverage> average;
+  if (!contender.average.empty())
+    average = optim::ParameterAverage::parse(contender.average, model->parameters());
+
+  train::FitOptions options;
+  options.epochs = plan.epochs;
+  options.max_steps = plan.max_steps;
+  options.schedule = schedule.get();
+  options.average = average.get();
+  options.on_step = [&](int64_t epoch, int64_t batch, int64_t batches, double loss) {
+    progress.step(epoch, plan.epochs, batch, batches, loss);
+  };
+  options.on_iteration = [&](int64_t step, double loss) {
+    if (step <= plan.iteration_steps) record.iteration_costs.push_back(loss);
+  };
+  options.on_epoch = [&](const train::EpochResult& result) {
+    record.epochs.push_back(result);
+    if (plan.evaluate) {
+      std::ostringstream text;
+      text << contender.label << " lr " << plan.lr << ": epoch " << result.epoch << "/"
+           << plan.epochs << " train cost " << std::setprecision(4) << result.train_loss
+           << " test accuracy " << std::fixed << std::setprecision(2)
+           << 100.0 * result.test_accuracy << "%";
+      progress.line(text.str());
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    train::fit(*model, *optimizer, loader, plan.evaluate ? &splits.test : nullptr, options);
+  } catch (const std::runtime_error& error) {
+    // A learning rate too large for this optimizer: record it and go on with the others.
+    record.diverged = true;
+    record.divergence = error.what();
+  }
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return record;
+}
+
+std::string cache_key(const Experiment& experiment, const Contender& contender, const Scale& scale,
+                      const Settings& settings) {
+  std::ostringstream key;
+  key << experiment.dataset << '|' << experiment.model << '|' << scale.train_subset << '|'
+      << scale.search_steps << '|' << settings.seed << '|' << settings.batch_size << '|'
+      << experiment.weight_decay << '|' << experiment.schedule << '|' << contender.optimizer << '|'
+      << contender.dropout << '|' << experiment.input_dropout << '|' << experiment.hidden_dropout
+      << '|' << contender.hyper.beta1.value_or(-1) << '|' << contender.hyper.beta2.value_or(-1)
+      << '|' << contender.hyper.bias_correction;
+  for (double lr : contender.lr_grid) key << '|' << lr;
+  return key.str();
+}
+
+}  // namespace
+
+ExperimentResult run_classifier_experiment(const Experiment& experiment, const Settings& settings,
+                                           SearchCache& cache) {
+  ExperimentResult result;
+  result.experiment = experiment;
+  result.scale = scale_for(experiment.dataset, experiment.model, experiment.epochs, settings);
+  const Scale& scale = result.scale;
+  const data::Splits splits =
+      experiment_data(experiment.dataset, scale.train_subset, scale.test_subset, settings.seed);
+  result.train_examples = splits.train.size();
+  result.test_examples = splits.test.size();
+  result.batch_size = settings.batch_size;
+  result.batches_per_epoch = (splits.train.size() + settings.batch_size - 1) / settings.batch_size;
+
+  // One initial model for every run (its dropout layers hold no weights).
+  manual_seed(settings.seed);
+  const InitialWeights initial(*build_model(experiment, splits.train, true));
+
+  // Plan the work first, so that the progress display can give an ETA for all of it.
+  int64_t planned = 0;
+  for (const Contender& c : experiment.contenders) {
+    if (c.lr_from.empty() && c.lr_grid.size() > 1 &&
+        !cache.count(cache_key(experiment, c, scale, settings)))
+      planned += int64_t(c.lr_grid.size()) * scale.search_steps;
+    planned += scale.epochs * result.batches_per_epoch;
+  }
+  HarnessProgress progress(experiment.id, planned);
+  const auto total = int64_t(experiment.contenders.size());
+
+  std::map<std::string, double> chosen;
+  for (const Contender& contender : experiment.contenders) {
+    double lr = contender.lr_grid.empty() ? 0.0 : contender.lr_grid.front();
+    if (!contender.lr_from.empty()) {
+      lr = chosen.at(contender.lr_from);
+    } else if (contender.lr_grid.size() > 1) {
+      const std::string key = cache_key(experiment, contender, scale, settings);
+      if (!cache.count(key)) {
+        std::vector<Trial> trials;
+        int64_t index = 0;
+        for (double candidate : contender.lr_grid) {
+          progress.start_run("lr trial " + contender.label + " " + std::to_string(candidate),
+                             ++index, int64_t(contender.lr_grid.size()));
+          RunPlan plan{&contender,         candidate, scale.search_steps,
+                       scale.search_steps, false,     scale.search_steps};
+          plan.epochs =
+              (scale.search_steps + result.batches_per_epoch - 1) / result.batches_per_epoch;
+          const RunRecord trial_run =
+              train_run(experiment, plan, splits, initial, settings, progress);
+          Trial trial{contender.label, candidate, 0.0, trial_run.diverged, false};
+          double sum = 0.0;
+          for (double cost : trial_run.iteration_costs) sum += cost;
+          trial.score = trial.diverged || trial_run.iteration_costs.empty()
+                            ? std::numeric_limits<double>::infinity()
+                            : sum / double(trial_run.iteration_costs.size());
+          trials.push_back(trial);
+        }
+        const auto best =
+            std::min_element(trials.begin(), trials.end(),
+                             [](const Trial& a, const Trial& b) { return a.score < b.score; });
+        if (!std::isfinite(best->score))
+          throw std::runtime_error(experiment.id + ": every learning rate tried for " +
+                                   contender.label + " diverged");
+        best->chosen = true;
+        cache[key] = trials;
+      }
+      for (Trial trial : cache[key]) {
+        trial.label = contender.label;
+        if (trial.chosen) lr = trial.lr;
+        result.trials.push_back(trial);
+      }
+      std::ostringstream text;
+      text << contender.label << ": learning rate " << lr << " chosen from "
+           << contender.lr_grid.size() << " trials of " << scale.search_steps << " steps";
+      progress.line(text.str());
+    }
+    chosen[contender.label] = lr;
+
+    const auto index = int64_t(&contender - experiment.contenders.data()) + 1;
+    progress.start_run(contender.label, index, total);
+    RunPlan plan{&contender, lr,   scale.epochs,
+                 -1,         true, experiment.iteration_epochs * result.batches_per_epoch};
+    result.runs.push_back(train_run(experiment, plan, splits, initial, settings, progress));
+    if (result.runs.back().diverged)
+      progress.line(contender.label + ": " + result.runs.back().divergence);
+  }
+  result.seconds = progress.elapsed_seconds();
+  write_experiment_outputs(result, settings.out);
+  return result;
+}
+
+}  // namespace adamite::reproduce

@@ -1,0 +1,71 @@
+// The Adam paper's experiments as data (design §6): which model, data, optimizers and lengths each
+// figure uses, and the settings a `reproduce` invocation runs them with.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adamite/optim/registry.hpp"
+
+namespace adamite::reproduce {
+
+// One line of a figure: an optimizer with its fixed hyper-parameters; the learning rate is picked
+// from lr_grid by short runs (or copied from the contender named lr_from).
+struct Contender {
+  std::string label;      // legend text, e.g. "Adam" or "AdaGrad (no dropout)"
+  std::string optimizer;  // registry name
+  optim::Hyperparameters hyper;
+  bool dropout = true;
+  std::string average;          // "" or an averaging spec ("ema:0.999"): evaluate θ̂, not θ
+  std::vector<double> lr_grid;  // candidates; one value means no search
+  std::string lr_from;          // label of a contender whose chosen rate this one reuses
+};
+
+// A comparison of optimizers on one model and dataset (Figures 1–3, AdaMax, averaging).
+struct Experiment {
+  std::string id;     // output folder and command name, e.g. "fig2"
+  std::string title;  // figure title
+  std::string paper;  // what the paper shows and claims, one paragraph for the report
+  std::string dataset, model;
+  int64_t epochs = 1;            // the paper's length
+  int64_t iteration_epochs = 0;  // also plot the cost per iteration over this many first epochs
+  double weight_decay = 0.0;     // L2 on every parameter
+  std::string schedule = "constant";
+  float input_dropout = 0.2f, hidden_dropout = 0.5f;  // for contenders with dropout
+  bool log_y = true;
+  std::vector<Contender> contenders;
+};
+
+// How one `adamite reproduce` invocation runs: the paper's lengths, or --quick ones, and overrides.
+struct Settings {
+  std::filesystem::path out = "results";
+  uint64_t seed = 0;
+  bool quick = false;
+  std::optional<int64_t> epochs;        // overrides every experiment's length
+  std::optional<int64_t> train_subset;  // train on this many examples (a seeded random subset)
+  std::optional<int64_t> test_subset;   // evaluate on this many
+  int64_t batch_size = 128;
+};
+
+// Learning rates 10^low, 10^(low+½), …, 10^high (half-decades), e.g. (-5, -1) gives 9 values.
+std::vector<double> half_decades(double low, double high);
+
+// The experiments `reproduce` knows, in report order; fig4 (the VAE grid) is separate.
+std::vector<Experiment> classifier_experiments(const Settings& settings);
+// Names accepted on the command line: fig1 … fig4, adamax, averaging, all.
+const std::vector<std::string>& experiment_names();
+
+// The length and data sizes an experiment actually runs with under `settings`.
+struct Scale {
+  int64_t epochs = 1;
+  int64_t train_subset = -1;  // -1: all
+  int64_t test_subset = -1;
+  int64_t search_steps = 0;  // optimizer steps of each learning-rate trial
+};
+Scale scale_for(const std::string& dataset, const std::string& model, int64_t paper_epochs,
+                const Settings& settings);
+
+}  // namespace adamite::reproduce

@@ -1,0 +1,62 @@
+#include "experiment_data.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+
+#include "../commands.hpp"
+#include "adamite/data/imdb.hpp"
+#include "adamite/random.hpp"
+
+namespace adamite::reproduce {
+
+data::Dataset random_subset(const data::Dataset& dataset, int64_t size, uint64_t seed) {
+  const int64_t n = dataset.size();
+  if (size < 0 || size >= n) return dataset;
+  // The first `size` entries of a seeded Fisher–Yates shuffle, sorted back into file order.
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[size_t(i)] = i;
+  Generator generator(seed ^ 0x5eedu);
+  for (int64_t i = 0; i < size; ++i) {
+    const auto j = i + static_cast<int64_t>(generator.below(static_cast<uint64_t>(n - i)));
+    std::swap(order[size_t(i)], order[size_t(j)]);
+  }
+  order.resize(static_cast<size_t>(size));
+  std::sort(order.begin(), order.end());
+
+  data::Dataset subset;
+  subset.name = dataset.name + "[" + std::to_string(size) + "]";
+  subset.num_classes = dataset.num_classes;
+  Shape shape = dataset.inputs.shape();
+  shape[0] = size;
+  subset.inputs = Tensor::empty(shape);
+  const int64_t row = numel(dataset.example_shape());
+  for (int64_t i = 0; i < size; ++i) {
+    const int64_t from = order[size_t(i)];
+    std::memcpy(subset.inputs.data() + i * row, dataset.inputs.data() + from * row,
+                sizeof(float) * size_t(row));
+    subset.labels.push_back(dataset.labels[size_t(from)]);
+  }
+  return subset;
+}
+
+data::Splits experiment_data(const std::string& dataset, int64_t train_subset, int64_t test_subset,
+                             uint64_t seed) {
+  data::Splits splits;
+  if (dataset == "imdb") {
+    // Dense 10,000-wide rows take 40 kB each, so only the examples used are built.
+    data::ImdbOptions options;
+    options.max_train = train_subset;
+    options.max_test = test_subset;
+    splits = data::load_imdb(data::fetch_imdb(), options);
+  } else {
+    splits = cli::load_named_dataset(dataset);
+  }
+  splits.train = random_subset(splits.train, train_subset, seed);
+  splits.test = random_subset(splits.test, test_subset, seed + 1);
+  // ZCA for CIFAR-10 as in the paper; the other datasets are used as they are.
+  cli::apply_whitening("auto", dataset, splits);
+  return splits;
+}
+
+}  // namespace adamite::reproduce

@@ -1,0 +1,213 @@
+// The experiments of Kingma & Ba (ICLR 2015), §6–7, as design.md §6 defines them.
+#include <algorithm>
+#include <cmath>
+
+#include "experiment.hpp"
+
+namespace adamite::reproduce {
+namespace {
+
+// Learning-rate grids, per optimizer family: the adaptive methods' useful rates lie around 1e-3,
+// plain SGD's around 1e-2–1e-1, and AdaDelta's α only scales a unit-free step (Zeiler's is 1).
+std::vector<double> grid_for(const std::string& optimizer, bool quick) {
+  std::vector<double> grid;
+  if (optimizer == "nesterov" || optimizer == "sgd")
+    grid = half_decades(-4, 0);
+  else if (optimizer == "adadelta")
+    grid = half_decades(-2, 1);
+  else
+    grid = half_decades(-5, -1);
+  if (quick) {  // whole decades only, and not the extremes, which are rarely the best
+    std::vector<double> decades;
+    for (size_t i = 2; i + 2 < grid.size(); i += 2) decades.push_back(grid[i]);
+    grid = decades;
+  }
+  return grid;
+}
+
+Contender contender(std::string label, std::string optimizer, bool quick, bool dropout = true) {
+  Contender c;
+  c.label = std::move(label);
+  c.optimizer = std::move(optimizer);
+  c.dropout = dropout;
+  c.lr_grid = grid_for(c.optimizer, quick);
+  return c;
+}
+
+}  // namespace
+
+std::vector<double> half_decades(double low, double high) {
+  std::vector<double> rates;
+  for (double e = low; e <= high + 1e-9; e += 0.5) rates.push_back(std::pow(10.0, e));
+  return rates;
+}
+
+const std::vector<std::string>& experiment_names() {
+  static const std::vector<std::string> names = {"fig1",   "fig2",      "fig3", "fig4",
+                                                 "adamax", "averaging", "all"};
+  return names;
+}
+
+std::vector<Experiment> classifier_experiments(const Settings& settings) {
+  const bool quick = settings.quick;
+  std::vector<Experiment> list;
+
+  Experiment fig1;
+  fig1.id = "fig1-mnist";
+  fig1.title = "Figure 1 (left): logistic regression on MNIST, L2, step size a/sqrt(t)";
+  fig1.paper =
+      "L2-regularised multinomial logistic regression on MNIST pixels, minibatch 128, step "
+      "size α/√t, 45 epochs. The paper finds Adam converging about as fast as SGD with Nesterov "
+      "momentum, and both faster than AdaGrad.";
+  fig1.dataset = "mnist";
+  fig1.model = "logreg";
+  fig1.epochs = 45;
+  fig1.weight_decay = 1e-4;
+  fig1.schedule = "inv-sqrt";
+  fig1.input_dropout = fig1.hidden_dropout = 0.0f;
+  fig1.contenders = {contender("Adam", "adam", quick), contender("SGD+Nesterov", "nesterov", quick),
+                     contender("AdaGrad", "adagrad", quick)};
+  // α/√t shrinks every rate, so the useful initial rates sit about a decade higher.
+  for (Contender& c : fig1.contenders)
+    for (double& lr : c.lr_grid) lr *= 10.0;
+  list.push_back(fig1);
+
+  Experiment imdb;
+  imdb.id = "fig1-imdb";
+  imdb.title = "Figure 1 (right): logistic regression on IMDB bag-of-words, 50% input dropout";
+  imdb.paper =
+      "Logistic regression on 10,000-dimensional bag-of-words vectors of IMDB movie reviews "
+      "with 50% dropout noise on the features, minibatch 128, 160 passes. The paper finds "
+      "AdaGrad beating SGD with Nesterov momentum by a large margin on these sparse features, "
+      "and Adam converging as fast as AdaGrad.";
+  imdb.dataset = "imdb";
+  imdb.model = "logreg";
+  imdb.epochs = 160;
+  imdb.input_dropout = 0.5f;
+  imdb.contenders = {contender("AdaGrad", "adagrad", quick), contender("RMSProp", "rmsprop", quick),
+                     contender("SGD+Nesterov", "nesterov", quick),
+                     contender("Adam", "adam", quick)};
+  list.push_back(imdb);
+
+  Experiment fig2;
+  fig2.id = "fig2-dropout";
+  fig2.title = "Figure 2: MLP 784-1000-1000-10 on MNIST with dropout";
+  fig2.paper =
+      "A 784-1000-1000-10 ReLU network with dropout on MNIST, minibatch 128, 200 epochs. The "
+      "paper finds Adam reaching a lower training cost than AdaGrad, RMSProp, SGD with Nesterov "
+      "momentum and AdaDelta.";
+  fig2.dataset = "mnist";
+  fig2.model = "mlp";
+  fig2.epochs = 200;
+  fig2.contenders = {contender("AdaGrad", "adagrad", quick), contender("RMSProp", "rmsprop", quick),
+                     contender("SGD+Nesterov", "nesterov", quick),
+                     contender("AdaDelta", "adadelta", quick), contender("Adam", "adam", quick)};
+  list.push_back(fig2);
+
+  Experiment deterministic = fig2;
+  deterministic.id = "fig2-deterministic";
+  deterministic.title = "Figure 2 (deterministic variant): MLP on MNIST, no dropout, L2";
+  deterministic.paper =
+      "The same network without dropout, with L2 weight decay (the paper's deterministic cost "
+      "function, where it compares with SFO). The paper's claim is again that Adam makes the "
+      "fastest progress on the training cost.";
+  deterministic.weight_decay = 1e-4;
+  for (Contender& c : deterministic.contenders) c.dropout = false;
+  list.push_back(deterministic);
+
+  Experiment fig3;
+  fig3.id = "fig3";
+  fig3.title = "Figure 3: CNN on ZCA-whitened CIFAR-10";
+  fig3.paper =
+      "A c64-c64-c128-1000 convolutional network (5×5 convolutions, 3×3 max-pooling with "
+      "stride 2, \"same\" padding) on ZCA-whitened CIFAR-10, minibatch 128, with and without "
+      "dropout; the first 3 epochs plotted per iteration and 45 epochs per epoch. The paper "
+      "finds Adam and SGD with Nesterov momentum converging much faster than AdaGrad, and Adam "
+      "marginally ahead of SGD.";
+  fig3.dataset = "cifar10";
+  fig3.model = "cnn";
+  fig3.epochs = 45;
+  fig3.iteration_epochs = 3;
+  // The CNN is slow to search over, so the dropout-free lines reuse the rates chosen with
+  // dropout, and the grids keep the three decades where these rates always fall.
+  for (const bool dropout : {true, false}) {
+    const std::string suffix = dropout ? " (dropout)" : "";
+    for (auto [label, name] : {std::pair{"AdaGrad", "adagrad"},
+                               std::pair{"SGD+Nesterov", "nesterov"}, std::pair{"Adam", "adam"}}) {
+      Contender c = contender(std::string(label) + suffix, name, quick, dropout);
+      const double centre = c.optimizer == "nesterov" ? -2.0 : -3.0;
+      c.lr_grid = quick ? std::vector<double>{std::pow(10.0, centre - 1), std::pow(10.0, centre),
+                                              std::pow(10.0, centre + 1)}
+                        : half_decades(centre - 1, centre + 1);
+      if (!dropout) c.lr_from = std::string(label) + " (dropout)";
+      fig3.contenders.push_back(c);
+    }
+  }
+  list.push_back(fig3);
+
+  Experiment adamax = fig2;
+  adamax.id = "adamax";
+  adamax.title = "AdaMax beside Adam (section 7.1), MLP on MNIST with dropout";
+  adamax.paper =
+      "Section 7.1 proposes AdaMax, Adam with the infinity norm in place of the L2 norm, with "
+      "default α = 0.002. The paper gives no figure; we compare it with Adam on Figure 2's "
+      "setup and test whether it trains about as well.";
+  adamax.contenders = {contender("Adam", "adam", quick), contender("AdaMax", "adamax", quick)};
+  list.push_back(adamax);
+
+  Experiment averaging = fig2;
+  averaging.id = "averaging";
+  averaging.title = "Temporal averaging (section 7.2), MLP on MNIST with dropout";
+  averaging.paper =
+      "Section 7.2 suggests evaluating an exponential moving average of the parameters, "
+      "θ̄ ← β₂θ̄ + (1−β₂)θ with bias correction, since the last iterate is noisy. We run Adam "
+      "with and without it (β = 0.999) on Figure 2's setup and compare the test loss.";
+  Contender plain = contender("Adam", "adam", quick);
+  Contender averaged = plain;
+  averaged.label = "Adam + EMA of weights";
+  averaged.average = "ema:0.999";
+  averaged.lr_from = "Adam";
+  averaging.contenders = {plain, averaged};
+  list.push_back(averaging);
+  return list;
+}
+
+Scale scale_for(const std::string& dataset, const std::string& model, int64_t paper_epochs,
+                const Settings& settings) {
+  Scale scale;
+  scale.epochs = paper_epochs;
+  // A trial is about an epoch of MNIST, but never more than a few minutes of CNN time.
+  scale.search_steps = model == "cnn" ? 100 : (dataset == "imdb" ? 200 : 469);
+  if (settings.quick) {
+    // Sized so that `reproduce all --quick` takes well under 20 minutes on 2 cores.
+    if (model == "cnn") {
+      scale.epochs = 2;
+      scale.train_subset = 2560;
+      scale.test_subset = 1000;
+      scale.search_steps = 15;
+    } else if (dataset == "imdb") {
+      scale.epochs = 10;
+      scale.train_subset = 5000;
+      scale.test_subset = 5000;
+      scale.search_steps = 40;
+    } else if (model == "logreg") {
+      scale.epochs = 10;
+      scale.search_steps = 100;
+    } else {
+      scale.epochs = 5;
+      scale.train_subset = 10000;
+      scale.test_subset = 10000;
+      scale.search_steps = 40;
+    }
+  }
+  if (settings.epochs) scale.epochs = *settings.epochs;
+  if (settings.train_subset) scale.train_subset = *settings.train_subset;
+  if (settings.test_subset) scale.test_subset = *settings.test_subset;
+  if (scale.train_subset > 0)  // a trial never runs longer than an epoch of the subset
+    scale.search_steps = std::min<int64_t>(
+        scale.search_steps,
+        std::max<int64_t>(1, (scale.train_subset + settings.batch_size - 1) / settings.batch_size));
+  return scale;
+}
+
+}  // namespace adamite::reproduce

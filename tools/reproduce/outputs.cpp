@@ -1,0 +1,229 @@
+#include "outputs.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "harness_progress.hpp"
+#include "svg_chart.hpp"
+
+namespace adamite::reproduce {
+namespace fs = std::filesystem;
+
+std::string slug(const std::string& label) {
+  std::string out;
+  for (char c : label) {
+    if (std::isalnum(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+void write_text_file(const fs::path& path, const std::string& text) {
+  const fs::path temporary = path.string() + ".tmp-" + std::to_string(getpid());
+  {
+    std::ofstream file(temporary, std::ios::binary);
+    file << text;
+    file.flush();
+    if (!file) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      throw std::runtime_error(path.string() + ": cannot write the file");
+    }
+  }
+  fs::rename(temporary, path);
+}
+
+std::string format_number(double value) {
+  if (!std::isfinite(value)) return "diverged";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
+namespace {
+
+std::string csv_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.8g", value);
+  return text;
+}
+
+std::string run_csv(const RunRecord& run) {
+  std::ostringstream csv;
+  csv << "epoch,step,train_cost,test_loss,test_accuracy,seconds\n";
+  for (const auto& e : run.epochs)
+    csv << e.epoch << ',' << e.step << ',' << csv_number(e.train_loss) << ','
+        << csv_number(e.test_loss) << ',' << csv_number(e.test_accuracy) << ','
+        << csv_number(e.seconds) << '\n';
+  return csv.str();
+}
+
+std::string iterations_csv(const RunRecord& run) {
+  std::ostringstream csv;
+  csv << "iteration,train_cost\n";
+  for (size_t i = 0; i < run.iteration_costs.size(); ++i)
+    csv << i + 1 << ',' << csv_number(run.iteration_costs[i]) << '\n';
+  return csv.str();
+}
+
+std::string summary_csv(const ExperimentResult& result) {
+  std::ostringstream csv;
+  csv << "label,optimizer,lr,dropout,average,epochs,final_train_cost,test_loss,test_accuracy,"
+         "seconds,diverged,init_checksum\n";
+  for (const RunRecord& run : result.runs) {
+    const bool any = !run.epochs.empty();
+    csv << '"' << run.contender.label << "\"," << run.contender.optimizer << ','
+        << csv_number(run.lr) << ',' << run.contender.dropout << ',' << run.contender.average << ','
+        << run.epochs.size() << ',' << csv_number(run.final_cost()) << ','
+        << csv_number(any ? run.epochs.back().test_loss : NAN) << ','
+        << csv_number(any ? run.epochs.back().test_accuracy : NAN) << ',' << csv_number(run.seconds)
+        << ',' << run.diverged << ',' << run.init_checksum << '\n';
+  }
+  return csv.str();
+}
+
+std::string trials_csv(const ExperimentResult& result) {
+  std::ostringstream csv;
+  csv << "label,lr,mean_train_cost,diverged,chosen\n";
+  for (const Trial& t : result.trials)
+    csv << '"' << t.label << "\"," << csv_number(t.lr) << ',' << csv_number(t.score) << ','
+        << t.diverged << ',' << t.chosen << '\n';
+  return csv.str();
+}
+
+// The mean of each window of `width` values, so that per-iteration curves are readable.
+std::vector<double> moving_average(const std::vector<double>& values, size_t width) {
+  std::vector<double> out;
+  double sum = 0.0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    sum += values[i];
+    if (i >= width) sum -= values[i - width];
+    out.push_back(sum / double(std::min(i + 1, width)));
+  }
+  return out;
+}
+
+Figure classifier_figure(const ExperimentResult& result) {
+  const Experiment& e = result.experiment;
+  Figure figure;
+  figure.title = e.title;
+  if (e.iteration_epochs > 0) {
+    Panel first;
+    first.title =
+        "first " + std::to_string(e.iteration_epochs) + " epochs, per iteration (mean of 10)";
+    first.x_label = "passes over the training set";
+    first.y_label = "training cost";
+    first.log_y = e.log_y;
+    for (const RunRecord& run : result.runs) {
+      Series series{run.contender.label, {}, moving_average(run.iteration_costs, 10), false};
+      for (size_t i = 0; i < series.y.size(); ++i)
+        series.x.push_back(double(i + 1) / double(result.batches_per_epoch));
+      first.series.push_back(series);
+    }
+    figure.panels.push_back(first);
+  }
+  Panel main;
+  main.title = std::to_string(result.scale.epochs) + " epochs";
+  main.x_label = "passes over the training set";
+  main.y_label = "training cost";
+  main.log_y = e.log_y;
+  for (const RunRecord& run : result.runs) {
+    Series series{run.contender.label, {}, {}, run.epochs.size() <= 12};
+    for (const auto& epoch : run.epochs) {
+      series.x.push_back(double(epoch.epoch));
+      series.y.push_back(epoch.train_loss);
+    }
+    main.series.push_back(series);
+  }
+  figure.panels.push_back(main);
+  figure.columns = int(figure.panels.size());
+  return figure;
+}
+
+std::string settings_line(const ExperimentResult& result) {
+  const Experiment& e = result.experiment;
+  std::ostringstream text;
+  text << result.scale.epochs << " epochs (paper: " << e.epochs << "), " << result.train_examples
+       << " training and " << result.test_examples << " test examples, minibatch "
+       << result.batch_size << ", schedule " << e.schedule;
+  if (e.weight_decay > 0) text << ", L2 " << e.weight_decay;
+  text << "; every run starts from the same weights (checksum "
+       << (result.runs.empty() ? "-" : result.runs.front().init_checksum) << ").";
+  return text.str();
+}
+
+std::string section_markdown(const ExperimentResult& result, const std::vector<Claim>& claims) {
+  const Experiment& e = result.experiment;
+  std::ostringstream md;
+  md << "## " << e.title << "\n\n" << e.paper << "\n\n";
+  md << "This run: " << settings_line(result) << " Wall time " << format_duration(result.seconds)
+     << ".\n\n";
+  md << "![" << e.title << "](" << e.id << "/" << result.figure << ")\n\n";
+  md << "| optimizer | learning rate | final training cost | test loss | test accuracy | time |\n";
+  md << "|---|---|---|---|---|---|\n";
+  for (const RunRecord& run : result.runs) {
+    const bool any = !run.diverged && !run.epochs.empty();
+    char accuracy[32] = "-";
+    if (any)
+      std::snprintf(accuracy, sizeof accuracy, "%.2f%%", 100 * run.epochs.back().test_accuracy);
+    md << "| " << run.contender.label << " | " << format_number(run.lr) << " | "
+       << format_number(run.final_cost()) << " | "
+       << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy << " | "
+       << format_duration(run.seconds) << " |\n";
+  }
+  md << "\n**Claims**\n\n";
+  for (const Claim& claim : claims)
+    md << "- " << (claim.holds ? "**yes**" : "**no**") << ": " << claim.statement << ". "
+       << claim.evidence << "\n";
+  if (!result.trials.empty()) {
+    md << "\nLearning rates were chosen by the lowest mean training cost over trials of "
+       << result.scale.search_steps << " steps from the same initial weights (all trials: `" << e.id
+       << "/lr-search.csv`).\n";
+  }
+  md << "\n";
+  return md.str();
+}
+
+}  // namespace
+
+void write_experiment_outputs(ExperimentResult& result, const fs::path& out) {
+  const fs::path dir = out / result.experiment.id;
+  fs::create_directories(dir);
+  for (const RunRecord& run : result.runs) {
+    write_text_file(dir / (slug(run.contender.label) + ".csv"), run_csv(run));
+    if (!run.iteration_costs.empty())
+      write_text_file(dir / (slug(run.contender.label) + "-iterations.csv"), iterations_csv(run));
+  }
+  write_text_file(dir / "summary.csv", summary_csv(result));
+  if (!result.trials.empty()) write_text_file(dir / "lr-search.csv", trials_csv(result));
+  result.figure = result.experiment.id + ".svg";
+  write_svg(dir / result.figure, classifier_figure(result));
+  write_text_file(dir / "section.md", section_markdown(result, check_claims(result)));
+}
+
+void write_report(const fs::path& out, const std::vector<std::string>& order) {
+  std::ostringstream md;
+  md << "# Kingma & Ba, *Adam* (ICLR 2015): the experiments, regenerated by adamite\n\n"
+        "Each section states what the paper shows, what this run did (shortened runs say so), "
+        "the figure, the learning rates chosen, and each of the paper's claims put as a numeric "
+        "test on this run's numbers. Per-run CSVs are in each experiment's folder.\n\n";
+  int sections = 0;
+  for (const std::string& id : order) {
+    std::ifstream section(out / id / "section.md");
+    if (!section) continue;
+    md << section.rdbuf();
+    ++sections;
+  }
+  if (sections == 0) md << "No experiment has been run into this folder yet.\n";
+  write_text_file(out / "report.md", md.str());
+}
+
+}  // namespace adamite::reproduce

@@ -1,0 +1,58 @@
+// What an experiment produced: the learning-rate trials, and per run its curves; the claims the
+// report checks against them.
+#pragma once
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "adamite/train/fit.hpp"
+#include "experiment.hpp"
+
+namespace adamite::reproduce {
+
+struct Trial {
+  std::string label;  // the contender
+  double lr = 0.0;
+  double score = 0.0;  // mean training cost over the trial's steps; +inf when it diverged
+  bool diverged = false;
+  bool chosen = false;
+};
+
+struct RunRecord {
+  Contender contender;
+  double lr = 0.0;
+  bool diverged = false;
+  std::string divergence;                  // the message when it diverged
+  std::vector<train::EpochResult> epochs;  // every finished epoch
+  std::vector<double> iteration_costs;     // minibatch costs over the first iteration_epochs
+  std::string init_checksum;               // of the weights the run started from
+  double seconds = 0.0;
+
+  // The last epoch's mean training cost; +inf for a run that diverged.
+  double final_cost() const {
+    if (diverged || epochs.empty()) return std::numeric_limits<double>::infinity();
+    return epochs.back().train_loss;
+  }
+};
+
+struct ExperimentResult {
+  Experiment experiment;
+  Scale scale;
+  int64_t train_examples = 0, test_examples = 0, batch_size = 0, batches_per_epoch = 0;
+  std::vector<Trial> trials;
+  std::vector<RunRecord> runs;
+  double seconds = 0.0;
+  std::string figure;  // file name of the figure, relative to the experiment folder
+};
+
+// A claim of the paper, put as a numeric test on this run's results.
+struct Claim {
+  std::string statement;  // e.g. "Adam reaches the lowest training cost at the last epoch"
+  bool holds = false;
+  std::string evidence;  // the numbers, e.g. "0.0123 vs next best RMSProp 0.0150"
+};
+
+std::vector<Claim> check_claims(const ExperimentResult& result);
+
+}  // namespace adamite::reproduce
