@@ -288,3 +288,24 @@ TEST_CASE("svg chart: write_svg writes the document atomically") {
 TEST_CASE("svg chart: rendering is deterministic") {
   CHECK(render_svg(busy_figure()) == render_svg(busy_figure()));
 }
+
+TEST_CASE("svg chart: fixed axis ends; values above y_max sit on the top edge") {
+  Figure figure;
+  Panel panel;
+  panel.x_min = -5;
+  panel.x_max = -1;
+  panel.y_max = 1000;
+  panel.series = {Series{"Adam", {-4, -3, -2}, {300, 1e13, 200}}};
+  figure.panels = {panel};
+  const std::string svg = render_svg(figure);
+  // The x axis runs from -5 to -1 although the data stop at -2 ...
+  const auto x = texts(svg, "xtick");
+  REQUIRE(!x.empty());
+  CHECK(x.front() == "−5");
+  CHECK(x.back() == "−1");
+  // ... the y axis ends at 1000, not at 10^13, and the blown-up point is still drawn.
+  const auto y = texts(svg, "ytick");
+  REQUIRE(!y.empty());
+  CHECK(y.back() == "1000");
+  CHECK(count(only_line_path(svg), "L") == 2);
+}

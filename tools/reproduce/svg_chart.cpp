@@ -303,16 +303,29 @@ void draw_axes(std::string& out, const Frame& f) {
   out += "</g>\n";
 }
 
-void draw_panel(std::string& out, const Panel& panel, const std::vector<Style>& styles, double x0,
-                double y0, double width, double height) {
+// The panel with y values above y_max lowered onto it.
+Panel clamped(const Panel& panel) {
+  Panel out = panel;
+  if (!std::isnan(panel.y_max))
+    for (Series& s : out.series)
+      for (double& y : s.y)
+        if (std::isfinite(y) && y > panel.y_max) y = panel.y_max;
+  return out;
+}
+
+void draw_panel(std::string& out, const Panel& unclamped, const std::vector<Style>& styles,
+                double x0, double y0, double width, double height) {
+  const Panel panel = clamped(unclamped);
   std::vector<double> xs, ys;  // drawable points only, so a NaN y does not stretch the x range
+  for (double end : {panel.x_min, panel.x_max})
+    if (drawable(end, panel.log_x)) xs.push_back(end);
   for (const Series& s : panel.series) {
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (drawable(s.x[i], panel.log_x) && drawable(s.y[i], panel.log_y))
         xs.push_back(s.x[i]), ys.push_back(s.y[i]);
     }
   }
-  const bool has_data = !xs.empty();
+  const bool has_data = !ys.empty();
   Frame f{x0 + kLeft,
           y0 + kTop,
           width - kLeft - kRight,

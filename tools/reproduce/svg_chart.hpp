@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ struct Panel {
   std::string title, x_label, y_label;
   bool log_x = false, log_y = false;
   std::vector<Series> series;
+  // Optional fixed axis ends (NaN: fitted to the data). The x ends are always shown; y values
+  // above y_max are drawn on the top edge, so a blown-up run reads as "off the scale" without
+  // squashing the others.
+  double x_min = std::numeric_limits<double>::quiet_NaN();
+  double x_max = std::numeric_limits<double>::quiet_NaN();
+  double y_max = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct Figure {

@@ -176,11 +176,14 @@ double run_vae_experiment(const Settings& settings) {
     for (double beta2 : {0.99, 0.999, 0.9999}) {
       Panel panel;
       std::ostringstream title;
-      title << "β2=" << beta2 << ", " << epoch << " epochs";
+      title << "β2=" << beta2 << ", " << epoch << (epoch == 1 ? " epoch" : " epochs");
       panel.title = title.str();
       panel.x_label = "log10(α)";
       panel.y_label = "loss (negative ELBO)";
-      panel.log_y = true;
+      // The paper's axes: every step size shown, and runs that blew up drawn on the top edge.
+      panel.x_min = -5;
+      panel.x_max = -1;
+      panel.y_max = 1000;
       for (double beta1 : {0.0, 0.9})
         for (bool correction : {true, false}) {
           Series series;
