@@ -16,6 +16,12 @@ namespace adamite::cli {
 struct UsageError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
+// Training stopped on a signal: the message says how to resume; exit 130 (SIGINT) or 143 (SIGTERM).
+struct Interrupted : std::runtime_error {
+  Interrupted(const std::string& message, int code)
+      : std::runtime_error(message), exit_code(code) {}
+  int exit_code;
+};
 
 // Validators whose messages a person can read (CLI11's ranges print 300-digit bounds).
 CLI::Validator number_at_least(double low, bool inclusive);

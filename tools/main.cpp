@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "adamite: " << e.what() << " (see --help)\n";
     return 2;
+  } catch (const adamite::cli::Interrupted& e) {
+    std::cerr << "adamite: " << e.what() << '\n';
+    return e.exit_code;
   } catch (const adamite::cli::UsageError& e) {
     std::cerr << "adamite: " << e.what() << '\n';
     return 2;

@@ -1,5 +1,6 @@
 #include <omp.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
@@ -13,6 +14,7 @@
 #include "adamite/optim/registry.hpp"
 #include "adamite/optim/schedule.hpp"
 #include "adamite/random.hpp"
+#include "adamite/train/checkpoint.hpp"
 #include "adamite/train/csv_log.hpp"
 #include "adamite/train/fit.hpp"
 #include "adamite/train/progress.hpp"
@@ -33,7 +35,90 @@ struct TrainArgs {
   std::string log, save, init;
   std::string schedule = "constant", average, whiten = "auto";
   int64_t warmup = 0;
+  std::string checkpoint, checkpoint_every = "epoch", resume;
 };
+
+// SIGINT/SIGTERM ask training to stop after the current step; the handler only records which.
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void request_stop(int signal) {
+  stop_signal = signal;
+}
+
+// Installs request_stop for SIGINT and SIGTERM while alive, then puts the old handlers back.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopOnSignal() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
+
+std::string exact(std::optional<double> value) {
+  if (!value) return "default";
+  std::ostringstream text;
+  text << std::setprecision(17) << *value;
+  return text.str();
+}
+
+// What makes two runs the same run: resuming with any of these changed is refused. The number of
+// epochs may grow (train longer), unless the schedule depends on the run's length.
+train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t total_steps) {
+  train::RunConfig config = {
+      {"model", args.model},
+      {"dataset", args.dataset},
+      {"whiten", args.whiten},
+      {"optimizer", args.optimizer},
+      {"lr", exact(args.hyper.lr)},
+      {"beta1", exact(args.hyper.beta1)},
+      {"beta2", exact(args.hyper.beta2)},
+      {"eps", exact(args.hyper.eps)},
+      {"momentum", exact(args.hyper.momentum)},
+      {"rho", exact(args.hyper.rho)},
+      {"weight_decay", exact(args.hyper.weight_decay)},
+      {"bias_correction", args.no_bias_correction ? "off" : "on"},
+      {"centered", args.centered ? "on" : "off"},
+      {"batch_size", std::to_string(args.batch_size)},
+      {"seed", std::to_string(args.seed)},
+      {"shuffle", args.no_shuffle ? "off" : "on"},
+      {"dropout", exact(args.dropout)},
+      {"input_dropout", exact(input_dropout)},
+      {"schedule", args.schedule},
+      {"warmup", std::to_string(args.warmup)},
+      {"average", args.average.empty() ? "none" : args.average},
+  };
+  if (args.schedule == "cosine") config["schedule_steps"] = std::to_string(total_steps);
+  return config;
+}
+
+// --checkpoint-every: "epoch" or a number of steps.
+int64_t checkpoint_steps(const std::string& every) {
+  if (every == "epoch") return 0;
+  size_t used = 0;
+  long long steps = 0;
+  try {
+    steps = std::stoll(every, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != every.size() || steps <= 0)
+    throw UsageError("--checkpoint-every: expected 'epoch' or a positive number of steps, got '" +
+                     every + "'");
+  return steps;
+}
 
 std::string percent(double fraction) {
   std::ostringstream out;
@@ -52,6 +137,11 @@ void run_train(const TrainArgs& args) {
   if (!args.init.empty() && !std::filesystem::exists(args.init))
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  if (!args.resume.empty() && !std::filesystem::exists(train::checkpoint_file(args.resume)))
+    throw UsageError("--resume: no checkpoint in " + args.resume);
+  const int64_t every_steps = checkpoint_steps(args.checkpoint_every);
+  // A resumed run goes on checkpointing where it resumed from, unless told otherwise.
+  const std::string checkpoint_dir = args.checkpoint.empty() ? args.resume : args.checkpoint;
 
   data::Splits splits = load_named_dataset(args.dataset);
   const std::string whitening = apply_whitening(args.whiten, args.dataset, splits);
@@ -99,8 +189,23 @@ void run_train(const TrainArgs& args) {
             << omp_get_max_threads() << '\n'
             << nn::summary(*model) << std::flush;
 
-  std::unique_ptr<train::CsvLog> log;
-  if (!args.log.empty()) log = std::make_unique<train::CsvLog>(args.log);
+  const int64_t total_steps = args.max_steps > 0
+                                  ? args.max_steps
+                                  : std::max<int64_t>(1, args.epochs * loader.batches_per_epoch());
+  const train::RunConfig identity = run_config(args, config.input_dropout, total_steps);
+  train::TrainingPosition start;
+  if (!args.resume.empty()) {
+    try {
+      start = train::load_checkpoint(args.resume, *model, *optimizer, average.get(), identity);
+    } catch (const train::CheckpointError& e) {  // another run's checkpoint: a usage error
+      throw UsageError(e.what());
+    }
+    std::cout << "resuming from " << args.resume << " at epoch " << start.epoch + 1 << ", step "
+              << optimizer->step_count() << '\n';
+  }
+
+  std::unique_ptr<train::CsvLog> log;  // a resumed run adds to its log
+  if (!args.log.empty()) log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty());
   train::ProgressBar progress;
   train::FitOptions options;
   options.epochs = args.epochs;
@@ -119,7 +224,28 @@ void run_train(const TrainArgs& args) {
               << r.seconds << "s" << std::defaultfloat << std::endl;
     if (log) log->write(r);
   };
+  options.start = start;
+  const StopOnSignal stop_on_signal;
+  options.stop_requested = [] { return stop_signal != 0; };
+  options.on_position = [&](const train::TrainingPosition& next, bool epoch_end) {
+    if (checkpoint_dir.empty()) return;
+    const bool due =
+        every_steps > 0 ? !epoch_end && optimizer->step_count() % every_steps == 0 : epoch_end;
+    if (due || (stop_signal != 0 && !epoch_end))
+      train::save_checkpoint(checkpoint_dir, *model, *optimizer, average.get(), next, identity);
+  };
   const auto history = train::fit(*model, *optimizer, loader, &splits.test, options);
+  if (stop_signal != 0) {
+    progress.clear();
+    const bool interrupt = stop_signal == SIGINT;
+    std::string message = std::string(interrupt ? "SIGINT" : "SIGTERM") + ": stopped after step " +
+                          std::to_string(optimizer->step_count());
+    message += checkpoint_dir.empty()
+                   ? "; nothing saved (no --checkpoint given)"
+                   : "; checkpoint saved in " + checkpoint_dir +
+                         "; resume with the same command and --resume " + checkpoint_dir;
+    throw Interrupted(message, interrupt ? 130 : 143);
+  }
 
   if (!history.empty())
     std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
@@ -213,6 +339,15 @@ void add_train_command(CLI::App& app) {
       "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds");
   cmd->add_option("--save", args->save, "Save the trained weights as .safetensors");
   cmd->add_option("--init", args->init, "Start from weights in a .safetensors file");
+  cmd->add_option("--checkpoint", args->checkpoint,
+                  "Save weights, optimizer, data position and random state to this folder "
+                  "(atomically; also on SIGINT/SIGTERM)");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every,
+                  "When to checkpoint: 'epoch' or every N optimizer steps")
+      ->capture_default_str();
+  cmd->add_option(
+      "--resume", args->resume,
+      "Continue the run checkpointed in this folder (same settings; --epochs may grow)");
   cmd->callback([args] { run_train(*args); });
 }
 

@@ -45,6 +45,10 @@ int64_t DataLoader::batches_per_epoch() const {
   return drop_last_ ? n / batch_size_ : (n + batch_size_ - 1) / batch_size_;
 }
 
+void DataLoader::skip(int64_t batches) {
+  cursor_ = std::min(dataset_->size(), cursor_ + std::max<int64_t>(0, batches) * batch_size_);
+}
+
 bool DataLoader::next(Batch& batch) {
   const int64_t n = dataset_->size();
   const int64_t count = std::min(batch_size_, n - cursor_);

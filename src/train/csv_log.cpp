@@ -4,9 +4,18 @@
 
 namespace adamite::train {
 
-CsvLog::CsvLog(const std::filesystem::path& file) : path_(file), out_(file, std::ios::trunc) {
+namespace {
+bool has_content(const std::filesystem::path& file) {
+  std::error_code error;
+  return std::filesystem::file_size(file, error) > 0 && !error;
+}
+}  // namespace
+
+CsvLog::CsvLog(const std::filesystem::path& file, bool append)
+    : path_(file), out_(file, append && has_content(file) ? std::ios::app : std::ios::trunc) {
   if (!out_) throw std::runtime_error(file.string() + ": cannot open the log for writing");
-  out_ << "epoch,step,train_loss,test_loss,test_accuracy,seconds\n" << std::flush;
+  if (!(append && has_content(file)))
+    out_ << "epoch,step,train_loss,test_loss,test_accuracy,seconds\n" << std::flush;
 }
 
 void CsvLog::write(const EpochResult& row) {

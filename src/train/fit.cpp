@@ -10,6 +10,40 @@
 #include "adamite/train/evaluate.hpp"
 
 namespace adamite::train {
+namespace {
+
+// The first parameter holding a non-finite weight or gradient, e.g. "2.weight (weights)".
+std::string first_non_finite(const nn::Module& model) {
+  for (const auto& [name, parameter] : model.named_parameters()) {
+    if (!parameter.array().allFinite()) return name + " (weights)";
+    const Tensor grad = parameter.grad();
+    if (grad.defined() && !grad.array().allFinite()) return name + " (gradient)";
+  }
+  return "";
+}
+
+NonFiniteError diverged(const nn::Module& model, float loss, int64_t step, int64_t epoch) {
+  const std::string culprit = first_non_finite(model);
+  std::ostringstream message;
+  message << "training diverged: loss is " << loss << " at step " << step << " (epoch " << epoch
+          << "); ";
+  if (!culprit.empty()) {
+    message << "first parameter with non-finite values: " << culprit;
+  } else {  // finite weights so large that the forward pass overflowed: say which and how large
+    std::string largest;
+    float magnitude = 0.0f;
+    for (const auto& [name, parameter] : model.named_parameters()) {
+      const float m = parameter.array().abs().maxCoeff();
+      if (m > magnitude) magnitude = m, largest = name;
+    }
+    message << "every parameter is finite but the forward pass overflowed (largest weight "
+            << magnitude << " in " << largest << ")";
+  }
+  message << "; try a smaller learning rate";
+  return NonFiniteError(message.str());
+}
+
+}  // namespace
 
 std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
                              data::DataLoader& loader, const data::Dataset* test,
@@ -17,40 +51,40 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
   const auto start = std::chrono::steady_clock::now();
   std::vector<EpochResult> history;
   int64_t step = optimizer.step_count();
-  for (int64_t epoch = 0; epoch < options.epochs; ++epoch) {
+  for (int64_t epoch = options.start.epoch; epoch < options.epochs; ++epoch) {
     if (options.max_steps >= 0 && step >= options.max_steps) break;
     model.train();
     loader.start_epoch(epoch);
+    // A resumed run picks its first epoch up where the checkpoint left it.
+    TrainingPosition position{epoch, 0, 0.0, 0};
+    if (epoch == options.start.epoch) position = options.start;
+    loader.skip(position.batch);
     data::Batch batch;
-    double loss_sum = 0.0;
-    int64_t examples = 0, batch_index = 0;
     while ((options.max_steps < 0 || step < options.max_steps) && loader.next(batch)) {
       optimizer.zero_grad();
       const Tensor loss = options.loss ? options.loss(model, batch)
                                        : cross_entropy(model.forward(batch.inputs), batch.labels);
       const float value = loss.item();
-      if (!std::isfinite(value)) {
-        std::ostringstream message;
-        message << "training diverged: loss is " << value << " at step " << step + 1 << " (epoch "
-                << epoch + 1 << "); try a smaller learning rate";
-        throw std::runtime_error(message.str());
-      }
+      if (!std::isfinite(value)) throw diverged(model, value, step + 1, epoch + 1);
       loss.backward();
       if (options.schedule) options.schedule->apply(optimizer);
       optimizer.step();
       if (options.average) options.average->update();
       ++step;
       if (options.on_iteration) options.on_iteration(step, value);
-      loss_sum += double(value) * double(batch.size());
-      examples += batch.size();
+      position.loss_sum += double(value) * double(batch.size());
+      position.examples += batch.size();
+      ++position.batch;
       if (options.on_step)
-        options.on_step(epoch + 1, ++batch_index, loader.batches_per_epoch(),
-                        loss_sum / double(examples));
+        options.on_step(epoch + 1, position.batch, loader.batches_per_epoch(),
+                        position.loss_sum / double(position.examples));
+      if (options.on_position) options.on_position(position, false);
+      if (options.stop_requested && options.stop_requested()) return history;
     }
     EpochResult result;
     result.epoch = epoch + 1;
     result.step = step;
-    result.train_loss = examples ? loss_sum / double(examples) : 0.0;
+    result.train_loss = position.examples ? position.loss_sum / double(position.examples) : 0.0;
     if (test != nullptr) {
       std::optional<optim::AveragedWeightsScope> averaged;  // evaluate the averaged weights
       if (options.average) averaged.emplace(*options.average);
@@ -62,6 +96,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(result);
     if (options.on_epoch) options.on_epoch(result);
+    if (options.on_position) options.on_position(TrainingPosition{epoch + 1, 0, 0.0, 0}, true);
   }
   return history;
 }

@@ -26,6 +26,8 @@ class DataLoader {
 
   // Prepares the example order of `epoch` (0-based) and rewinds to its first batch.
   void start_epoch(int64_t epoch);
+  // Moves past the next `batches` minibatches without copying them (resuming mid-epoch).
+  void skip(int64_t batches);
   // Fills `batch` with the next minibatch of the epoch; false when the epoch is over. The batch's
   // tensor and labels stay valid until the next call.
   bool next(Batch& batch);

@@ -11,8 +11,9 @@ namespace adamite::train {
 
 class CsvLog {
  public:
-  // Creates (truncates) the file and writes the header; throws naming the file on failure.
-  explicit CsvLog(const std::filesystem::path& file);
+  // Creates (truncates) the file and writes the header; with `append`, adds to an existing log
+  // instead (a resumed run). Throws naming the file on failure.
+  explicit CsvLog(const std::filesystem::path& file, bool append = false);
   // Appends one row and flushes it, so a run that dies keeps every finished epoch.
   void write(const EpochResult& row);
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <vector>
 
 #include "adamite/data/dataloader.hpp"
@@ -23,6 +24,22 @@ struct EpochResult {
   double seconds = 0.0;  // wall time since training started
 };
 
+// Where training stands between two steps: enough, with the weights, optimizer, averaging and
+// random-generator states, to continue exactly (a checkpoint stores it).
+struct TrainingPosition {
+  int64_t epoch = 0;      // the epoch in progress, 0-based
+  int64_t batch = 0;      // its minibatches already trained on
+  double loss_sum = 0.0;  // Σ loss·batch size over those minibatches (for the epoch's mean)
+  int64_t examples = 0;   // and their examples
+};
+
+// A loss or gradient stopped being finite. The message names the step, the loss and the first
+// parameter holding non-finite values (weights or gradient), if any.
+class NonFiniteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct FitOptions {
   int64_t epochs = 1;
   int64_t max_steps = -1;  // stop after this many optimizer steps (< 0: no limit)
@@ -37,11 +54,19 @@ struct FitOptions {
   // Called with the running mean loss after every step (a progress bar), and after every epoch.
   std::function<void(int64_t epoch, int64_t batch, int64_t batches, double loss)> on_step;
   std::function<void(const EpochResult&)> on_epoch;
+  // Continue from here (a resumed run); the optimizer's step count is already restored.
+  TrainingPosition start;
+  // Called after every optimizer step, and at the end of every epoch (after on_epoch) with
+  // epoch_end set, with the position training would resume from: where checkpoints are taken.
+  std::function<void(const TrainingPosition& next, bool epoch_end)> on_position;
+  // Polled after every step (e.g. a signal arrived); true makes fit return at once, right after
+  // the on_position call of that step.
+  std::function<bool()> stop_requested;
 };
 
 // Trains `model` and returns one result per epoch (the last may be partial under max_steps).
-// Throws std::runtime_error naming the step when the loss stops being finite; on_epoch has by then
-// seen every finished epoch.
+// Throws NonFiniteError when the loss stops being finite (on_epoch and on_position have by then
+// seen everything before that step, and the optimizer has not applied it).
 std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
                              data::DataLoader& loader, const data::Dataset* test,
                              const FitOptions& options);

@@ -1,0 +1,214 @@
+// Checkpoints: exact resume (mid-epoch, with dropout, shuffling, Adam and averaging), refusal of
+// another run's checkpoint, and a failed or refused save that keeps the previous checkpoint.
+#include <doctest/doctest.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "adamite/adamite.hpp"
+#include "adamite/io/safetensors.hpp"
+#include "adamite/train/checkpoint.hpp"
+#include "models/mlp.hpp"
+#include "support.hpp"
+
+namespace {
+using namespace adamite;
+namespace fs = std::filesystem;
+
+// Four noisy clusters in 12 dimensions: enough to train on, small enough to be instant.
+data::Dataset clusters(int64_t n) {
+  Generator generator(11);
+  data::Dataset d;
+  d.name = "clusters";
+  d.num_classes = 4;
+  d.inputs = Tensor::empty({n, 12});
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t label = int32_t(i % 4);
+    d.labels.push_back(label);
+    for (int64_t j = 0; j < 12; ++j)
+      d.inputs.data()[i * 12 + j] = (j % 4 == label ? 1.0f : 0.0f) + 0.7f * generator.normal();
+  }
+  return d;
+}
+
+const train::RunConfig kConfig = {{"model", "mlp"}, {"lr", "0.01"}};
+
+// One training run as the train command builds it: seeded weights, Adam, an EMA of the weights,
+// dropout and a shuffled loader. stop_after > 0 stops there and checkpoints into dir; a non-empty
+// resume_from continues a checkpoint. Returns the final weights' bytes and the epoch losses.
+struct Outcome {
+  std::string weights;
+  std::vector<double> losses;
+};
+
+Outcome run(const data::Dataset& train_set, int64_t epochs, int64_t stop_after,
+            const fs::path& checkpoint_dir, bool resume) {
+  manual_seed(5);
+  models::MlpOptions shape;
+  shape.inputs = 12;
+  shape.hidden = 16;
+  shape.classes = 4;
+  auto model = models::mlp(shape);
+  optim::Adam adam(model->parameters(), optim::AdamOptions(0.01));
+  optim::ParameterAverage average(model->parameters(), optim::ParameterAverage::Kind::Ema, 0.9);
+  data::DataLoader loader(train_set, 16, /*shuffle=*/true, 7);
+  train::FitOptions options;
+  options.epochs = epochs;
+  options.average = &average;
+  if (resume)
+    options.start = train::load_checkpoint(checkpoint_dir, *model, adam, &average, kConfig);
+  Outcome outcome;
+  bool stop = false;
+  options.on_epoch = [&](const train::EpochResult& r) { outcome.losses.push_back(r.train_loss); };
+  options.on_position = [&](const train::TrainingPosition& next, bool) {
+    if (stop_after > 0 && adam.step_count() == stop_after) {
+      train::save_checkpoint(checkpoint_dir, *model, adam, &average, next, kConfig);
+      stop = true;
+    }
+  };
+  options.stop_requested = [&] { return stop; };
+  train::fit(*model, adam, loader, nullptr, options);
+  optim::AveragedWeightsScope averaged(average);  // the average must resume exactly too
+  for (const auto& [name, p] : model->named_parameters())
+    outcome.weights.append(reinterpret_cast<const char*>(p.data()), sizeof(float) * p.numel());
+  return outcome;
+}
+
+std::string read_bytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_SUITE("checkpoint") {
+  TEST_CASE("checkpoint: stop mid-epoch, resume: byte-identical to training straight through") {
+    const data::Dataset train_set = clusters(200);  // 13 steps per epoch, the last one short
+    adamite::testing::TempDir dir;
+    const Outcome straight = run(train_set, 3, 0, dir / "unused", false);
+    for (const int64_t stop_after : {1, 13, 20, 26}) {  // first step, epoch ends, mid-epoch
+      CAPTURE(stop_after);
+      const fs::path checkpoint = dir / ("at-" + std::to_string(stop_after));
+      const Outcome first = run(train_set, 3, stop_after, checkpoint, false);
+      CHECK(first.weights != straight.weights);
+      const Outcome resumed = run(train_set, 3, 0, checkpoint, true);
+      CHECK(resumed.weights == straight.weights);
+      // The resumed epoch's mean loss covers the minibatches from before the stop too.
+      std::vector<double> losses = first.losses;
+      losses.insert(losses.end(), resumed.losses.begin(), resumed.losses.end());
+      CHECK(losses == straight.losses);
+    }
+  }
+
+  TEST_CASE("checkpoint: another run's checkpoint is refused, naming every difference") {
+    const data::Dataset train_set = clusters(64);
+    adamite::testing::TempDir dir;
+    run(train_set, 1, 2, dir.path(), false);
+    manual_seed(5);
+    models::MlpOptions shape;
+    shape.inputs = 12;
+    shape.hidden = 16;
+    shape.classes = 4;
+    auto model = models::mlp(shape);
+    const std::string before = [&] {
+      std::string bytes;
+      for (const auto& [n, p] : model->named_parameters())
+        bytes.append(reinterpret_cast<const char*>(p.data()), sizeof(float) * p.numel());
+      return bytes;
+    }();
+    optim::Adam adam(model->parameters(), optim::AdamOptions(0.01));
+    optim::ParameterAverage average(model->parameters(), optim::ParameterAverage::Kind::Ema, 0.9);
+    std::string message;
+    try {
+      train::load_checkpoint(dir.path(), *model, adam, &average,
+                             {{"model", "cnn"}, {"lr", "0.01"}, {"seed", "1"}});
+    } catch (const train::CheckpointError& e) {
+      message = e.what();
+    }
+    CHECK(message.find("model: checkpoint mlp, this run cnn") != std::string::npos);
+    CHECK(message.find("seed: checkpoint (not set), this run 1") != std::string::npos);
+    CHECK(adam.step_count() == 0);
+    std::string after;
+    for (const auto& [n, p] : model->named_parameters())
+      after.append(reinterpret_cast<const char*>(p.data()), sizeof(float) * p.numel());
+    CHECK(after == before);
+
+    // Without the average it was saved with: refused too.
+    CHECK_THROWS_AS(train::load_checkpoint(dir.path(), *model, adam, nullptr, kConfig),
+                    train::CheckpointError);
+    // No checkpoint at all.
+    CHECK_THROWS_AS(train::load_checkpoint(dir / "nothing", *model, adam, &average, kConfig),
+                    train::CheckpointError);
+  }
+
+  TEST_CASE("checkpoint: non-finite weights are never saved over the last good checkpoint") {
+    adamite::testing::TempDir dir;
+    manual_seed(1);
+    auto model = models::mlp({12, 8, 1, 4, 0.0f, 0.0f});
+    optim::Adam adam(model->parameters(), optim::AdamOptions(0.01));
+    train::save_checkpoint(dir.path(), *model, adam, nullptr, {}, kConfig);
+    const std::string good = read_bytes(train::checkpoint_file(dir.path()));
+    model->named_parameters()[2].second.data()[3] = std::numeric_limits<float>::quiet_NaN();
+    std::string message;
+    try {
+      train::save_checkpoint(dir.path(), *model, adam, nullptr, {}, kConfig);
+    } catch (const train::CheckpointError& e) {
+      message = e.what();
+    }
+    CHECK(message.find("parameter 5.weight holds non-finite values") != std::string::npos);
+    CHECK(read_bytes(train::checkpoint_file(dir.path())) == good);
+  }
+
+  TEST_CASE("checkpoint: a full disk fails with a clear error and keeps the previous checkpoint") {
+    adamite::testing::TempDir dir;
+    manual_seed(1);
+    auto model = models::mlp({12, 64, 2, 4, 0.0f, 0.0f});
+    optim::Adam adam(model->parameters(), optim::AdamOptions(0.01));
+    train::save_checkpoint(dir.path(), *model, adam, nullptr, {}, kConfig);
+    const std::string good = read_bytes(train::checkpoint_file(dir.path()));
+
+    // A file-size limit makes write() fail once the temporary passes 4 KiB, as ENOSPC would
+    // (works as root, unlike a read-only folder); SIGXFSZ is ignored meanwhile.
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    rlimit limited = saved;
+    limited.rlim_cur = 4096;
+    const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    std::string message = "no exception";
+    try {  // no doctest output while the limit is in force
+      train::save_checkpoint(dir.path(), *model, adam, nullptr, {3, 1, 0.5, 16}, kConfig);
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, previous_handler);
+
+    CHECK(message.find(train::checkpoint_file(dir.path()).string()) != std::string::npos);
+    CHECK(read_bytes(train::checkpoint_file(dir.path())) == good);
+    const auto position = train::load_checkpoint(dir.path(), *model, adam, nullptr, kConfig);
+    CHECK(position.epoch == 0);  // the earlier checkpoint, not the failed one
+  }
+
+  TEST_CASE("checkpoint: a truncated checkpoint is an error naming the file") {
+    adamite::testing::TempDir dir;
+    manual_seed(1);
+    auto model = models::mlp({12, 8, 1, 4, 0.0f, 0.0f});
+    optim::Adam adam(model->parameters(), optim::AdamOptions(0.01));
+    train::save_checkpoint(dir.path(), *model, adam, nullptr, {}, kConfig);
+    const fs::path file = train::checkpoint_file(dir.path());
+    fs::resize_file(file, fs::file_size(file) / 2);
+    std::string message;
+    try {
+      train::load_checkpoint(dir.path(), *model, adam, nullptr, kConfig);
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    CHECK(message.find(file.string()) != std::string::npos);
+  }
+}

@@ -1,0 +1,145 @@
+// Checkpoints from the command line: a real `adamite train` interrupted by SIGINT/SIGTERM resumes
+// to the same weights as an uninterrupted run; divergence and other runs' checkpoints are refused.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "support.hpp"
+
+extern char** environ;
+
+namespace {
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Result {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs adamite with the real data, stdout+stderr to `log`.
+Result run(const std::string& arguments, const fs::path& log) {
+  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
+                              ADAMITE_CLI + " " + arguments + " > " + log.string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(log)};
+}
+
+// Starts adamite in the background; returns its pid.
+pid_t start(const std::vector<std::string>& arguments, const fs::path& log) {
+  std::vector<std::string> words = {ADAMITE_CLI};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  setenv("ADAMITE_DATA", adamite::testing::data_root().c_str(), 1);
+  pid_t pid = -1;
+  REQUIRE(posix_spawn(&pid, ADAMITE_CLI, &actions, nullptr, argv.data(), environ) == 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+const std::vector<std::string> kRun = {"train",  "--model", "mlp",       "--epochs", "1",
+                                       "--seed", "4",       "--threads", "2"};
+
+}  // namespace
+
+TEST_SUITE("cli") {
+  TEST_CASE(
+      "cli: SIGINT and SIGTERM stop training with a checkpoint; resuming gives the same "
+      "weights") {
+    adamite::testing::TempDir dir;
+    const std::string common = "train --model mlp --epochs 1 --seed 4 --threads 2";
+    const Result straight =
+        run(common + " --save " + (dir / "straight.safetensors").string(), dir / "straight.log");
+    INFO(straight.output);
+    REQUIRE(straight.exit_code == 0);
+
+    for (const auto& [signal_number, expected_code] : {std::pair{SIGINT, 130}, {SIGTERM, 143}}) {
+      CAPTURE(signal_number);
+      const fs::path checkpoint = dir / ("checkpoint-" + std::to_string(signal_number));
+      std::vector<std::string> arguments = kRun;
+      for (const char* extra : {"--checkpoint-every", "20", "--checkpoint"})
+        arguments.push_back(extra);
+      arguments.push_back(checkpoint.string());
+      const pid_t pid = start(arguments, dir / "interrupted.log");
+      // Wait for the first periodic checkpoint, so the signal lands mid-epoch.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+      while (!fs::exists(checkpoint / "checkpoint.safetensors") &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      REQUIRE(kill(pid, signal_number) == 0);
+      int status = 0;
+      REQUIRE(waitpid(pid, &status, 0) == pid);
+      const std::string log = read_file(dir / "interrupted.log");
+      INFO(log);
+      REQUIRE(WIFEXITED(status));
+      CHECK(WEXITSTATUS(status) == expected_code);
+      CHECK(log.find("resume with the same command and --resume " + checkpoint.string()) !=
+            std::string::npos);
+
+      const Result resumed = run(common + " --resume " + checkpoint.string() + " --save " +
+                                     (dir / "resumed.safetensors").string(),
+                                 dir / "resumed.log");
+      INFO(resumed.output);
+      REQUIRE(resumed.exit_code == 0);
+      CHECK(resumed.output.find("resuming from") != std::string::npos);
+      CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
+    }
+  }
+
+  TEST_CASE("cli: a checkpoint of other settings is refused with exit code 2") {
+    adamite::testing::TempDir dir;
+    const std::string base = "train --model logreg --epochs 1 --max-steps 5 --checkpoint-every 5 ";
+    REQUIRE(run(base + "--checkpoint " + (dir / "ck").string(), dir / "a.log").exit_code == 0);
+    const Result other = run(base + "--lr 0.01 --resume " + (dir / "ck").string(), dir / "b.log");
+    CHECK(other.exit_code == 2);
+    CHECK(other.output.find("lr: checkpoint default, this run 0.01") != std::string::npos);
+    const Result missing = run("train --resume " + (dir / "nowhere").string(), dir / "c.log");
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.output.find("no checkpoint in") != std::string::npos);
+  }
+
+  TEST_CASE(
+      "cli: a learning rate of 1e6 stops with the step and loss, keeping the last good "
+      "checkpoint") {
+    adamite::testing::TempDir dir;
+    const fs::path checkpoint = dir / "ck";
+    const Result diverged =
+        run("train --model mlp --optimizer sgd --lr 1e6 --epochs 1 "
+            "--checkpoint-every 1 --checkpoint " +
+                checkpoint.string(),
+            dir / "nan.log");
+    INFO(diverged.output);
+    CHECK(diverged.exit_code == 1);
+    CHECK(diverged.output.find("training diverged: loss is") != std::string::npos);
+    CHECK(diverged.output.find(" at step ") != std::string::npos);
+    CHECK((diverged.output.find("first parameter with non-finite values") != std::string::npos ||
+           diverged.output.find("largest weight") != std::string::npos));
+    // What is left is a checkpoint of finite weights that resumes (and diverges again).
+    const Result again =
+        run("train --model mlp --optimizer sgd --lr 1e6 --epochs 1 --resume " + checkpoint.string(),
+            dir / "again.log");
+    CHECK(again.output.find("resuming from") != std::string::npos);
+  }
+}
