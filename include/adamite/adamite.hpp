@@ -2,9 +2,13 @@
 #pragma once
 
 #include "adamite/autograd.hpp"
+#include "adamite/data/cifar10_fetch.hpp"
 #include "adamite/data/dataloader.hpp"
 #include "adamite/data/fetch.hpp"
+#include "adamite/data/image_folder.hpp"
+#include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
+#include "adamite/data/transforms.hpp"
 #include "adamite/io/safetensors.hpp"
 #include "adamite/nn/activation.hpp"
 #include "adamite/nn/conv2d.hpp"
@@ -36,5 +40,6 @@
 #include "adamite/optim/sgd.hpp"
 #include "adamite/random.hpp"
 #include "adamite/tensor.hpp"
+#include "adamite/train/checkpoint.hpp"
 #include "adamite/train/evaluate.hpp"
 #include "adamite/train/fit.hpp"
