@@ -37,6 +37,8 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_fetch_command(CLI::App& app);
 void add_reproduce_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_show_samples_command(CLI::App& app);
 
 // The named dataset's train and test splits, fetched into the data root first if missing.
 data::Splits load_named_dataset(const std::string& name);

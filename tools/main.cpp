@@ -14,13 +14,15 @@ int main(int argc, char** argv) {
   adamite::cli::add_eval_command(app);
   adamite::cli::add_fetch_command(app);
   adamite::cli::add_reproduce_command(app);
+  adamite::cli::add_bench_command(app);
+  adamite::cli::add_show_samples_command(app);
   // CLI11 would only say "a subcommand is required"; name the word the user typed instead.
   if (argc > 1 && argv[1][0] != '-') {
     try {
       app.get_subcommand(argv[1]);
     } catch (const CLI::OptionNotFound&) {
       std::cerr << "adamite: unknown command '" << argv[1]
-                << "' (commands: train, eval, fetch, reproduce; see --help)\n";
+                << "' (commands: train, eval, fetch, reproduce, bench, show-samples; see --help)\n";
       return 2;
     }
   }

@@ -20,6 +20,7 @@
 #include "adamite/train/progress.hpp"
 #include "commands.hpp"
 #include "models/registry.hpp"
+#include "plot_curves.hpp"
 
 namespace adamite::cli {
 namespace {
@@ -32,7 +33,7 @@ struct TrainArgs {
   uint64_t seed = 0;
   int threads = 0;
   float dropout = 0.5f, input_dropout = -1.0f;
-  std::string log, save, init;
+  std::string log, plot, save, init;
   std::string schedule = "constant", average, whiten = "auto";
   int64_t warmup = 0;
   std::string checkpoint, checkpoint_every = "epoch", resume;
@@ -204,6 +205,12 @@ void run_train(const TrainArgs& args) {
               << optimizer->step_count() << '\n';
   }
 
+  std::unique_ptr<CurvePlot> plot;  // a resumed run's plot starts with its log's earlier rows
+  if (!args.plot.empty()) {
+    plot = std::make_unique<CurvePlot>(
+        args.plot, curve_title(args.model, args.dataset, args.optimizer, args.hyper.lr));
+    if (!args.resume.empty() && !args.log.empty()) plot->set_earlier(read_csv_log(args.log));
+  }
   std::unique_ptr<train::CsvLog> log;  // a resumed run adds to its log
   if (!args.log.empty()) log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty());
   train::ProgressBar progress;
@@ -223,6 +230,7 @@ void run_train(const TrainArgs& args) {
               << "  test_accuracy " << percent(r.test_accuracy) << "  " << std::setprecision(1)
               << r.seconds << "s" << std::defaultfloat << std::endl;
     if (log) log->write(r);
+    if (plot) plot->add(r);
   };
   options.start = start;
   const StopOnSignal stop_on_signal;
@@ -235,6 +243,7 @@ void run_train(const TrainArgs& args) {
       train::save_checkpoint(checkpoint_dir, *model, *optimizer, average.get(), next, identity);
   };
   const auto history = train::fit(*model, *optimizer, loader, &splits.test, options);
+  if (plot) plot->write();
   if (stop_signal != 0) {
     progress.clear();
     const bool interrupt = stop_signal == SIGINT;
@@ -250,6 +259,7 @@ void run_train(const TrainArgs& args) {
   if (!history.empty())
     std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
               << args.model << ", " << args.dataset << ", " << history.back().epoch << " epochs)\n";
+  if (plot) std::cout << "plotted the learning curves in " << args.plot << '\n';
   if (!args.save.empty()) {
     std::map<std::string, std::string> metadata = {{"model", args.model},
                                                    {"dataset", args.dataset},
@@ -337,6 +347,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option(
       "--log", args->log,
       "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds");
+  cmd->add_option("--plot", args->plot,
+                  "Draw the loss and accuracy curves as an SVG, updated after every epoch (a "
+                  "resumed run reads its earlier epochs from --log)");
   cmd->add_option("--save", args->save, "Save the trained weights as .safetensors");
   cmd->add_option("--init", args->init, "Start from weights in a .safetensors file");
   cmd->add_option("--checkpoint", args->checkpoint,
