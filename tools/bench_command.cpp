@@ -1,0 +1,155 @@
+// `adamite bench`: training-step throughput of the paper's models (forward, backward, Adam step at
+// batch 128 on random inputs), with the achieved GFLOP/s, the time split and peak memory.
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "adamite/adamite.hpp"
+#include "commands.hpp"
+#include "models/registry.hpp"
+#include "models/vae.hpp"
+
+namespace adamite::cli {
+namespace {
+
+struct BenchArgs {
+  std::string model = "all";
+  int threads = 0;
+  int64_t steps = 20, warmup = 3, batch_size = 128;
+  bool json = false;
+};
+
+struct Workload {
+  std::string name;
+  std::shared_ptr<nn::Module> model;
+  Shape example_shape;
+  bool vae = false;
+};
+
+Workload make_workload(const std::string& name) {
+  manual_seed(0);
+  if (name == "vae") return {name, models::vae(), {1, 28, 28}, true};
+  models::ModelConfig config;
+  config.example_shape = name == "cnn" ? Shape{3, 32, 32} : Shape{1, 28, 28};
+  return {name, models::make_model(name, config), config.example_shape, false};
+}
+
+// Multiply-adds ×2 of one example's forward pass. Linear: 2·in·out; Conv2d: 2·|weight|·H_out·W_out
+// (the output size found by running the layer). A training step costs about three forward passes
+// (the forward, then the input and weight gradients), the usual convention.
+double forward_flops(const Workload& w) {
+  double flops = 0.0;
+  if (auto* stack = dynamic_cast<nn::Sequential*>(w.model.get())) {
+    NoGradGuard no_grad;
+    stack->eval();
+    Shape shape = w.example_shape;
+    shape.insert(shape.begin(), 1);
+    Tensor x = Tensor::zeros(shape);
+    for (const auto& [name, child] : stack->children()) {
+      const Tensor y = child->forward(x);
+      for (const auto& [pname, p] : child->named_parameters())
+        if (pname == "weight")
+          flops += 2.0 * double(p.numel()) * (y.dim() == 4 ? double(y.size(2) * y.size(3)) : 1.0);
+      x = y;
+    }
+    stack->train();
+    return flops;
+  }
+  for (const auto& [name, p] : w.model->named_parameters())  // e.g. the VAE: Linear layers only
+    if (p.dim() == 2) flops += 2.0 * double(p.numel());
+  return flops;
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;  // kB on Linux
+}
+
+void bench(const std::string& name, const BenchArgs& args) {
+  Workload w = make_workload(name);
+  optim::Adam adam(w.model->parameters(), optim::AdamOptions(1e-3));
+  Shape shape = w.example_shape;
+  shape.insert(shape.begin(), args.batch_size);
+  Generator generator(1);
+  Tensor inputs = Tensor::empty(shape);
+  for (int64_t i = 0; i < inputs.numel(); ++i) inputs.data()[i] = generator.uniform();
+  std::vector<int32_t> labels(static_cast<size_t>(args.batch_size));
+  for (auto& label : labels) label = int32_t(generator.below(10));
+
+  using clock = std::chrono::steady_clock;
+  double forward = 0, backward = 0, update = 0;
+  for (int64_t step = 0; step < args.warmup + args.steps; ++step) {
+    const auto t0 = clock::now();
+    adam.zero_grad();
+    const Tensor loss = w.vae ? static_cast<models::Vae&>(*w.model).negative_elbo(inputs, generator)
+                              : cross_entropy(w.model->forward(inputs), labels);
+    const auto t1 = clock::now();
+    loss.backward();
+    const auto t2 = clock::now();
+    adam.step();
+    const auto t3 = clock::now();
+    if (step < args.warmup) continue;
+    forward += std::chrono::duration<double>(t1 - t0).count();
+    backward += std::chrono::duration<double>(t2 - t1).count();
+    update += std::chrono::duration<double>(t3 - t2).count();
+  }
+  const double seconds = forward + backward + update;
+  const double samples_per_second = double(args.steps * args.batch_size) / seconds;
+  const double gflops = 3.0 * forward_flops(w) * samples_per_second / 1e9;
+  const double ms = 1e3 / double(args.steps);
+  char line[512];
+  if (args.json)
+    std::snprintf(line, sizeof line,
+                  "{\"model\": \"%s\", \"threads\": %d, \"batch\": %lld, \"steps\": %lld, "
+                  "\"samples_per_second\": %.1f, \"gflops\": %.1f, \"forward_ms\": %.3f, "
+                  "\"backward_ms\": %.3f, \"optimizer_ms\": %.3f, \"peak_rss_mb\": %.1f}",
+                  name.c_str(), omp_get_max_threads(), (long long)args.batch_size,
+                  (long long)args.steps, samples_per_second, gflops, forward * ms, backward * ms,
+                  update * ms, peak_rss_mb());
+  else
+    std::snprintf(line, sizeof line,
+                  "%-6s %8.1f samples/s  %6.1f GFLOP/s  step %7.2f ms = forward %.2f + backward "
+                  "%.2f + adam %.2f  peak RSS %.0f MB",
+                  name.c_str(), samples_per_second, gflops, seconds * ms, forward * ms,
+                  backward * ms, update * ms, peak_rss_mb());
+  std::cout << line << std::endl;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  auto* cmd = app.add_subcommand(
+      "bench",
+      "Time training steps (forward, backward, Adam) of the paper's models on random inputs");
+  cmd->add_option("--model", args->model, "logreg, mlp, cnn, vae or all")
+      ->check(CLI::IsMember({"logreg", "mlp", "cnn", "vae", "all"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
+      ->check(positive());
+  cmd->add_option("--steps", args->steps, "Timed steps, after the warm-up")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--warmup", args->warmup, "Untimed steps first (buffers, caches)")
+      ->check(non_negative())
+      ->capture_default_str();
+  cmd->add_option("--batch-size", args->batch_size, "Minibatch size")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_flag("--json", args->json, "One JSON object per model instead of a table line");
+  cmd->callback([args] {
+    if (args->threads > 0) omp_set_num_threads(args->threads);
+    if (!args->json)
+      std::cout << "threads " << omp_get_max_threads() << ", batch " << args->batch_size << ", "
+                << args->steps << " steps after " << args->warmup
+                << " warm-up; GFLOP/s counts 3 forward passes per step\n";
+    for (const std::string name : {"logreg", "mlp", "cnn", "vae"})
+      if (args->model == "all" || args->model == name) bench(name, *args);
+  });
+}
+
+}  // namespace adamite::cli
