@@ -110,7 +110,7 @@ const std::vector<OptimizerEntry>& optimizer_registry() {
        "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 weight_decay=0.01 bias_correction=on", make_adamw},
       {"adamax", "AdaMax, Kingma & Ba Algorithm 2 (no eps; no update where u = 0)",
        "lr=0.002 beta1=0.9 beta2=0.999 bias_correction=on", make_adamax},
-      {"nadam", "Nadam, Dozat 2016, constant beta1 (PyTorch's NAdam with momentum_decay=0)",
+      {"nadam", "Nadam, Dozat 2016, constant beta1 (PyTorch >= 2.0 NAdam, momentum_decay=inf)",
        "lr=0.002 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on", make_nadam},
       {"amsgrad", "Adam with AMSGrad's running max of v, Reddi et al. 2018 (PyTorch's form)",
        "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on",
