@@ -74,6 +74,11 @@ std::string iterations_csv(const RunRecord& run) {
   return csv.str();
 }
 
+// Whether the run's model has dropout at all (Fig. 1 left's logistic regression never does).
+bool uses_dropout(const Experiment& e, const Contender& c) {
+  return c.dropout && (e.input_dropout > 0.0f || (e.model != "logreg" && e.hidden_dropout > 0.0f));
+}
+
 std::string summary_csv(const ExperimentResult& result) {
   std::ostringstream csv;
   csv << "label,optimizer,lr,dropout,average,epochs,final_train_cost,test_loss,test_accuracy,"
@@ -81,9 +86,9 @@ std::string summary_csv(const ExperimentResult& result) {
   for (const RunRecord& run : result.runs) {
     const bool any = !run.epochs.empty();
     csv << '"' << run.contender.label << "\"," << run.contender.optimizer << ','
-        << csv_number(run.lr) << ',' << run.contender.dropout << ',' << run.contender.average << ','
-        << run.epochs.size() << ',' << csv_number(run.final_cost()) << ','
-        << csv_number(any ? run.epochs.back().test_loss : NAN) << ','
+        << csv_number(run.lr) << ',' << uses_dropout(result.experiment, run.contender) << ','
+        << run.contender.average << ',' << run.epochs.size() << ',' << csv_number(run.final_cost())
+        << ',' << csv_number(any ? run.epochs.back().test_loss : NAN) << ','
         << csv_number(any ? run.epochs.back().test_accuracy : NAN) << ',' << csv_number(run.seconds)
         << ',' << run.diverged << ',' << run.init_checksum << '\n';
   }
