@@ -52,7 +52,7 @@ TEST_SUITE("data") {
                          doctest::Contains("adamite fetch cifar10"), data::FetchError);
   }
 
-  TEST_CASE("cifar10 fetch: unpacks a tar.gz; a corrupt one is a clear error") {
+  TEST_CASE("cifar10 fetch: unpacks a tar.gz, a corrupt one is a clear error") {
     testing::TempDir dir;
     write(dir / "src/cifar-10-batches-bin/test_batch.bin", std::string(3073, '\1'));
     const std::string command = "tar -czf " + (dir / "a.tar.gz").string() + " -C " +

@@ -41,7 +41,7 @@ std::string data_env() {
 }  // namespace
 
 TEST_SUITE("cli") {
-  TEST_CASE("cli: train writes the CSV log and weights; eval reads them back") {
+  TEST_CASE("cli: train writes the CSV log and weights, eval reads them back") {
     adamite::testing::TempDir dir;
     const auto csv = dir / "run.csv", weights = dir / "w.safetensors";
     const Run train = run("train --model logreg --epochs 2 --max-steps 60 --seed 3 --log " +
@@ -146,13 +146,13 @@ TEST_SUITE("cli") {
   }
 
   TEST_CASE("cli: the paper CNN trains on 1x28x28 inputs without changes") {
-  const Run r = run("train --model cnn --max-steps 5 --batch-size 16 --epochs 1", data_env());
-  CAPTURE(r.output);
-  CHECK(r.exit_code == 0);
-  CHECK(r.output.find("Conv2d(in=1, out=64, kernel=5x5") != std::string::npos);
-}
+    const Run r = run("train --model cnn --max-steps 5 --batch-size 16 --epochs 1", data_env());
+    CAPTURE(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("Conv2d(in=1, out=64, kernel=5x5") != std::string::npos);
+  }
 
-TEST_CASE("cli: a diverging run stops with a clear message") {
+  TEST_CASE("cli: a diverging run stops with a clear message") {
     // The MLP's gradients explode at this rate (logistic regression's are bounded and cannot).
     const Run r = run("train --model mlp --optimizer sgd --lr 1e6 --max-steps 50", data_env());
     CHECK(r.exit_code == 1);

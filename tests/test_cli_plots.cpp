@@ -83,7 +83,7 @@ TEST_SUITE("cli") {
     CHECK_FALSE(fs::exists(svg_file.string() + ".tmp"));
   }
 
-  TEST_CASE("cli plot: a resumed run's plot covers the epochs in its --log; bad logs are named") {
+  TEST_CASE("cli plot: a resumed run's plot covers the epochs in its --log, bad logs are named") {
     adamite::testing::TempDir dir;
     const auto svg_file = dir / "curves.svg", csv = dir / "run.csv", checkpoint = dir / "ckpt";
     // 10 steps per epoch: epoch 1, then resume for epochs 2 and 3.

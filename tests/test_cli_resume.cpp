@@ -66,7 +66,7 @@ const std::vector<std::string> kRun = {"train",  "--model", "mlp",       "--epoc
 
 TEST_SUITE("cli") {
   TEST_CASE(
-      "cli: SIGINT and SIGTERM stop training with a checkpoint; resuming gives the same "
+      "cli: SIGINT and SIGTERM stop training with a checkpoint, resuming gives the same "
       "weights") {
     adamite::testing::TempDir dir;
     const std::string common = "train --model mlp --epochs 1 --seed 4 --threads 2";

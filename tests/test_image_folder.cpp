@@ -197,7 +197,7 @@ TEST_SUITE("data") {
                       static_cast<size_t>(d.inputs.numel()) * sizeof(float)) == 0);
   }
 
-  TEST_CASE("image folder: grey images give one channel; JPEG decodes close to the original") {
+  TEST_CASE("image folder: grey images give one channel, JPEG decodes close to the original") {
     TempDir tmp;
     write_image(tmp / "grey" / "a" / "0.png", 1, 5, 2, 1);
     write_image(tmp / "grey" / "b" / "0.png", 2, 5, 2, 1);  // (BMP stores grey as 24-bit)

@@ -123,7 +123,7 @@ TEST_SUITE("optim") {
     CHECK(p.grad().item() == 1.0f);  // the user's gradient is left as it was
   }
 
-  TEST_CASE("optim: parameters without a gradient are skipped; zero_grad zeroes in place") {
+  TEST_CASE("optim: parameters without a gradient are skipped, zero_grad zeroes in place") {
     Tensor p = parameter({1.0f}), q = parameter({1.0f});
     optim::SGD sgd({p, q}, optim::SGDOptions(0.1));
     set_grad(p, {1.0f});
@@ -155,7 +155,7 @@ TEST_SUITE("optim") {
 
 }  // TEST_SUITE
 
-TEST_CASE("optim: parameter groups keep their own options; the lr factor scales them all") {
+TEST_CASE("optim: parameter groups keep their own options, the lr factor scales them all") {
   Tensor fast = parameter({1.0f}), slow = parameter({1.0f}), decayed = parameter({1.0f});
   auto slow_options = std::make_shared<optim::SGDOptions>(0.01);
   auto decayed_options =

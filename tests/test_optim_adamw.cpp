@@ -43,7 +43,7 @@ TEST_SUITE("optim") {
     }
   }
 
-  TEST_CASE("optim: AdamW's decay bypasses the moments; with lambda = 0 it is Adam") {
+  TEST_CASE("optim: AdamW's decay bypasses the moments, with lambda = 0 it is Adam") {
     // Zero gradients: m and v stay 0 and θ only decays, θ = θ0 (1 − αλ)³.
     Tensor p = parameter({1.0f, -0.5f});
     optim::AdamW adamw({p}, optim::AdamWOptions(0.1).weight_decay(0.5));
@@ -68,7 +68,7 @@ TEST_SUITE("optim") {
     CHECK(a.to_vector() == b.to_vector());
   }
 
-  TEST_CASE("optim: AdamW's weight decay is decoupled; --weight-decay maps to it") {
+  TEST_CASE("optim: AdamW's weight decay is decoupled, --weight-decay maps to it") {
     const optim::AdamWOptions defaults;
     CHECK(defaults.decoupled_weight_decay == 1e-2);
     CHECK(defaults.Options::weight_decay == 0.0);

@@ -45,7 +45,7 @@ TEST_SUITE("optim") {
     check_close(amsgrad.state(0, "exp_avg"), {0.1710625, -0.0815, 0.2585}, "exp_avg");
   }
 
-  TEST_CASE("optim: AMSGrad's buffer exists only when it is on; the registry's amsgrad is it") {
+  TEST_CASE("optim: AMSGrad's buffer exists only when it is on, the registry's amsgrad is it") {
     using Names = std::vector<std::string>;
     CHECK(optim::Adam({parameter({1.0f})}).state_names() == Names{"exp_avg", "exp_avg_sq"});
     optim::Adam on({parameter({1.0f})}, optim::AdamOptions().amsgrad(true));

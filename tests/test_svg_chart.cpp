@@ -289,7 +289,7 @@ TEST_CASE("svg chart: rendering is deterministic") {
   CHECK(render_svg(busy_figure()) == render_svg(busy_figure()));
 }
 
-TEST_CASE("svg chart: fixed axis ends; values above y_max sit on the top edge") {
+TEST_CASE("svg chart: fixed axis ends, values above y_max sit on the top edge") {
   Figure figure;
   Panel panel;
   panel.x_min = -5;

@@ -71,7 +71,7 @@ TEST_SUITE("data") {
     CHECK(files == 3);
   }
 
-  TEST_CASE("standardize: each channel gets mean 0 and std 1; shape errors are named") {
+  TEST_CASE("standardize: each channel gets mean 0 and std 1, shape errors are named") {
     Generator gen(4);
     Tensor x = Tensor::empty({50, 3, 4, 4});
     for (int64_t i = 0; i < x.numel(); ++i)

@@ -132,7 +132,7 @@ TEST_SUITE("vae") {
     CHECK(model->describe() == "Vae(inputs=784, hidden=500, latent=50)");
   }
 
-  TEST_CASE("VAE: shapes of forward, encode, decode; image batches are flattened") {
+  TEST_CASE("VAE: shapes of forward, encode, decode, image batches are flattened") {
     Generator gen(1);
     Vae model(VaeOptions{16, 6, 3}, gen);
     const Tensor images = targets({5, 1, 4, 4}, gen);
@@ -218,7 +218,7 @@ TEST_SUITE("vae") {
     CHECK(v.grad().data()[3] == doctest::Approx(1.0));
   }
 
-  TEST_CASE("VAE: KL is zero when mean and log_variance are zero; the loss is reconstruction") {
+  TEST_CASE("VAE: KL is zero when mean and log_variance are zero, the loss is reconstruction") {
     Generator gen(3);
     Vae model(VaeOptions{10, 6, 4}, gen);
     for (const char* name :
@@ -239,7 +239,7 @@ TEST_SUITE("vae") {
     CHECK(negative_elbo_ref(model, x, noise) == doctest::Approx(reconstruction).epsilon(1e-9));
   }
 
-  TEST_CASE("VAE: forward decodes the latent mean; zero noise gives its reconstruction + KL") {
+  TEST_CASE("VAE: forward decodes the latent mean, zero noise gives its reconstruction + KL") {
     Generator gen(4);
     Vae model(VaeOptions{10, 6, 4}, gen);
     const Tensor x = targets({3, 10}, gen);
