@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <climits>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <system_error>
 
@@ -48,6 +51,100 @@ struct StbiPixels {
   ~StbiPixels() { stbi_image_free(data); }
 };
 
+// stb_image 2.27 (Debian 12's libstb-dev) does not check that the 16 code counts of a JPEG
+// Huffman table (DHT) sum to at most 256, and then writes the table past the end of its arrays
+// (found by fuzz/image_fuzzer.cpp; 2.28 adds the check). So every DHT that stb could parse is
+// checked first, finding the markers as stb does: 0xFF + marker byte (0xFF fill skipped), a
+// segment skipped by its length, anything else (entropy-coded data) scanned byte by byte.
+bool jpeg_huffman_tables_fit(const std::vector<unsigned char>& bytes) {
+  const size_t n = bytes.size();
+  const auto at = [&](size_t i) -> size_t { return i < n ? bytes[i] : 0; };  // stb reads 0 at EOF
+  size_t i = 0;
+  while (i + 1 < n) {
+    const size_t marker = bytes[i + 1];
+    if (bytes[i] != 0xFF || marker == 0xFF) {
+      ++i;
+      continue;
+    }
+    // Markers without a length: a stuffed zero, TEM, RST0-7, SOI, EOI.
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD9)) {
+      i += 2;
+      continue;
+    }
+    const size_t length = (at(i + 2) << 8) | at(i + 3);
+    if (marker == 0xC4) {  // as stb: tables of 1 + 16 + sum(counts) bytes while length is left
+      size_t table = i + 4;
+      for (int64_t left = static_cast<int64_t>(length) - 2; left > 0;) {
+        size_t codes = 0;
+        for (size_t k = 1; k <= 16; ++k) codes += at(table + k);
+        if (codes > 256) return false;
+        table += 17 + codes;
+        left -= static_cast<int64_t>(17 + codes);
+      }
+    }
+    i += 2 + length;
+  }
+  return true;
+}
+
+// stb_image reserves a PNG chunk's claimed length before reading it (2 GiB for an 87-byte file,
+// found by fuzz/image_fuzzer.cpp) and only then fails: chunks up to IEND that run past the end of
+// the file are refused first (stb would refuse them too, after the allocation).
+bool png_chunks_fit(const std::vector<unsigned char>& bytes) {
+  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() < 8 || !std::equal(kSignature, kSignature + 8, bytes.begin())) return true;
+  const auto be32 = [&](size_t i) {
+    return (size_t{bytes[i]} << 24) | (size_t{bytes[i + 1]} << 16) | (size_t{bytes[i + 2]} << 8) |
+           size_t{bytes[i + 3]};
+  };
+  for (size_t i = 8; i + 8 <= bytes.size();) {  // length, type, data, CRC
+    const size_t length = be32(i);
+    if (length > bytes.size() - (i + 8)) return false;
+    if (be32(i + 4) == 0x49454e44) break;  // IEND: stb reads no further
+    i += 12 + length;
+  }
+  return true;
+}
+
+// The most values (width x height x channels) one image may have: 2^27 (e.g. 8192x8192 at 2
+// channels, 7680x4320 RGB), 512 MiB as floats. stb_image and the inputs tensor allocate what a
+// header claims before any pixel is decoded, so a 100-byte file could otherwise ask for 64 GiB.
+// The fuzz build (CMakeLists.txt, ADAMITE_FUZZ) lowers it so that no input takes seconds.
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+constexpr int64_t kMaxImageValues = int64_t{1} << 20;
+#else
+constexpr int64_t kMaxImageValues = int64_t{1} << 27;
+#endif
+
+// Reads one image file and checks it before stb_image decodes it: the bytes against what stb 2.27
+// cannot handle safely, and the size its header claims. Returns "" or the reason the file cannot
+// be decoded (stb's own where it has one).
+std::string read_image(const std::filesystem::path& file, std::vector<unsigned char>& bytes,
+                       Image& image) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) return "can't fopen";  // stb's reason, as when it opened the file itself
+  const std::streamoff size = in.tellg();
+  if (size < 0) return "can't fopen";
+  if (size > INT_MAX) return "file larger than 2 GiB";  // stb takes the size as an int
+  bytes.resize(static_cast<size_t>(size));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(bytes.data()), size);
+  if (in.gcount() != size) return "read error";
+  if (!jpeg_huffman_tables_fit(bytes))
+    return "Corrupt JPEG (a Huffman table declares more than 256 codes)";
+  if (!png_chunks_fit(bytes)) return "Corrupt PNG (a chunk runs past the end of the file)";
+  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &image.width,
+                             &image.height, &image.channels))
+    return stbi_failure_reason();
+  // stb's header parsers can report a negative size (a BMP's signed width, found by the fuzzer).
+  if (image.width <= 0 || image.height <= 0 || image.channels <= 0)
+    return "the header claims a size of " + describe(image);
+  if (int64_t{image.width} * image.height * image.channels > kMaxImageValues)
+    return "image is " + describe(image) + ", more than the limit of " +
+           std::to_string(kMaxImageValues) + " values";
+  return "";
+}
+
 }  // namespace
 
 ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name) {
@@ -85,8 +182,11 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
 
   // The first image fixes the shape every other image must have.
   Image first;
-  if (!stbi_info(files[0].c_str(), &first.width, &first.height, &first.channels))
-    throw FormatError(files[0].string() + ": cannot decode image: " + stbi_failure_reason());
+  std::vector<unsigned char> first_bytes;
+  const std::string first_error = read_image(files[0], first_bytes, first);
+  if (!first_error.empty())
+    throw FormatError(files[0].string() + ": cannot decode image: " + first_error);
+  first_bytes = {};
 
   const auto n = static_cast<int64_t>(files.size());
   const int64_t plane = static_cast<int64_t>(first.width) * first.height;
@@ -102,8 +202,15 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
   for (int64_t i = 0; i < n; ++i) {
     const auto& file = files[static_cast<size_t>(i)];
     Image image;
+    std::vector<unsigned char> bytes;
+    const std::string error = read_image(file, bytes, image);
+    if (!error.empty()) {
+      errors[static_cast<size_t>(i)] = file.string() + ": cannot decode image: " + error;
+      continue;
+    }
     StbiPixels pixels;
-    pixels.data = stbi_load(file.c_str(), &image.width, &image.height, &image.channels, 0);
+    pixels.data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &image.width,
+                                        &image.height, &image.channels, 0);
     if (pixels.data == nullptr) {
       errors[static_cast<size_t>(i)] =
           file.string() + ": cannot decode image: " + stbi_failure_reason();
