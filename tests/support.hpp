@@ -1,8 +1,13 @@
 // Shared test helpers: where the real data is, and temporary folders.
 #pragma once
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -34,5 +39,28 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Simulates a full disk: runs `write` with files limited to `bytes` (RLIMIT_FSIZE), so write()
+// fails (EFBIG) past that size the way ENOSPC would; unlike a read-only folder it works as root.
+// SIGXFSZ is ignored meanwhile, or exceeding the limit would kill the test. No doctest macro may
+// run inside `write` (its output could hit the limit). Returns what `write` threw, or
+// "no exception".
+inline std::string error_on_full_disk(rlim_t bytes, const std::function<void()>& write) {
+  rlimit saved{};
+  if (getrlimit(RLIMIT_FSIZE, &saved) != 0) return "getrlimit failed";
+  rlimit limited = saved;
+  limited.rlim_cur = bytes;
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+  if (setrlimit(RLIMIT_FSIZE, &limited) != 0) return "setrlimit failed";
+  std::string message = "no exception";
+  try {
+    write();
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous_handler);
+  return message;
+}
 
 }  // namespace adamite::testing

@@ -1,9 +1,7 @@
 // Checkpoints: exact resume (mid-epoch, with dropout, shuffling, Adam and averaging), refusal of
 // another run's checkpoint, and a failed or refused save that keeps the previous checkpoint.
 #include <doctest/doctest.h>
-#include <sys/resource.h>
 
-#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -172,22 +170,9 @@ TEST_SUITE("checkpoint") {
     train::save_checkpoint(dir.path(), *model, adam, nullptr, {}, kConfig);
     const std::string good = read_bytes(train::checkpoint_file(dir.path()));
 
-    // A file-size limit makes write() fail once the temporary passes 4 KiB, as ENOSPC would
-    // (works as root, unlike a read-only folder); SIGXFSZ is ignored meanwhile.
-    rlimit saved{};
-    REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
-    rlimit limited = saved;
-    limited.rlim_cur = 4096;
-    const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
-    REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
-    std::string message = "no exception";
-    try {  // no doctest output while the limit is in force
+    const std::string message = adamite::testing::error_on_full_disk(4096, [&] {
       train::save_checkpoint(dir.path(), *model, adam, nullptr, {3, 1, 0.5, 16}, kConfig);
-    } catch (const std::exception& e) {
-      message = e.what();
-    }
-    setrlimit(RLIMIT_FSIZE, &saved);
-    std::signal(SIGXFSZ, previous_handler);
+    });
 
     CHECK(message.find(train::checkpoint_file(dir.path()).string()) != std::string::npos);
     CHECK(read_bytes(train::checkpoint_file(dir.path())) == good);

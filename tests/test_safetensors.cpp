@@ -1,12 +1,10 @@
 // safetensors: round trips, the exact bytes on disk, other writers' dtypes, module loading, and
 // that every corrupt file or failed save is reported (with the file name) without damage.
 #include <doctest/doctest.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -508,23 +506,9 @@ TEST_CASE("safetensors: a save that fails mid-write keeps the previous file inta
   io::save_safetensors(file, {{"w", original}}, {{"version", "1"}});
   const std::string original_bytes = read_bytes(file);
 
-  // Simulate a full disk: a file-size limit makes write() fail (EFBIG) once the temporary file
-  // passes 4 KiB, the way ENOSPC would. It works as root too, unlike a read-only folder.
-  // SIGXFSZ is ignored meanwhile, or exceeding the limit would kill the test process.
-  rlimit saved{};
-  REQUIRE(getrlimit(RLIMIT_FSIZE, &saved) == 0);
-  rlimit limited = saved;
-  limited.rlim_cur = 4096;
-  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
-  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  std::string message = "no exception";
-  try {  // no doctest output while the limit is in force
+  const std::string message = adamite::testing::error_on_full_disk(4096, [&] {
     io::save_safetensors(file, {{"w", ramp({100000}, 0.0f, 1.0f)}}, {{"version", "2"}});
-  } catch (const std::exception& e) {
-    message = e.what();
-  }
-  setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, previous_handler);
+  });
 
   CHECK(contains(message, file.string()));
   CHECK(contains(message, "cannot write"));
