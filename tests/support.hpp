@@ -7,9 +7,12 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
+
+#include "adamite/data/fetch.hpp"
 
 namespace adamite::testing {
 
@@ -39,6 +42,24 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// Writes `bytes` to `file`, creating its folder.
+inline void write_file(const std::filesystem::path& file, const std::string& bytes) {
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << bytes;
+}
+
+// Fetch options that use only `mirror` (no system copies, no downloads) and print nothing.
+inline data::FetchOptions offline_fetch_options(const std::filesystem::path& root,
+                                                const std::filesystem::path& mirror) {
+  data::FetchOptions options;
+  options.root = root;
+  options.mirror = mirror;
+  options.system_dirs = {};
+  options.allow_download = false;
+  options.log = nullptr;
+  return options;
+}
 
 // Simulates a full disk: runs `write` with files limited to `bytes` (RLIMIT_FSIZE), so write()
 // fails (EFBIG) past that size the way ENOSPC would; unlike a read-only folder it works as root.

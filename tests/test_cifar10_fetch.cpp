@@ -10,43 +10,35 @@
 using namespace adamite;
 namespace fs = std::filesystem;
 
-namespace {
-void write(const fs::path& file, const std::string& bytes) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << bytes;
-}
-data::FetchOptions quiet(const fs::path& root, const fs::path& mirror) {
-  data::FetchOptions options;
-  options.root = root;
-  options.mirror = mirror;
-  options.allow_download = false;
-  options.log = nullptr;
-  return options;
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST_SUITE("data") {
   TEST_CASE("cifar10 fetch: copies the mirror's image tree, checking every file") {
     testing::TempDir mirror, root;
-    write(mirror / "cifar-10-images/test/cat/0000.jpg", "not really a jpeg");
-    write(mirror / "cifar-10-images/train/dog/0000.jpg", "another");
-    write(mirror / "cifar-10-images.MD5SUMS",
-          data::md5_hex(std::string_view("not really a jpeg")) + "  ./test/cat/0000.jpg\n" +
-              data::md5_hex(std::string_view("another")) + "  ./train/dog/0000.jpg\n");
-    const fs::path dir = data::fetch_cifar10(quiet(root.path(), mirror.path()));
+    adamite::testing::write_file(mirror / "cifar-10-images/test/cat/0000.jpg", "not really a jpeg");
+    adamite::testing::write_file(mirror / "cifar-10-images/train/dog/0000.jpg", "another");
+    adamite::testing::write_file(
+        mirror / "cifar-10-images.MD5SUMS",
+        data::md5_hex(std::string_view("not really a jpeg")) + "  ./test/cat/0000.jpg\n" +
+            data::md5_hex(std::string_view("another")) + "  ./train/dog/0000.jpg\n");
+    const fs::path dir =
+        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror.path()));
     CHECK(fs::exists(dir / "images/test/cat/0000.jpg"));
     CHECK(fs::exists(dir / "images/.complete"));
     // Present now: a second fetch does nothing, even with the mirror gone.
     fs::remove_all(mirror / "cifar-10-images");
-    CHECK_NOTHROW(data::fetch_cifar10(quiet(root.path(), mirror.path())));
+    CHECK_NOTHROW(
+        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror.path())));
   }
 
   TEST_CASE("cifar10 fetch: a file that fails its checksum stops the copy and leaves nothing") {
     testing::TempDir mirror, root;
-    write(mirror / "cifar-10-images/test/cat/0000.jpg", "tampered");
-    write(mirror / "cifar-10-images.MD5SUMS", std::string(32, 'a') + "  ./test/cat/0000.jpg\n");
-    CHECK_THROWS_WITH_AS(data::fetch_cifar10(quiet(root.path(), mirror.path())),
-                         doctest::Contains("0000.jpg: checksum mismatch"), data::FetchError);
+    adamite::testing::write_file(mirror / "cifar-10-images/test/cat/0000.jpg", "tampered");
+    adamite::testing::write_file(mirror / "cifar-10-images.MD5SUMS",
+                                 std::string(32, 'a') + "  ./test/cat/0000.jpg\n");
+    CHECK_THROWS_WITH_AS(
+        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror.path())),
+        doctest::Contains("0000.jpg: checksum mismatch"), data::FetchError);
     CHECK_FALSE(fs::exists(root / "cifar10/images"));
     CHECK_THROWS_WITH_AS(data::load_cifar10(root / "cifar10"),
                          doctest::Contains("adamite fetch cifar10"), data::FetchError);
@@ -54,13 +46,14 @@ TEST_SUITE("data") {
 
   TEST_CASE("cifar10 fetch: unpacks a tar.gz, a corrupt one is a clear error") {
     testing::TempDir dir;
-    write(dir / "src/cifar-10-batches-bin/test_batch.bin", std::string(3073, '\1'));
+    adamite::testing::write_file(dir / "src/cifar-10-batches-bin/test_batch.bin",
+                                 std::string(3073, '\1'));
     const std::string command = "tar -czf " + (dir / "a.tar.gz").string() + " -C " +
                                 (dir / "src").string() + " cifar-10-batches-bin";
     REQUIRE(std::system(command.c_str()) == 0);
     data::extract_tar_gz(dir / "a.tar.gz", dir / "out");
     CHECK(fs::file_size(dir / "out/cifar-10-batches-bin/test_batch.bin") == 3073);
-    write(dir / "bad.tar.gz", "garbage");
+    adamite::testing::write_file(dir / "bad.tar.gz", "garbage");
     CHECK_THROWS_WITH_AS(data::extract_tar_gz(dir / "bad.tar.gz", dir / "out2"),
                          doctest::Contains("bad.tar.gz: cannot unpack"), data::FetchError);
   }
@@ -72,7 +65,8 @@ TEST_SUITE("data") {
     fs::path mirror_path = mirror;
     if (mirror_path.is_relative()) mirror_path = fs::path(ADAMITE_SOURCE_DIR) / mirror_path;
     testing::TempDir root;
-    const fs::path dir = data::fetch_cifar10(quiet(root.path(), mirror_path));
+    const fs::path dir =
+        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror_path));
     const data::Splits cifar = data::load_cifar10(dir);
     CHECK(cifar.train.size() == 50000);
     CHECK(cifar.test.size() == 10000);

@@ -20,11 +20,6 @@ using adamite::testing::TempDir;
 
 namespace {
 
-void write_file(const fs::path& file, const std::string& bytes) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << bytes;
-}
-
 std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
@@ -49,8 +44,8 @@ struct Fixture {
   data::FetchOptions options;
 
   Fixture() {
-    write_file(tmp / "mirror/toy/alpha.txt", kAlpha);
-    write_file(tmp / "mirror/toy/beta.bin", kBeta);
+    adamite::testing::write_file(tmp / "mirror/toy/alpha.txt", kAlpha);
+    adamite::testing::write_file(tmp / "mirror/toy/beta.bin", kBeta);
     fs::permissions(tmp / "mirror/toy/alpha.txt", fs::perms::owner_read);  // as mirrors often are
     options.root = tmp / "root";
     options.mirror = tmp / "mirror";
@@ -160,7 +155,7 @@ TEST_SUITE("data") {
     CHECK(contains(f.log.str(), "toy/beta.bin: ok"));
 
     // A corrupted file is replaced from the mirror.
-    write_file(f.target("alpha.txt"), "corrupted");
+    adamite::testing::write_file(f.target("alpha.txt"), "corrupted");
     f.options.mirror = f.tmp / "mirror";
     f.log.str("");
     data::fetch_files("toy", f.entries, f.options);
@@ -172,7 +167,7 @@ TEST_SUITE("data") {
 
   TEST_CASE("fetch: a wrong checksum in the mirror is an error and leaves no file") {
     Fixture f;
-    write_file(f.tmp / "mirror/toy/alpha.txt", "tampered");
+    adamite::testing::write_file(f.tmp / "mirror/toy/alpha.txt", "tampered");
     const std::string message = fetch_error("toy", f.entries, f.options);
     CHECK(contains(message, "alpha.txt"));
     CHECK(contains(message, "expected " + md5_of(kAlpha)));
@@ -182,7 +177,7 @@ TEST_SUITE("data") {
     CHECK(!f.leftovers());
 
     // A later source with the right bytes (here a system copy) still wins.
-    write_file(f.tmp / "system/toy/alpha.txt", kAlpha);
+    adamite::testing::write_file(f.tmp / "system/toy/alpha.txt", kAlpha);
     f.options.system_dirs = {f.tmp / "system"};
     data::fetch_files("toy", f.entries, f.options);
     CHECK(read_file(f.target("alpha.txt")) == kAlpha);
@@ -246,7 +241,7 @@ TEST_SUITE("data") {
     TempDir tmp;
     CHECK(!data::dataset_present("mnist", tmp.path()));
     for (const auto& e : data::manifest())
-      if (e.dataset == "mnist") write_file(tmp / "mnist" / e.file, "");
+      if (e.dataset == "mnist") adamite::testing::write_file(tmp / "mnist" / e.file, "");
     CHECK(data::dataset_present("mnist", tmp.path()));  // presence only, no checksum
     CHECK(!data::dataset_present("fashion-mnist", tmp.path()));
     CHECK(!data::dataset_present("no-such-dataset", tmp.path()));

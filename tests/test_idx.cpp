@@ -30,10 +30,6 @@ std::string idx_bytes(const std::vector<uint32_t>& dims, size_t payload, uint8_t
   return bytes;
 }
 
-void write_file(const fs::path& file, const std::string& bytes) {
-  std::ofstream(file, std::ios::binary) << bytes;
-}
-
 std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
@@ -69,8 +65,8 @@ TEST_SUITE("data") {
   TEST_CASE("idx: raw and gzip files read back the same array") {
     TempDir tmp;
     const std::string bytes = idx_bytes({3, 4, 5}, 60);
-    write_file(tmp / "a-idx3-ubyte", bytes);
-    write_file(tmp / "a-idx3-ubyte.gz", gzip(bytes, tmp / "scratch.gz"));
+    adamite::testing::write_file(tmp / "a-idx3-ubyte", bytes);
+    adamite::testing::write_file(tmp / "a-idx3-ubyte.gz", gzip(bytes, tmp / "scratch.gz"));
 
     for (const auto& name : {"a-idx3-ubyte", "a-idx3-ubyte.gz"}) {
       CAPTURE(name);
@@ -80,16 +76,18 @@ TEST_SUITE("data") {
       for (size_t i = 0; i < 60; ++i) CHECK(array.values[i] == (i * 37 + 11) % 256);
     }
     // The format is detected from the content, not the name.
-    write_file(tmp / "compressed-without-suffix", gzip(bytes, tmp / "scratch.gz"));
+    adamite::testing::write_file(tmp / "compressed-without-suffix",
+                                 gzip(bytes, tmp / "scratch.gz"));
     CHECK(read_idx(tmp / "compressed-without-suffix").values.size() == 60);
     // gzip(1) may write several members back to back (e.g. `cat a.gz b.gz`).
     const std::string half1 = bytes.substr(0, 30), half2 = bytes.substr(30);
-    write_file(tmp / "members.gz", gzip(half1, tmp / "s1.gz") + gzip(half2, tmp / "s2.gz"));
+    adamite::testing::write_file(tmp / "members.gz",
+                                 gzip(half1, tmp / "s1.gz") + gzip(half2, tmp / "s2.gz"));
     CHECK(read_idx(tmp / "members.gz").values == read_idx(tmp / "a-idx3-ubyte").values);
     // One dimension and four dimensions are both fine.
-    write_file(tmp / "labels-idx1-ubyte", idx_bytes({7}, 7));
+    adamite::testing::write_file(tmp / "labels-idx1-ubyte", idx_bytes({7}, 7));
     CHECK(read_idx(tmp / "labels-idx1-ubyte").dims == std::vector<int64_t>{7});
-    write_file(tmp / "four-idx4-ubyte", idx_bytes({2, 1, 3, 2}, 12));
+    adamite::testing::write_file(tmp / "four-idx4-ubyte", idx_bytes({2, 1, 3, 2}, 12));
     CHECK(read_idx(tmp / "four-idx4-ubyte").dims == std::vector<int64_t>{2, 1, 3, 2});
   }
 
@@ -102,91 +100,92 @@ TEST_SUITE("data") {
       expect_error(tmp / "nowhere-idx1-ubyte", {"cannot open"});
     }
     SUBCASE("empty file") {
-      write_file(tmp / "empty-idx1-ubyte", "");
+      adamite::testing::write_file(tmp / "empty-idx1-ubyte", "");
       expect_error(tmp / "empty-idx1-ubyte", {"empty file"});
     }
     SUBCASE("empty gzip stream") {
-      write_file(tmp / "empty.gz", gzip("", tmp / "scratch.gz"));
+      adamite::testing::write_file(tmp / "empty.gz", gzip("", tmp / "scratch.gz"));
       expect_error(tmp / "empty.gz", {"empty"});
     }
     SUBCASE("truncated raw payload") {
-      write_file(tmp / "cut-idx3-ubyte", good.substr(0, 5016));
+      adamite::testing::write_file(tmp / "cut-idx3-ubyte", good.substr(0, 5016));
       expect_error(tmp / "cut-idx3-ubyte",
                    {"truncated at byte offset 5016", "header says 10x28x28", "7840"});
     }
     SUBCASE("truncated header") {
-      write_file(tmp / "cut-header-idx3-ubyte", good.substr(0, 9));
+      adamite::testing::write_file(tmp / "cut-header-idx3-ubyte", good.substr(0, 9));
       expect_error(tmp / "cut-header-idx3-ubyte", {"truncated at byte offset 9"});
-      write_file(tmp / "cut-magic-idx3-ubyte", good.substr(0, 3));
+      adamite::testing::write_file(tmp / "cut-magic-idx3-ubyte", good.substr(0, 3));
       expect_error(tmp / "cut-magic-idx3-ubyte", {"truncated at byte offset 3"});
     }
     SUBCASE("truncated gzip") {
-      write_file(tmp / "cut.gz", good_gz.substr(0, good_gz.size() / 2));
+      adamite::testing::write_file(tmp / "cut.gz", good_gz.substr(0, good_gz.size() / 2));
       expect_error(tmp / "cut.gz", {"truncated", "gzip stream is cut off"});
       // All IDX bytes present, only the CRC/length trailer missing: still an incomplete download.
-      write_file(tmp / "no-trailer.gz", good_gz.substr(0, good_gz.size() - 4));
+      adamite::testing::write_file(tmp / "no-trailer.gz", good_gz.substr(0, good_gz.size() - 4));
       expect_error(tmp / "no-trailer.gz", {"truncated gzip data"});
     }
     SUBCASE("corrupt gzip body") {
       std::string bad = good_gz;
       for (size_t i = bad.size() / 3; i < bad.size() / 3 + 16; ++i)
         bad[i] = static_cast<char>(~bad[i]);
-      write_file(tmp / "flipped.gz", bad);
+      adamite::testing::write_file(tmp / "flipped.gz", bad);
       expect_error(tmp / "flipped.gz", {});
     }
     SUBCASE("gzip magic followed by garbage") {
-      write_file(tmp / "garbage.gz", std::string("\x1f\x8b") + "this is not deflate data at all");
+      adamite::testing::write_file(tmp / "garbage.gz",
+                                   std::string("\x1f\x8b") + "this is not deflate data at all");
       expect_error(tmp / "garbage.gz", {"corrupt gzip data at compressed byte offset"});
     }
     SUBCASE("garbage after the gzip stream") {
-      write_file(tmp / "tail.gz", good_gz + "junk");
+      adamite::testing::write_file(tmp / "tail.gz", good_gz + "junk");
       expect_error(tmp / "tail.gz", {"corrupt gzip data"});
     }
     SUBCASE("wrong magic") {
       std::string bad = good;
       bad[0] = 0x12;
-      write_file(tmp / "magic-idx3-ubyte", bad);
+      adamite::testing::write_file(tmp / "magic-idx3-ubyte", bad);
       expect_error(tmp / "magic-idx3-ubyte", {"bad magic at byte offset 0", "12 00 08 03"});
-      write_file(tmp / "text.txt", "hello, this is text\n");
+      adamite::testing::write_file(tmp / "text.txt", "hello, this is text\n");
       expect_error(tmp / "text.txt", {"not an IDX file"});
     }
     SUBCASE("unsupported element type") {
-      write_file(tmp / "float-idx1-ubyte", idx_bytes({4}, 16, 0x0d));
+      adamite::testing::write_file(tmp / "float-idx1-ubyte", idx_bytes({4}, 16, 0x0d));
       expect_error(tmp / "float-idx1-ubyte", {"unsupported element type 0x0d", "byte offset 2"});
     }
     SUBCASE("zero or too many dimensions") {
-      write_file(tmp / "zero-dims-idx", idx_bytes({}, 0));
+      adamite::testing::write_file(tmp / "zero-dims-idx", idx_bytes({}, 0));
       expect_error(tmp / "zero-dims-idx", {"bad number of dimensions 0", "byte offset 3"});
-      write_file(tmp / "five-dims-idx", idx_bytes({1, 1, 1, 1, 1}, 1));
+      adamite::testing::write_file(tmp / "five-dims-idx", idx_bytes({1, 1, 1, 1, 1}, 1));
       expect_error(tmp / "five-dims-idx", {"bad number of dimensions 5"});
     }
     SUBCASE("a zero dimension") {
-      write_file(tmp / "zero-size-idx", idx_bytes({3, 0}, 0));
+      adamite::testing::write_file(tmp / "zero-size-idx", idx_bytes({3, 0}, 0));
       expect_error(tmp / "zero-size-idx", {"dimension 1 at byte offset 8 is 0"});
     }
     SUBCASE("header count larger than the data") {
-      write_file(tmp / "more-idx1-ubyte", idx_bytes({100}, 50));
+      adamite::testing::write_file(tmp / "more-idx1-ubyte", idx_bytes({100}, 50));
       expect_error(tmp / "more-idx1-ubyte", {"truncated at byte offset 58", "header says 100"});
-      write_file(tmp / "more.gz", gzip(idx_bytes({100}, 50), tmp / "scratch.gz"));
+      adamite::testing::write_file(tmp / "more.gz", gzip(idx_bytes({100}, 50), tmp / "scratch.gz"));
       expect_error(tmp / "more.gz", {"truncated at byte offset 58"});
     }
     SUBCASE("header count smaller than the data (trailing bytes)") {
-      write_file(tmp / "less-idx1-ubyte", idx_bytes({50}, 100));
+      adamite::testing::write_file(tmp / "less-idx1-ubyte", idx_bytes({50}, 100));
       expect_error(tmp / "less-idx1-ubyte",
                    {"trailing bytes at byte offset 58", "header says 50", "50 more bytes"});
-      write_file(tmp / "less.gz", gzip(idx_bytes({50}, 100), tmp / "scratch.gz"));
+      adamite::testing::write_file(tmp / "less.gz", gzip(idx_bytes({50}, 100), tmp / "scratch.gz"));
       expect_error(tmp / "less.gz", {"trailing bytes at byte offset 58"});
     }
     SUBCASE("a huge header is refused before allocating") {
       // 2^31 x 2^31 values claimed by a 12-byte file: must fail fast, not try to allocate 4 EiB.
-      write_file(tmp / "huge-idx2-ubyte", idx_bytes({1u << 31, 1u << 31}, 0));
+      adamite::testing::write_file(tmp / "huge-idx2-ubyte", idx_bytes({1u << 31, 1u << 31}, 0));
       expect_error(tmp / "huge-idx2-ubyte", {"2147483648x2147483648", "2 GiB limit"});
-      write_file(tmp / "huge.gz",
-                 gzip(idx_bytes({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}, 10),
-                      tmp / "scratch.gz"));
+      adamite::testing::write_file(
+          tmp / "huge.gz", gzip(idx_bytes({0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu}, 10),
+                                tmp / "scratch.gz"));
       expect_error(tmp / "huge.gz", {"2 GiB limit"});
       // Within the limit but far beyond the file: memory follows the bytes actually read.
-      write_file(tmp / "liar-idx3-ubyte", idx_bytes({60000, 28, 28}, 100));
+      adamite::testing::write_file(tmp / "liar-idx3-ubyte", idx_bytes({60000, 28, 28}, 100));
       expect_error(tmp / "liar-idx3-ubyte", {"truncated at byte offset 116", "60000x28x28"});
     }
   }

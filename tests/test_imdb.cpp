@@ -16,32 +16,17 @@ namespace {
 
 using Tokens = std::vector<std::string>;
 
-void write(const fs::path& file, const std::string& bytes) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << bytes;
-}
-
-data::FetchOptions quiet(const fs::path& root, const fs::path& mirror) {
-  data::FetchOptions options;
-  options.root = root;
-  options.mirror = mirror;
-  options.system_dirs = {};
-  options.allow_download = false;
-  options.log = nullptr;
-  return options;
-}
-
 // A tiny aclImdb tree: 3 positive and 2 negative training reviews, 1 + 1 test reviews.
 // Vocabulary order: the(0) movie(1) great(2) bad(3) don't(4) !(5) ?(6) never(7).
 void write_tiny_tree(const fs::path& dir) {
-  write(dir / "imdb.vocab", "the\nmovie\ngreat\nbad\ndon't\n!\n?\nnever\n");
-  write(dir / "train/pos/0_9.txt", "Great movie!");
-  write(dir / "train/pos/10_8.txt", "THE movie, the MOVIE.");
-  write(dir / "train/pos/2_7.txt", "Never<br />bad?");
-  write(dir / "train/neg/1_2.txt", "Bad. Don't watch<br /><br />the movie");
-  write(dir / "train/neg/3_1.txt", "'dont' great 'don't'");
-  write(dir / "test/pos/5_10.txt", "great great great");
-  write(dir / "test/neg/6_3.txt", "");
+  adamite::testing::write_file(dir / "imdb.vocab", "the\nmovie\ngreat\nbad\ndon't\n!\n?\nnever\n");
+  adamite::testing::write_file(dir / "train/pos/0_9.txt", "Great movie!");
+  adamite::testing::write_file(dir / "train/pos/10_8.txt", "THE movie, the MOVIE.");
+  adamite::testing::write_file(dir / "train/pos/2_7.txt", "Never<br />bad?");
+  adamite::testing::write_file(dir / "train/neg/1_2.txt", "Bad. Don't watch<br /><br />the movie");
+  adamite::testing::write_file(dir / "train/neg/3_1.txt", "'dont' great 'don't'");
+  adamite::testing::write_file(dir / "test/pos/5_10.txt", "great great great");
+  adamite::testing::write_file(dir / "test/neg/6_3.txt", "");
 }
 
 std::vector<float> row(const data::Dataset& d, int64_t i) {
@@ -130,12 +115,12 @@ TEST_SUITE("data") {
                          std::runtime_error);
     options.vocabulary = 8;
 
-    write(dir / "train/pos/notes.txt", "stray file");
+    adamite::testing::write_file(dir / "train/pos/notes.txt", "stray file");
     CHECK_THROWS_WITH_AS(data::load_imdb(dir.path(), options),
                          doctest::Contains("train/pos/notes.txt: not a review file name"),
                          std::runtime_error);
     fs::remove(dir / "train/pos/notes.txt");
-    write(dir / "test/neg/7_x.txt", "");
+    adamite::testing::write_file(dir / "test/neg/7_x.txt", "");
     CHECK_THROWS_WITH_AS(data::load_imdb(dir.path(), options), doctest::Contains("7_x.txt"),
                          std::runtime_error);
     fs::remove(dir / "test/neg/7_x.txt");
@@ -164,7 +149,7 @@ TEST_SUITE("data") {
     make_tar_gz(mirror / "imdb/labeled.tar.gz", src.path(), "aclImdb");
     const auto mirror_entry =
         entry("labeled.tar.gz", data::md5_hex(mirror / "imdb/labeled.tar.gz"));
-    const auto options = quiet(root.path(), mirror.path());
+    const auto options = adamite::testing::offline_fetch_options(root.path(), mirror.path());
     const fs::path dir = data::fetch_imdb(options, mirror_entry, {});
     CHECK(dir == root / "imdb/aclImdb");
     CHECK(fs::exists(dir / ".complete"));
@@ -179,13 +164,13 @@ TEST_SUITE("data") {
   TEST_CASE("imdb fetch: a bad checksum falls back to the official archive, minus unsup/*.feat") {
     testing::TempDir src, mirror, root;
     write_tiny_tree(src / "aclImdb");
-    write(src / "aclImdb/train/unsup/0_0.txt", "unlabeled");
-    write(src / "aclImdb/train/labeledBow.feat", "0 0:1");
+    adamite::testing::write_file(src / "aclImdb/train/unsup/0_0.txt", "unlabeled");
+    adamite::testing::write_file(src / "aclImdb/train/labeledBow.feat", "0 0:1");
     make_tar_gz(mirror / "imdb/official.tar.gz", src.path(), "aclImdb");
-    write(mirror / "imdb/labeled.tar.gz", "tampered");
+    adamite::testing::write_file(mirror / "imdb/labeled.tar.gz", "tampered");
     const std::vector<data::ManifestEntry> official = {
         entry("official.tar.gz", data::md5_hex(mirror / "imdb/official.tar.gz"))};
-    const auto options = quiet(root.path(), mirror.path());
+    const auto options = adamite::testing::offline_fetch_options(root.path(), mirror.path());
     const fs::path dir =
         data::fetch_imdb(options, entry("labeled.tar.gz", std::string(32, 'a')), official);
     CHECK(fs::exists(dir / ".complete"));
@@ -197,10 +182,10 @@ TEST_SUITE("data") {
 
   TEST_CASE("imdb fetch: failures say what was tried and leave nothing that looks complete") {
     testing::TempDir src, mirror, root;
-    const auto options = quiet(root.path(), mirror.path());
+    const auto options = adamite::testing::offline_fetch_options(root.path(), mirror.path());
     // Both archives fail their checksums.
-    write(mirror / "imdb/labeled.tar.gz", "tampered");
-    write(mirror / "imdb/official.tar.gz", "tampered too");
+    adamite::testing::write_file(mirror / "imdb/labeled.tar.gz", "tampered");
+    adamite::testing::write_file(mirror / "imdb/official.tar.gz", "tampered too");
     const std::vector<data::ManifestEntry> official = {
         entry("official.tar.gz", std::string(32, 'b'))};
     try {
@@ -226,7 +211,7 @@ TEST_SUITE("data") {
     CHECK(std::distance(fs::directory_iterator(root / "imdb"), fs::directory_iterator()) == 0);
 
     // The default sources: the real mirror checksum is required of aclImdb-labeled.tar.gz.
-    write(mirror / "imdb/aclImdb-labeled.tar.gz", "not the real archive");
+    adamite::testing::write_file(mirror / "imdb/aclImdb-labeled.tar.gz", "not the real archive");
     CHECK_THROWS_WITH_AS(data::fetch_imdb(options),
                          doctest::Contains("expected 7e2101ea868756979d11d11f6c5609c1"),
                          data::FetchError);
