@@ -1,24 +1,105 @@
 #include "gemm.hpp"
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#ifdef ADAMITE_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
 
 namespace adamite::detail {
 namespace {
 
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMap = Eigen::Map<const Matrix>;
+using ConstMap = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
 using Map = Eigen::Map<Matrix, 0, Eigen::OuterStride<>>;
 
-// Eigen's threaded product picks its blocking from the thread count, so its last bits change
-// with OMP_NUM_THREADS. We cut C into tiles whose shapes depend only on (m, n) and run one
-// single-threaded product per tile: the same numbers whatever the number of threads.
+// The BLAS view of one tile: op(A) rows [r0, r0+rows), op(B) columns [c0, c0+cols).
+struct Operands {
+  bool transpose_a, transpose_b;
+  int64_t k;
+  const float* a;
+  int64_t lda;  // distance between stored rows
+  const float* b;
+  int64_t ldb, ldc;
+  const float* a_rows(int64_t r0) const { return transpose_a ? a + r0 : a + r0 * lda; }
+  const float* b_cols(int64_t c0) const { return transpose_b ? b + c0 * ldb : b + c0; }
+};
+
+void eigen_kernel(const Operands& p, int64_t rows, int64_t cols, float alpha, const float* a,
+                  const float* b, float beta, float* c, int64_t ldc) {
+  const int64_t k = p.k;
+  Map out(c, rows, cols, Eigen::OuterStride<>(ldc));
+  auto run = [&](const auto& op_a, const auto& op_b) {
+    if (beta == 0.0f)
+      out.noalias() = alpha * (op_a * op_b);
+    else {
+      if (beta != 1.0f) out *= beta;
+      out.noalias() += alpha * (op_a * op_b);
+    }
+  };
+  const ConstMap a_stored(a, p.transpose_a ? k : rows, p.transpose_a ? rows : k,
+                          Eigen::OuterStride<>(p.lda));
+  const ConstMap b_stored(b, p.transpose_b ? cols : k, p.transpose_b ? k : cols,
+                          Eigen::OuterStride<>(p.ldb));
+  if (!p.transpose_a && !p.transpose_b) run(a_stored, b_stored);
+  if (!p.transpose_a && p.transpose_b) run(a_stored, b_stored.transpose());
+  if (p.transpose_a && !p.transpose_b) run(a_stored.transpose(), b_stored);
+  if (p.transpose_a && p.transpose_b) run(a_stored.transpose(), b_stored.transpose());
+}
+
+GemmKernel initial_kernel() {
+#ifdef ADAMITE_HAVE_DNNL
+  const char* choice = std::getenv("ADAMITE_GEMM");
+  if (choice == nullptr || std::string(choice) != "eigen") return GemmKernel::onednn;
+#endif
+  return GemmKernel::eigen;
+}
+
+GemmKernel active_kernel = initial_kernel();
+
+// One tile on the calling thread.
+void tile_product(const Operands& p, int64_t r0, int64_t rows, int64_t c0, int64_t cols,
+                  float alpha, float beta, float* c) {
+  float* out = c + r0 * p.ldc + c0;
+  if (p.k == 0) {  // C = beta·C; oneDNN would leave C as it is
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        out[i * p.ldc + j] = beta == 0.0f ? 0.0f : beta * out[i * p.ldc + j];
+    return;
+  }
+#ifdef ADAMITE_HAVE_DNNL
+  if (active_kernel == GemmKernel::onednn) {
+    // oneDNN threads an sgemm over omp_get_max_threads() unless it is called inside an active
+    // parallel region; outside one, ask it for a single thread so that the tile's summation
+    // order (and so its bits) is the same whatever OMP_NUM_THREADS says.
+    const bool outside_parallel = !omp_in_parallel();
+    const int threads = omp_get_max_threads();
+    if (outside_parallel) omp_set_num_threads(1);
+    dnnl_sgemm(p.transpose_a ? 'T' : 'N', p.transpose_b ? 'T' : 'N', rows, cols, p.k, alpha,
+               p.a_rows(r0), p.lda, p.b_cols(c0), p.ldb, beta, out, p.ldc);
+    if (outside_parallel) omp_set_num_threads(threads);
+    return;
+  }
+#endif
+  eigen_kernel(p, rows, cols, alpha, p.a_rows(r0), p.b_cols(c0), beta, out, p.ldc);
+}
+
+// C is cut into tiles whose shapes depend only on (m, n); one single-threaded product per tile
+// gives the same numbers whatever the number of threads.
 constexpr int64_t kTileRows = 64;
 constexpr int64_t kTileCols = 256;
 
-template <class OpA, class OpB>
-void tiled_product(const OpA& a, const OpB& b, int64_t m, int64_t n, int64_t k, float alpha,
-                   float beta, float* c) {
+}  // namespace
+
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c) {
+  if (m == 0 || n == 0) return;
+  const Operands p{transpose_a, transpose_b, k, a, transpose_a ? m : k, b, transpose_b ? k : n, n};
   const bool split_rows = m >= 2 * kTileRows;
   const int64_t tile = split_rows ? kTileRows : kTileCols;
   const int64_t extent = split_rows ? m : n;
@@ -28,34 +109,35 @@ void tiled_product(const OpA& a, const OpB& b, int64_t m, int64_t n, int64_t k, 
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t t = 0; t < tiles; ++t) {
     const int64_t begin = t * tile, len = std::min(tile, extent - begin);
-    const int64_t r0 = split_rows ? begin : 0, rows = split_rows ? len : m;
-    const int64_t c0 = split_rows ? 0 : begin, cols = split_rows ? n : len;
-    Map out(c + r0 * n + c0, rows, cols, Eigen::OuterStride<>(n));
-    auto product = a.middleRows(r0, rows) * b.middleCols(c0, cols);
-    if (beta == 0.0f)
-      out.noalias() = alpha * product;
-    else {
-      if (beta != 1.0f) out *= beta;
-      out.noalias() += alpha * product;
-    }
+    if (split_rows)
+      tile_product(p, begin, len, 0, n, alpha, beta, c);
+    else
+      tile_product(p, 0, m, begin, len, alpha, beta, c);
   }
 }
 
-}  // namespace
-
-void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
+void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                     float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+                     float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
-  // A stored [m,k] (or [k,m] when transposed); B stored [k,n] (or [n,k]).
-  const ConstMap a_stored(a, transpose_a ? k : m, transpose_a ? m : k);
-  const ConstMap b_stored(b, transpose_b ? n : k, transpose_b ? k : n);
-  if (!transpose_a && !transpose_b) tiled_product(a_stored, b_stored, m, n, k, alpha, beta, c);
-  if (!transpose_a && transpose_b)
-    tiled_product(a_stored, b_stored.transpose(), m, n, k, alpha, beta, c);
-  if (transpose_a && !transpose_b)
-    tiled_product(a_stored.transpose(), b_stored, m, n, k, alpha, beta, c);
-  if (transpose_a && transpose_b)
-    tiled_product(a_stored.transpose(), b_stored.transpose(), m, n, k, alpha, beta, c);
+  tile_product(Operands{transpose_a, transpose_b, k, a, lda, b, ldb, ldc}, 0, m, 0, n, alpha, beta,
+               c);
+}
+
+GemmKernel gemm_kernel() {
+  return active_kernel;
+}
+
+bool set_gemm_kernel(GemmKernel kernel) {
+#ifndef ADAMITE_HAVE_DNNL
+  if (kernel == GemmKernel::onednn) return false;
+#endif
+  active_kernel = kernel;
+  return true;
+}
+
+std::string_view gemm_kernel_name(GemmKernel kernel) {
+  return kernel == GemmKernel::onednn ? "oneDNN sgemm" : "Eigen";
 }
 
 }  // namespace adamite::detail
