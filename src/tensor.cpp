@@ -8,18 +8,10 @@
 #include <stdexcept>
 
 #include "adamite/autograd.hpp"
+#include "storage_pool.hpp"
 
 namespace adamite {
 namespace {
-
-// 64-byte alignment so Eigen and the compiler can use full-width AVX-512 loads.
-std::shared_ptr<float[]> allocate(int64_t count) {
-  const size_t bytes =
-      (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(float) + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, bytes);
-  if (p == nullptr) throw std::bad_alloc();
-  return std::shared_ptr<float[]>(static_cast<float*>(p), [](float* q) { std::free(q); });
-}
 
 void check_shape(const Shape& shape) {
   for (int64_t d : shape)
@@ -47,7 +39,7 @@ Tensor Tensor::empty(const Shape& shape) {
   check_shape(shape);
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
-  impl->storage = allocate(adamite::numel(shape));
+  impl->storage = detail::allocate_storage(adamite::numel(shape));
   return Tensor(std::move(impl));
 }
 

@@ -1,0 +1,89 @@
+#include "storage_pool.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace adamite::detail {
+namespace {
+
+class StoragePool {
+ public:
+  float* take(size_t bytes) {
+    {
+      std::lock_guard lock(mutex_);
+      auto found = free_.find(bytes);
+      if (found != free_.end() && !found->second.empty()) {
+        float* block = found->second.back();
+        found->second.pop_back();
+        stats_.cached_bytes -= bytes;
+        ++stats_.hits;
+        return block;
+      }
+      ++stats_.misses;
+    }
+    void* block = std::aligned_alloc(64, bytes);
+    if (block == nullptr) {  // the cached blocks may be what stands in the way
+      release();
+      block = std::aligned_alloc(64, bytes);
+      if (block == nullptr) throw std::bad_alloc();
+    }
+    return static_cast<float*>(block);
+  }
+
+  void give_back(float* block, size_t bytes) {
+    std::lock_guard lock(mutex_);
+    // The list's capacity is kept from earlier steps, so this push allocates only while warming up.
+    free_[bytes].push_back(block);
+    stats_.cached_bytes += bytes;
+  }
+
+  void release() {
+    std::lock_guard lock(mutex_);
+    for (auto& [bytes, blocks] : free_)
+      for (float* block : blocks) std::free(block);
+    free_.clear();
+    stats_.cached_bytes = 0;
+  }
+
+  StoragePoolStats stats() {
+    std::lock_guard lock(mutex_);
+    return stats_;
+  }
+
+  ~StoragePool() { release(); }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<size_t, std::vector<float*>> free_;  // by exact size in bytes
+  StoragePoolStats stats_;
+};
+
+// Never destroyed: tensors held by static objects may be freed after this translation unit's
+// statics are gone.
+StoragePool& pool() {
+  static auto* instance = new StoragePool;
+  return *instance;
+}
+
+}  // namespace
+
+std::shared_ptr<float[]> allocate_storage(int64_t count) {
+  const size_t bytes =
+      (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(float) + 63) / 64 * 64;
+  return std::shared_ptr<float[]>(pool().take(bytes),
+                                  [bytes](float* block) { pool().give_back(block, bytes); });
+}
+
+StoragePoolStats storage_pool_stats() {
+  return pool().stats();
+}
+
+void release_cached_storage() {
+  pool().release();
+}
+
+}  // namespace adamite::detail
