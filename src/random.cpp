@@ -5,9 +5,6 @@
 namespace adamite {
 namespace {
 __extension__ using uint128 = unsigned __int128;  // GCC/Clang builtin, for Lemire's method
-uint64_t rotl(uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
 }  // namespace
 
 void Generator::seed_(uint64_t seed) {
@@ -18,18 +15,6 @@ void Generator::seed_(uint64_t seed) {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     word = z ^ (z >> 31);
   }
-}
-
-uint64_t Generator::next_u64() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
 }
 
 uint64_t Generator::below(uint64_t bound) {

@@ -13,7 +13,18 @@ class Generator {
   explicit Generator(uint64_t seed = 0) { seed_(seed); }
   void seed_(uint64_t seed);
 
-  uint64_t next_u64();
+  // xoshiro256**; inline because dropout draws one number per activation.
+  uint64_t next_u64() {
+    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   // Uniform in [0, 1) with 24 random bits, exactly representable as a float.
   float uniform() { return static_cast<float>(next_u64() >> 40) * 0x1.0p-24f; }
   float uniform(float low, float high) { return low + (high - low) * uniform(); }
@@ -26,6 +37,7 @@ class Generator {
   void set_state(const std::array<uint64_t, 4>& s) { s_ = s; }
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::array<uint64_t, 4> s_{};
 };
 

@@ -1,28 +1,59 @@
 #include "adamite/ops/dropout.hpp"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "adamite/autograd.hpp"
 
 namespace adamite {
+namespace {
+
+// Whether element i survives. The mask is a hash of (stream, i) rather than one generator draw
+// per element: any element can be computed alone, so the loops vectorise, split over threads
+// without changing a bit, and backward recomputes the mask instead of storing it.
+struct DropoutMask {
+  uint64_t stream;
+  uint32_t threshold;  // keep when the hash's top 24 bits are >= p·2^24, i.e. uniform >= p
+
+  bool keep(int64_t i) const {
+    uint64_t z = stream + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;  // splitmix64
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (z >> 40) >= threshold;
+  }
+};
+
+// out[i] (+)= in[i]·scale where the element survives, else 0 (nothing added).
+template <bool accumulate>
+void apply_mask(const DropoutMask& mask, float scale, const float* in, float* out, int64_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= (int64_t{1} << 16))
+  for (int64_t i = 0; i < n; ++i) {
+    const float value = mask.keep(i) ? in[i] * scale : 0.0f;
+    if constexpr (accumulate)
+      out[i] += value;
+    else
+      out[i] = value;
+  }
+}
+
+}  // namespace
 
 Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
   if (!(p >= 0.0f && p <= 1.0f))
     throw std::invalid_argument("dropout: probability must be in [0, 1], got " + std::to_string(p));
   if (!training || p == 0.0f) return x;
 
-  // The mask holds 0 or 1/(1-p); forward and backward both multiply by it.
-  Tensor mask = Tensor::empty(x.shape());
   const float keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-  float* pm = mask.data();
-  for (int64_t i = 0, n = x.numel(); i < n; ++i)
-    pm[i] = generator.uniform() >= p ? keep_scale : 0.0f;
-
+  // ceil(p·2^24) in double is exact; p = 1 gives 2^24, which no 24-bit value reaches.
+  const DropoutMask mask{generator.next_u64(),
+                         static_cast<uint32_t>(std::ceil(static_cast<double>(p) * 0x1.0p24))};
   Tensor y = Tensor::empty(x.shape());
-  y.array() = x.array() * mask.array();
-  record("dropout", y, {x},
-         [x, mask](const Tensor& g) { x.grad_or_zeros().array() += g.array() * mask.array(); });
+  apply_mask<false>(mask, keep_scale, x.data(), y.data(), x.numel());
+  record("dropout", y, {x}, [x, mask, keep_scale](const Tensor& g) {
+    apply_mask<true>(mask, keep_scale, g.data(), x.grad_or_zeros().data(), x.numel());
+  });
   return y;
 }
 
