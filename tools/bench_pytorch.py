@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The workloads of `adamite bench` in PyTorch, for a side-by-side table on your machine.
+
+Same models (paper MLP and CNN with their dropout, logistic regression, the Fig. 4 VAE), batch 128,
+random inputs, Adam, the same FLOP convention (3 forward passes per step). PyTorch's speed here
+depends on two thread pools (its own OpenMP threads and OpenBLAS's), which oversubscribe a small
+machine at their defaults, so every combination is tried, each in a fresh process (OpenBLAS reads
+its variable at load time), and the best is reported.
+
+    python3 tools/bench_pytorch.py [--model logreg|mlp|cnn|vae|all] [--steps 20] [--json]
+
+Needs Debian's python3-torch (/usr/bin/python3). Exits 77 (skipped) without torch.
+"""
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+
+MODELS = ["logreg", "mlp", "cnn", "vae"]
+
+
+def build(name, torch):
+    nn = torch.nn
+    if name == "logreg":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), (1, 28, 28)
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(784, 1000), nn.ReLU(),
+                             nn.Dropout(0.5), nn.Linear(1000, 1000), nn.ReLU(), nn.Dropout(0.5),
+                             nn.Linear(1000, 10)), (1, 28, 28)
+    if name == "cnn":
+        layers, channels = [nn.Dropout(0.2)], 3
+        for out in (64, 64, 128):
+            layers += [nn.Conv2d(channels, out, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
+            channels = out
+        layers += [nn.Flatten(), nn.Linear(128 * 4 * 4, 1000), nn.ReLU(), nn.Dropout(0.5),
+                   nn.Linear(1000, 10)]
+        return nn.Sequential(*layers), (3, 32, 32)
+    if name == "vae":
+        return Vae(torch), (1, 28, 28)
+    raise ValueError(name)
+
+
+def Vae(torch):
+    nn, F = torch.nn, torch.nn.functional
+
+    class Model(nn.Module):  # 784-500 softplus -> 50-d Gaussian -> 500 softplus -> 784 Bernoulli
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.mean, self.log_variance = (nn.Linear(784, 500), nn.Linear(500, 50),
+                                                          nn.Linear(500, 50))
+            self.decoder_hidden, self.decoder_output = nn.Linear(50, 500), nn.Linear(500, 784)
+
+        def loss(self, x):
+            x = x.flatten(1)
+            h = F.softplus(self.encoder(x))
+            mean, log_variance = self.mean(h), self.log_variance(h)
+            z = mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
+            logits = self.decoder_output(F.softplus(self.decoder_hidden(z)))
+            reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+            kl = -0.5 * torch.sum(1 + log_variance - mean.pow(2) - log_variance.exp())
+            return (reconstruction + kl) / x.shape[0]
+
+    return Model()
+
+
+def forward_flops(model, shape, torch):
+    """2 x multiply-adds of one example's forward pass, counted like `adamite bench`."""
+    flops = 0.0
+    if isinstance(model, torch.nn.Sequential):
+        x = torch.zeros((1,) + shape)
+        model.eval()
+        with torch.no_grad():
+            for layer in model:
+                y = layer(x)
+                if isinstance(layer, (torch.nn.Linear, torch.nn.Conv2d)):
+                    spatial = y.shape[2] * y.shape[3] if y.dim() == 4 else 1
+                    flops += 2.0 * layer.weight.numel() * spatial
+                x = y
+        model.train()
+        return flops
+    return sum(2.0 * p.numel() for p in model.parameters() if p.dim() == 2)
+
+
+def run_one(name, steps, warmup, batch):
+    """One measurement in this process (thread settings come from the environment)."""
+    import resource
+    import torch
+    torch.manual_seed(0)
+    model, shape = build(name, torch)
+    adam = torch.optim.Adam(model.parameters(), lr=1e-3)
+    inputs = torch.rand((batch,) + shape)
+    labels = torch.randint(0, 10, (batch,))
+    forward = backward = update = 0.0
+    for step in range(warmup + steps):
+        t0 = time.perf_counter()
+        adam.zero_grad(set_to_none=False)
+        if name == "vae":
+            loss = model.loss(inputs)
+        else:
+            loss = torch.nn.functional.cross_entropy(model(inputs), labels)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        adam.step()
+        t3 = time.perf_counter()
+        if step >= warmup:
+            forward, backward, update = forward + t1 - t0, backward + t2 - t1, update + t3 - t2
+    seconds = forward + backward + update
+    rate = steps * batch / seconds
+    return {"model": name, "torch_threads": torch.get_num_threads(),
+            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+            "samples_per_second": round(rate, 1),
+            "gflops": round(3 * forward_flops(model, shape, torch) * rate / 1e9, 1),
+            "forward_ms": round(forward / steps * 1e3, 3),
+            "backward_ms": round(backward / steps * 1e3, 3),
+            "optimizer_ms": round(update / steps * 1e3, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "torch_version": torch.__version__}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="all", choices=MODELS + ["all"])
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--json", action="store_true", help="one JSON object per model")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.model, args.steps, args.warmup, args.batch_size)))
+        return 0
+    try:
+        import torch  # noqa: F401  (only to find out whether it is there)
+    except ImportError:
+        print("bench_pytorch: python3-torch is not installed (apt install python3-torch); skipped",
+              file=sys.stderr)
+        return 77
+
+    cores = os.cpu_count() or 1
+    thread_counts = sorted({1, cores})
+    # (torch threads, OpenBLAS threads); None keeps PyTorch's default (all cores for both).
+    settings = [(None, None)] + list(itertools.product(thread_counts, thread_counts))
+    if not args.json:
+        print(f"PyTorch, batch {args.batch_size}, {args.steps} steps after {args.warmup} warm-up; "
+              f"best of {len(settings)} thread settings (torch threads x OpenBLAS threads)")
+    for name in MODELS if args.model == "all" else [args.model]:
+        results = []
+        for torch_threads, blas_threads in settings:
+            env = dict(os.environ)
+            if torch_threads is not None:
+                env["OMP_NUM_THREADS"] = str(torch_threads)
+                env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+            out = subprocess.run([sys.executable, __file__, "--one", "--model", name,
+                                  "--steps", str(args.steps), "--warmup", str(args.warmup),
+                                  "--batch-size", str(args.batch_size)],
+                                 env=env, capture_output=True, text=True, check=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            result["setting"] = ("default" if torch_threads is None
+                                 else f"torch {torch_threads} x OpenBLAS {blas_threads}")
+            results.append(result)
+        best = max(results, key=lambda r: r["samples_per_second"])
+        default = results[0]
+        if args.json:
+            best["default_samples_per_second"] = default["samples_per_second"]
+            print(json.dumps(best))
+        else:
+            print(f"{name:6} {best['samples_per_second']:8.1f} samples/s  {best['gflops']:6.1f} "
+                  f"GFLOP/s  step {best['forward_ms'] + best['backward_ms'] + best['optimizer_ms']:7.2f}"
+                  f" ms = forward {best['forward_ms']:.2f} + backward {best['backward_ms']:.2f} + "
+                  f"adam {best['optimizer_ms']:.2f}  peak RSS {best['peak_rss_mb']:.0f} MB  "
+                  f"[{best['setting']}; default setting {default['samples_per_second']:.1f}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
