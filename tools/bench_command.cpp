@@ -104,12 +104,13 @@ void bench(const std::string& name, const BenchArgs& args) {
   char line[512];
   if (args.json)
     std::snprintf(line, sizeof line,
-                  "{\"model\": \"%s\", \"threads\": %d, \"batch\": %lld, \"steps\": %lld, "
+                  "{\"model\": \"%s\", \"threads\": %d, \"matmul\": \"%s\", \"batch\": %lld, "
+                  "\"steps\": %lld, "
                   "\"samples_per_second\": %.1f, \"gflops\": %.1f, \"forward_ms\": %.3f, "
                   "\"backward_ms\": %.3f, \"optimizer_ms\": %.3f, \"peak_rss_mb\": %.1f}",
-                  name.c_str(), omp_get_max_threads(), (long long)args.batch_size,
-                  (long long)args.steps, samples_per_second, gflops, forward * ms, backward * ms,
-                  update * ms, peak_rss_mb());
+                  name.c_str(), omp_get_max_threads(), std::string(matmul_kernel()).c_str(),
+                  (long long)args.batch_size, (long long)args.steps, samples_per_second, gflops,
+                  forward * ms, backward * ms, update * ms, peak_rss_mb());
   else
     std::snprintf(line, sizeof line,
                   "%-6s %8.1f samples/s  %6.1f GFLOP/s  step %7.2f ms = forward %.2f + backward "
@@ -144,9 +145,9 @@ void add_bench_command(CLI::App& app) {
   cmd->callback([args] {
     if (args->threads > 0) omp_set_num_threads(args->threads);
     if (!args->json)
-      std::cout << "threads " << omp_get_max_threads() << ", batch " << args->batch_size << ", "
-                << args->steps << " steps after " << args->warmup
-                << " warm-up; GFLOP/s counts 3 forward passes per step\n";
+      std::cout << "threads " << omp_get_max_threads() << ", matrix products on " << matmul_kernel()
+                << ", batch " << args->batch_size << ", " << args->steps << " steps after "
+                << args->warmup << " warm-up; GFLOP/s counts 3 forward passes per step\n";
     for (const std::string name : {"logreg", "mlp", "cnn", "vae"})
       if (args->model == "all" || args->model == name) bench(name, *args);
   });

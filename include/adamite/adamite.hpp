@@ -2,6 +2,7 @@
 #pragma once
 
 #include "adamite/autograd.hpp"
+#include "adamite/backend.hpp"
 #include "adamite/data/cifar10_fetch.hpp"
 #include "adamite/data/dataloader.hpp"
 #include "adamite/data/fetch.hpp"

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "adamite/backend.hpp"
+
 #ifdef ADAMITE_HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
 #endif
@@ -146,3 +148,9 @@ std::string_view gemm_kernel_name(GemmKernel kernel) {
 }
 
 }  // namespace adamite::detail
+
+namespace adamite {
+std::string_view matmul_kernel() {
+  return detail::gemm_kernel_name(detail::gemm_kernel());
+}
+}  // namespace adamite

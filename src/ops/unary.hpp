@@ -5,6 +5,9 @@
 
 namespace adamite::detail {
 
+// Below this many elements a pointwise loop is faster than waking a second thread.
+constexpr int64_t kParallelElements = int64_t{1} << 16;
+
 template <class Value, class Derivative>
 Tensor unary(const char* name, const Tensor& x, Value value, Derivative derivative) {
   Tensor y = Tensor::empty(x.shape());
@@ -12,12 +15,15 @@ Tensor unary(const char* name, const Tensor& x, Value value, Derivative derivati
   {
     const float* px = x.data();
     float* py = y.data();
+    // Element-wise, so threads (for large tensors) never change a bit.
+#pragma omp parallel for simd schedule(static) if (n >= kParallelElements)
     for (int64_t i = 0; i < n; ++i) py[i] = value(px[i]);
   }
   // y's storage is captured (not y itself) so the node does not keep its own output alive.
   record(name, y, {x}, [x, y_values = y.detach(), derivative, n](const Tensor& g) {
     const float *px = x.data(), *py = y_values.data(), *pg = g.data();
     float* gx = x.grad_or_zeros().data();
+#pragma omp parallel for simd schedule(static) if (n >= kParallelElements)
     for (int64_t i = 0; i < n; ++i) gx[i] += pg[i] * derivative(px[i], py[i]);
   });
   return y;
