@@ -15,6 +15,7 @@ class StoragePool {
   float* take(size_t bytes) {
     {
       std::lock_guard lock(mutex_);
+      stats_.live_bytes += bytes;
       auto found = free_.find(bytes);
       if (found != free_.end() && !found->second.empty()) {
         float* block = found->second.back();
@@ -24,12 +25,22 @@ class StoragePool {
         return block;
       }
       ++stats_.misses;
+      // Live plus cached memory stays under twice the most ever live at once: blocks of sizes no
+      // longer asked for (a larger evaluation batch, an earlier model) make room for new ones.
+      // (Exactly the peak is too tight: a step frees and asks for different sizes in turn, and
+      // evicting what a later op of the same step needs again would miss on every step.)
+      stats_.peak_live_bytes = std::max(stats_.peak_live_bytes, stats_.live_bytes);
+      evict_locked(2 * stats_.peak_live_bytes - stats_.live_bytes);
     }
     void* block = std::aligned_alloc(64, bytes);
     if (block == nullptr) {  // the cached blocks may be what stands in the way
       release();
       block = std::aligned_alloc(64, bytes);
-      if (block == nullptr) throw std::bad_alloc();
+      if (block == nullptr) {
+        std::lock_guard lock(mutex_);
+        stats_.live_bytes -= bytes;
+        throw std::bad_alloc();
+      }
     }
     return static_cast<float*>(block);
   }
@@ -39,14 +50,12 @@ class StoragePool {
     // The list's capacity is kept from earlier steps, so this push allocates only while warming up.
     free_[bytes].push_back(block);
     stats_.cached_bytes += bytes;
+    stats_.live_bytes -= bytes;
   }
 
   void release() {
     std::lock_guard lock(mutex_);
-    for (auto& [bytes, blocks] : free_)
-      for (float* block : blocks) std::free(block);
-    free_.clear();
-    stats_.cached_bytes = 0;
+    evict_locked(0);
   }
 
   StoragePoolStats stats() {
@@ -57,6 +66,16 @@ class StoragePool {
   ~StoragePool() { release(); }
 
  private:
+  // Frees cached blocks until at most `keep` bytes stay cached.
+  void evict_locked(size_t keep) {
+    for (auto& [bytes, blocks] : free_)
+      while (stats_.cached_bytes > keep && !blocks.empty()) {
+        std::free(blocks.back());
+        blocks.pop_back();
+        stats_.cached_bytes -= bytes;
+      }
+  }
+
   std::mutex mutex_;
   std::unordered_map<size_t, std::vector<float*>> free_;  // by exact size in bytes
   StoragePoolStats stats_;

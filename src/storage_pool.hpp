@@ -13,9 +13,11 @@ namespace adamite::detail {
 std::shared_ptr<float[]> allocate_storage(int64_t count);
 
 struct StoragePoolStats {
-  size_t cached_bytes = 0;  // free blocks kept for reuse
-  size_t hits = 0;          // allocations served from the pool
-  size_t misses = 0;        // allocations that went to the system
+  size_t live_bytes = 0;       // held by tensors now
+  size_t peak_live_bytes = 0;  // the most ever held at once; live + cached stay under 2x
+  size_t cached_bytes = 0;     // free blocks kept for reuse
+  size_t hits = 0;             // allocations served from the pool
+  size_t misses = 0;           // allocations that went to the system
 };
 StoragePoolStats storage_pool_stats();
 // Returns every cached block to the system (e.g. after training, before a memory-heavy phase).
