@@ -8,6 +8,11 @@ machine at their defaults, so every combination is tried, each in a fresh proces
 its variable at load time), and the best is reported.
 
     python3 tools/bench_pytorch.py [--model logreg|mlp|cnn|vae|all] [--steps 20] [--json]
+    python3 tools/bench_pytorch.py --train-cifar10 datasets/cifar10/images [--steps 10]
+
+The second form is the PyTorch script equivalent to `adamite train --model cnn --dataset cifar10
+--whiten none --max-steps 10`, for comparing peak memory: CIFAR-10 held as float32 [N, 3, 32, 32]
+in [0, 1] (as adamite holds it), the paper CNN, Adam, batch 128, then the test set at batch 256.
 
 Needs Debian's python3-torch (/usr/bin/python3). Exits 77 (skipped) without torch.
 """
@@ -121,6 +126,50 @@ def run_one(name, steps, warmup, batch):
             "torch_version": torch.__version__}
 
 
+def train_cifar10(root, steps, batch):
+    """Peak RSS of training the paper CNN on CIFAR-10 read from the JPEG class-folder tree."""
+    import resource
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    def load(split):
+        classes = sorted(os.listdir(os.path.join(root, split)))
+        files = [(os.path.join(root, split, c, f), label) for label, c in enumerate(classes)
+                 for f in sorted(os.listdir(os.path.join(root, split, c)))]
+        inputs = torch.empty((len(files), 3, 32, 32), dtype=torch.float32)
+        for i, (path, _) in enumerate(files):
+            pixels = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0
+            inputs[i] = torch.from_numpy(pixels.transpose(2, 0, 1))
+        return inputs, torch.tensor([label for _, label in files])
+
+    start = time.perf_counter()
+    train_x, train_y = load("train")
+    test_x, test_y = load("test")
+    torch.manual_seed(0)
+    model, _ = build("cnn", torch)
+    adam = torch.optim.Adam(model.parameters(), lr=1e-3)
+    order = torch.randperm(len(train_y))
+    model.train()
+    for step in range(steps):
+        index = order[step * batch:(step + 1) * batch]
+        adam.zero_grad()
+        torch.nn.functional.cross_entropy(model(train_x[index]), train_y[index]).backward()
+        adam.step()
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(test_y), 256):
+            correct += (model(test_x[i:i + 256]).argmax(1) == test_y[i:i + 256]).sum().item()
+    print(json.dumps({"workload": "train cnn cifar10", "steps": steps, "batch": batch,
+                      "test_accuracy": correct / len(test_y),
+                      "seconds": round(time.perf_counter() - start, 1),
+                      "torch_threads": torch.get_num_threads(),
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                                           / 1024, 1)}))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="all", choices=MODELS + ["all"])
@@ -128,8 +177,12 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--json", action="store_true", help="one JSON object per model")
+    parser.add_argument("--train-cifar10", metavar="DIR",
+                        help="train the paper CNN on this CIFAR-10 image tree; print peak RSS")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process
     args = parser.parse_args()
+    if args.train_cifar10:
+        return train_cifar10(args.train_cifar10, args.steps, args.batch_size)
     if args.one:
         print(json.dumps(run_one(args.model, args.steps, args.warmup, args.batch_size)))
         return 0

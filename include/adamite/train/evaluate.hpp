@@ -13,6 +13,8 @@ struct Evaluation {
 };
 
 // Runs in evaluation mode without recording a graph; restores the module's previous mode.
-Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size = 1000);
+// Batches of 256: as fast as larger ones (the products are large enough either way) while the
+// paper CNN's first activation stays at 67 MB rather than 262 MB at 1000.
+Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size = 256);
 
 }  // namespace adamite::train
