@@ -120,6 +120,37 @@ void bench(const std::string& name, const BenchArgs& args) {
   std::cout << line << std::endl;
 }
 
+// The practical peak: a large square product (matmul, threaded over its fixed tiles), against
+// which the models' GFLOP/s are read.
+void bench_gemm(const BenchArgs& args) {
+  constexpr int64_t kSize = 2048;
+  Generator generator(1);
+  Tensor a = Tensor::empty({kSize, kSize}), b = Tensor::empty({kSize, kSize});
+  for (Tensor* t : {&a, &b})
+    for (int64_t i = 0; i < t->numel(); ++i) t->data()[i] = generator.uniform(-1.0f, 1.0f);
+  NoGradGuard no_grad;
+  using clock = std::chrono::steady_clock;
+  double seconds = 0.0;
+  const int64_t steps = std::max<int64_t>(1, args.steps / 4);
+  for (int64_t step = 0; step < args.warmup + steps; ++step) {
+    const auto t0 = clock::now();
+    const Tensor c = matmul(a, b);
+    if (step >= args.warmup) seconds += std::chrono::duration<double>(clock::now() - t0).count();
+  }
+  const double gflops = 2.0 * kSize * kSize * kSize * double(steps) / seconds / 1e9;
+  char line[256];
+  if (args.json)
+    std::snprintf(line, sizeof line,
+                  "{\"model\": \"gemm\", \"threads\": %d, \"matmul\": \"%s\", \"size\": %lld, "
+                  "\"gflops\": %.1f}",
+                  omp_get_max_threads(), std::string(matmul_kernel()).c_str(), (long long)kSize,
+                  gflops);
+  else
+    std::snprintf(line, sizeof line, "gemm   %lldx%lldx%lld product  %6.1f GFLOP/s",
+                  (long long)kSize, (long long)kSize, (long long)kSize, gflops);
+  std::cout << line << std::endl;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -127,8 +158,9 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "bench",
       "Time training steps (forward, backward, Adam) of the paper's models on random inputs");
-  cmd->add_option("--model", args->model, "logreg, mlp, cnn, vae or all")
-      ->check(CLI::IsMember({"logreg", "mlp", "cnn", "vae", "all"}))
+  cmd->add_option("--model", args->model,
+                  "logreg, mlp, cnn, vae, all, or gemm (a 2048^3 matrix product: the peak)")
+      ->check(CLI::IsMember({"logreg", "mlp", "cnn", "vae", "all", "gemm"}))
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
       ->check(positive());
@@ -148,6 +180,7 @@ void add_bench_command(CLI::App& app) {
       std::cout << "threads " << omp_get_max_threads() << ", matrix products on " << matmul_kernel()
                 << ", batch " << args->batch_size << ", " << args->steps << " steps after "
                 << args->warmup << " warm-up; GFLOP/s counts 3 forward passes per step\n";
+    if (args->model == "gemm") return bench_gemm(*args);
     for (const std::string name : {"logreg", "mlp", "cnn", "vae"})
       if (args->model == "all" || args->model == name) bench(name, *args);
   });

@@ -193,7 +193,7 @@ def main():
               file=sys.stderr)
         return 77
 
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0))  # the cores this process may use (taskset, cgroups)
     thread_counts = sorted({1, cores})
     # (torch threads, OpenBLAS threads); None keeps PyTorch's default (all cores for both).
     settings = [(None, None)] + list(itertools.product(thread_counts, thread_counts))

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Runs adamite and its peers on the same workloads and prints the side-by-side Markdown table.
+
+    python3 tools/benchmarks.py [--build build] [--steps 20] [--out table.md]
+
+Needs a Release build (tools/build.sh: -O3 -march=native). Each contender runs at every thread
+setting and its best is reported (the settings are in the table):
+  adamite      `adamite bench --json` with 1 and all cores (OMP threads)
+  PyTorch      tools/bench_pytorch.py (Debian python3-torch): torch x OpenBLAS threads
+  dlib         build/bench_dlib (built when libdlib-dev is installed): OpenBLAS threads
+and the GEMM peak, `adamite bench --model gemm`, with oneDNN and with Eigen. Run it on a quiet
+machine: anything else running skews every number.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+MODELS = ["logreg", "mlp", "cnn", "vae"]
+TORCH_PYTHON = "/usr/bin/python3"  # Debian's python3-torch lives there, whatever python is first
+
+
+def run_json(command, env=None):
+    out = subprocess.run(command, env={**os.environ, **(env or {})}, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        return None, out.returncode, out.stderr.strip()
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")], 0, ""
+
+
+def best_by_model(results):
+    best = {}
+    for r in results:
+        if r["model"] not in best or r["samples_per_second"] > best[r["model"]]["samples_per_second"]:
+            best[r["model"]] = r
+    return best
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--out", help="also write the table to this file")
+    args = parser.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    adamite = os.path.join(args.build, "adamite")
+    cores = len(os.sched_getaffinity(0))  # the cores this process may use (taskset, cgroups)
+    threads = sorted({1, cores})
+    steps = str(args.steps)
+    lines = []
+
+    def say(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    # One process per model and setting, so that each peak RSS is that model's alone.
+    ours = []
+    for name in MODELS:
+        for t in threads:
+            results, code, err = run_json([adamite, "bench", "--model", name, "--threads", str(t),
+                                           "--steps", steps, "--json"])
+            if results is None:
+                sys.exit(f"adamite bench failed ({code}): {err}")
+            ours += results
+    ours = best_by_model(ours)
+
+    torch, code, err = run_json([TORCH_PYTHON, os.path.join(root, "tools", "bench_pytorch.py"),
+                                 "--json", "--steps", steps])
+    torch = best_by_model(torch) if torch else {}
+    torch_note = "" if torch else f"PyTorch not measured (exit {code}: {err.splitlines()[-1] if err else ''})"
+
+    dlib = {}
+    dlib_binary = os.path.join(args.build, "bench_dlib")
+    if os.path.exists(dlib_binary):
+        results = []
+        for name in ["logreg", "mlp", "cnn"]:  # bench_dlib has no VAE
+            for t in threads:
+                r, _, _ = run_json([dlib_binary, "--model", name, "--steps", steps, "--json"],
+                                   {"OPENBLAS_NUM_THREADS": str(t)})
+                for x in r or []:
+                    x["setting"] = f"OpenBLAS {t}"
+                results += r or []
+        dlib = best_by_model(results)
+
+    peaks = {}
+    for kernel in ["onednn", "eigen"]:
+        r, _, _ = run_json([adamite, "bench", "--model", "gemm", "--json"],
+                           {"ADAMITE_GEMM": kernel})
+        if r:
+            peaks[r[0]["matmul"]] = r[0]["gflops"]
+
+    say(f"Machine: {cpu_name()}, {cores} cores; batch 128, Adam, {args.steps} timed steps after 3 "
+        f"warm-up; each contender at its best thread setting.")
+    say()
+    say("| workload | adamite samples/s (GFLOP/s) | PyTorch samples/s | dlib samples/s | "
+        "adamite / best peer | peak RSS adamite / PyTorch / dlib (MB) |")
+    say("|---|---|---|---|---|---|")
+    for name in MODELS:
+        a = ours.get(name)
+        p, d = torch.get(name), dlib.get(name)
+        peer = max([x["samples_per_second"] for x in (p, d) if x] or [0])
+        ratio = f"{a['samples_per_second'] / peer:.2f}x" if a and peer else "-"
+        cell = lambda x, extra="": f"{x['samples_per_second']:,.0f}{extra}" if x else "-"
+        rss = " / ".join(f"{x['peak_rss_mb']:.0f}" if x else "-" for x in (a, p, d))
+        say(f"| {name} | {cell(a, ' (%.0f)' % a['gflops'] if a else '')} [{a['threads']} threads]"
+            f" | {cell(p)}{' [' + p['setting'] + ']' if p else ''} | "
+            f"{cell(d)}{' [' + d['setting'] + ']' if d else ''} | {ratio} | {rss} |")
+    say()
+    say("GEMM peak (2048^3 product, all cores): " +
+        ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items()))
+    if torch_note:
+        say(torch_note)
+    if not dlib:
+        say("dlib not measured (bench_dlib not built: install libdlib-dev and rebuild)")
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
