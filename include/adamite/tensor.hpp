@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace adamite {
+#include "adamite/shape.hpp"
 
-using Shape = std::vector<int64_t>;
+namespace adamite {
 
 int64_t numel(const Shape& shape);
 std::string to_string(const Shape& shape);
@@ -87,6 +87,7 @@ struct TensorImpl {
   Tensor grad;
   std::shared_ptr<Node> grad_fn;
   bool requires_grad = false;
+  uint64_t visited_by_backward = 0;  // the last backward pass that reached it (graph traversal)
 };
 
 }  // namespace adamite

@@ -26,8 +26,9 @@ Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
 namespace {
 
 // Strides of `in` seen through the broadcast `out` shape: 0 where a dimension is stretched.
-std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
-  std::vector<int64_t> strides(out.size(), 0);
+// (A Shape holds them: one value per dimension, inline, no allocation.)
+Shape broadcast_strides(const Shape& in, const Shape& out) {
+  Shape strides(out.size(), 0);
   int64_t stride = 1;
   for (size_t i = in.size(); i-- > 0;) {
     const size_t o = i + out.size() - in.size();
@@ -51,7 +52,7 @@ void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F&& f)
   const size_t rank = out.size();
   const int64_t inner = rank ? out[rank - 1] : 1;
   const int64_t ia_step = rank ? sa[rank - 1] : 0, ib_step = rank ? sb[rank - 1] : 0;
-  std::vector<int64_t> counter(rank, 0);
+  Shape counter(rank, 0);
   int64_t ia = 0, ib = 0;
   for (int64_t base = 0; base < total; base += inner) {
     for (int64_t j = 0; j < inner; ++j) f(base + j, ia + j * ia_step, ib + j * ib_step);
