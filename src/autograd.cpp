@@ -1,7 +1,7 @@
 #include "adamite/autograd.hpp"
 
+#include <atomic>
 #include <stdexcept>
-#include <unordered_set>
 
 namespace adamite {
 namespace {
@@ -26,13 +26,18 @@ bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-void record(const char* op_name, const Tensor& output, std::vector<Tensor> inputs,
-            std::function<void(const Tensor& grad_output)> backward) {
+void record(const char* op_name, const Tensor& output, std::span<const Tensor> inputs,
+            BackwardFn backward) {
   if (!g_grad_enabled) return;
   bool needed = false;
-  for (const Tensor& t : inputs) needed = needed || t.requires_grad();
+  for (const Tensor& t : inputs) needed = needed || (t.defined() && t.requires_grad());
   if (!needed) return;
-  output.set_grad_fn(std::make_shared<Node>(Node{op_name, std::move(inputs), std::move(backward)}));
+  auto node = std::allocate_shared<Node>(detail::PoolAllocator<Node>{});
+  node->op_name = op_name;
+  for (const Tensor& t : inputs)
+    if (t.defined()) node->inputs.push_back(t);
+  node->backward = std::move(backward);
+  output.set_grad_fn(std::move(node));
 }
 
 // Depth-first post-order gives a topological order; walking it backwards visits every tensor
@@ -43,16 +48,42 @@ void Tensor::backward() const {
   if (!requires_grad())
     throw std::logic_error("backward: the loss does not depend on any tensor that requires grad");
 
-  std::vector<Tensor> order;
-  std::unordered_set<const TensorImpl*> seen;
-  std::vector<std::pair<Tensor, size_t>> stack{{*this, 0}};
-  seen.insert(impl());
+  // The traversal's containers are reused from pass to pass (cleared, capacity kept), so the
+  // steady state allocates nothing; a backward() run from inside another (rare) gets its own. A
+  // tensor is marked with the pass number when first reached, instead of a set of visited ones.
+  static std::atomic<uint64_t> passes{0};
+  const uint64_t pass = ++passes;
+  thread_local std::vector<Tensor> reused_order;
+  thread_local std::vector<std::pair<Tensor, size_t>> reused_stack;
+  thread_local bool reused_busy = false;
+  std::vector<Tensor> own_order;
+  std::vector<std::pair<Tensor, size_t>> own_stack;
+  const bool reuse = !reused_busy;
+  std::vector<Tensor>& order = reuse ? reused_order : own_order;
+  std::vector<std::pair<Tensor, size_t>>& stack = reuse ? reused_stack : own_stack;
+  struct Release {  // empties the containers, dropping the graph, even when a closure throws
+    std::vector<Tensor>& order;
+    std::vector<std::pair<Tensor, size_t>>& stack;
+    bool reuse;
+    ~Release() {
+      order.clear();
+      stack.clear();
+      if (reuse) reused_busy = false;
+    }
+  } release{order, stack, reuse};
+  if (reuse) reused_busy = true;
+
+  stack.push_back({*this, 0});
+  impl()->visited_by_backward = pass;
   while (!stack.empty()) {
     auto& [t, next_input] = stack.back();
     const auto& node = t.grad_fn();
     if (node && next_input < node->inputs.size()) {
       const Tensor& input = node->inputs[next_input++];
-      if (input.requires_grad() && seen.insert(input.impl()).second) stack.push_back({input, 0});
+      if (input.requires_grad() && input.impl()->visited_by_backward != pass) {
+        input.impl()->visited_by_backward = pass;
+        stack.push_back({input, 0});
+      }
     } else {
       order.push_back(t);
       stack.pop_back();

@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "adamite/detail/small_objects.hpp"
+
 namespace adamite::detail {
 namespace {
 
@@ -93,8 +95,10 @@ StoragePool& pool() {
 std::shared_ptr<float[]> allocate_storage(int64_t count) {
   const size_t bytes =
       (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(float) + 63) / 64 * 64;
-  return std::shared_ptr<float[]>(pool().take(bytes),
-                                  [bytes](float* block) { pool().give_back(block, bytes); });
+  // The control block comes from the small-object pool, so this allocates nothing once warm.
+  return std::shared_ptr<float[]>(
+      pool().take(bytes), [bytes](float* block) { pool().give_back(block, bytes); },
+      PoolAllocator<float>{});
 }
 
 StoragePoolStats storage_pool_stats() {

@@ -37,7 +37,7 @@ std::string to_string(const Shape& shape) {
 
 Tensor Tensor::empty(const Shape& shape) {
   check_shape(shape);
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>{});
   impl->shape = shape;
   impl->storage = detail::allocate_storage(adamite::numel(shape));
   return Tensor(std::move(impl));
@@ -106,7 +106,7 @@ Tensor Tensor::view(const Shape& new_shape) const {
   if (adamite::numel(new_shape) != numel())
     throw std::invalid_argument("view: cannot view shape " + to_string(shape()) + " as " +
                                 to_string(new_shape));
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>{});
   impl->shape = new_shape;
   impl->storage = impl_->storage;
   return Tensor(std::move(impl));

@@ -181,10 +181,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
     }
   }
 
-  std::vector<Tensor> inputs{x, weight};
-  if (bias.defined()) inputs.push_back(bias);
   record(
-      "conv2d", y, std::move(inputs),
+      "conv2d", y, {x, weight, bias},  // an undefined bias is left out
       [x, weight, bias, g, out_channels, patch, positions, rows, image_size](const Tensor& gy) {
         const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
         float* gx = need_x ? x.grad_or_zeros().data() : nullptr;

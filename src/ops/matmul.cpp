@@ -45,9 +45,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   detail::gemm(false, true, batch, out_features, in, 1.0f, x.data(), weight.data(),
                bias.defined() ? 1.0f : 0.0f, y.data());
 
-  std::vector<Tensor> inputs{x, weight};
-  if (bias.defined()) inputs.push_back(bias);
-  record("linear", y, std::move(inputs),
+  record("linear", y, {x, weight, bias},  // an undefined bias is left out
          [x, weight, bias, batch, in, out_features](const Tensor& g) {
            if (x.requires_grad())  // dx = dy·W
              detail::gemm(false, false, batch, in, out_features, 1.0f, g.data(), weight.data(),
