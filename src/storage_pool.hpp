@@ -12,6 +12,14 @@ namespace adamite::detail {
 // 64-byte aligned, uninitialised storage for `count` floats (at least one).
 std::shared_ptr<float[]> allocate_storage(int64_t count);
 
+// The same pooled memory seen as int32 values (indices saved for a backward pass).
+inline std::shared_ptr<int32_t[]> allocate_index_storage(int64_t count) {
+  static_assert(sizeof(int32_t) == sizeof(float));
+  std::shared_ptr<float[]> block = allocate_storage(count);
+  int32_t* indices = reinterpret_cast<int32_t*>(block.get());
+  return std::shared_ptr<int32_t[]>(std::move(block), indices);  // aliasing: shares the block
+}
+
 struct StoragePoolStats {
   size_t live_bytes = 0;       // held by tensors now
   size_t peak_live_bytes = 0;  // the most ever held at once; live + cached stay under 2x

@@ -1,9 +1,11 @@
 #include "adamite/ops/loss.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "../storage_pool.hpp"
 #include "adamite/autograd.hpp"
 
 namespace adamite {
@@ -37,12 +39,13 @@ Tensor cross_entropy(const Tensor& logits, std::span<const int32_t> targets) {
   }
   Tensor loss = Tensor::scalar(static_cast<float>(total / static_cast<double>(n)));
 
-  std::vector<int32_t> saved_targets(targets.begin(), targets.end());
+  const auto saved_targets = detail::allocate_index_storage(n);  // pooled: no allocation per step
+  std::copy(targets.begin(), targets.end(), saved_targets.get());
   record("cross_entropy", loss, {logits}, [logits, probs, saved_targets, n](const Tensor& g) {
     const float scale = g.item() / static_cast<float>(n);
     auto grad = logits.grad_or_zeros().matrix();
     grad += scale * probs.matrix();
-    for (int64_t i = 0; i < n; ++i) grad(i, saved_targets[static_cast<size_t>(i)]) -= scale;
+    for (int64_t i = 0; i < n; ++i) grad(i, saved_targets[i]) -= scale;
   });
   return loss;
 }

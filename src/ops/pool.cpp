@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../storage_pool.hpp"
 #include "adamite/autograd.hpp"
 #include "window.hpp"
 
@@ -18,13 +19,13 @@ Tensor max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int
   Tensor y = Tensor::empty({g.n, g.c, g.oh, g.ow});
   // For each output, the input index of its maximum within the plane: the backward pass routes
   // the gradient there.
-  auto argmax = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(y.numel()));
+  const auto argmax = detail::allocate_index_storage(y.numel());
   const int64_t planes = g.n * g.c;
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     const float* in = x.data() + p * g.h * g.w;
     float* out = y.data() + p * g.oh * g.ow;
-    int32_t* arg = argmax->data() + p * g.oh * g.ow;
+    int32_t* arg = argmax.get() + p * g.oh * g.ow;
     for (int64_t oy = 0; oy < g.oh; ++oy)
       for (int64_t ox = 0; ox < g.ow; ++ox) {
         // The window clipped to the image (padding never wins), scanned row by row.
@@ -49,8 +50,7 @@ Tensor max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int
 #pragma omp parallel for schedule(static)
     for (int64_t p = 0; p < planes; ++p)
       for (int64_t o = 0; o < g.oh * g.ow; ++o)
-        gx[p * g.h * g.w + (*argmax)[static_cast<size_t>(p * g.oh * g.ow + o)]] +=
-            gy.data()[p * g.oh * g.ow + o];
+        gx[p * g.h * g.w + argmax[p * g.oh * g.ow + o]] += gy.data()[p * g.oh * g.ow + o];
   });
   return y;
 }
