@@ -1,0 +1,146 @@
+// The steady-state training step allocates no heap memory: every C++ allocation (operator new in
+// all its forms, replaced below to count) is made during the first steps and reused afterwards.
+// For each paper model: forward, loss, backward and optimizer step at batch 128, with allocations
+// counted over steps 3 to 10; then the same through train::fit with a shuffling data loader.
+// A separate program, because replacing operator new affects everything linked with it.
+// (Not counted: malloc calls inside the third-party matrix kernels, oneDNN's and Eigen's packing
+// buffers; docs/benchmarks.md gives their number.)
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "adamite/adamite.hpp"
+#include "models/registry.hpp"
+#include "models/vae.hpp"
+
+namespace {
+std::atomic<bool> counting{false};
+std::atomic<long> allocations{0};
+
+void* counted(std::size_t bytes, std::size_t alignment = 0) {
+  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1);
+  void* p = alignment
+                ? std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment)
+                : std::malloc(bytes ? bytes : 1);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  return counted(n);
+}
+void* operator new[](std::size_t n) {
+  return counted(n);
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+  return counted(n, std::size_t(a));
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted(n, std::size_t(a));
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+
+using namespace adamite;
+
+namespace {
+constexpr int64_t kBatch = 128, kFirstCounted = 3, kLastCounted = 10;
+
+// Allocations during steps 3..10 of plain training steps on one random batch.
+long steps_allocations(const std::string& name) {
+  manual_seed(0);
+  models::ModelConfig config;
+  config.example_shape = name == "cnn" ? Shape{3, 32, 32} : Shape{1, 28, 28};
+  const bool vae = name == "vae";
+  std::shared_ptr<nn::Module> model = vae ? models::vae() : models::make_model(name, config);
+  optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
+  Generator generator(1);
+  Shape shape = config.example_shape;
+  shape.insert(shape.begin(), kBatch);
+  const Tensor inputs = Tensor::empty(shape);
+  for (int64_t i = 0; i < inputs.numel(); ++i) inputs.data()[i] = generator.uniform();
+  std::vector<int32_t> labels(kBatch);
+  for (auto& label : labels) label = int32_t(generator.below(10));
+  allocations = 0;
+  for (int64_t step = 1; step <= kLastCounted; ++step) {
+    counting = step >= kFirstCounted;
+    adam.zero_grad();
+    const Tensor loss = vae ? static_cast<models::Vae&>(*model).negative_elbo(inputs, generator)
+                            : cross_entropy(model->forward(inputs), labels);
+    loss.backward();
+    adam.step();
+    counting = false;
+  }
+  return allocations.load();
+}
+
+// The same through train::fit: a shuffled loader over 1,280 random examples, steps 3..10.
+long fit_allocations() {
+  manual_seed(0);
+  Generator generator(2);
+  data::Dataset set{"random", Tensor::empty({1280, 1, 28, 28}), {}, 10};
+  for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = generator.uniform();
+  for (int64_t i = 0; i < 1280; ++i) set.labels.push_back(int32_t(generator.below(10)));
+  models::ModelConfig config;
+  config.example_shape = Shape{1, 28, 28};
+  auto model = models::make_model("mlp", config);
+  optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
+  data::DataLoader loader(set, kBatch, /*shuffle=*/true, 3);
+  train::FitOptions options;
+  options.epochs = 1;
+  allocations = 0;
+  // Called right after each step: counting covers steps 3..10 from start to end.
+  options.on_iteration = [](int64_t step, double) {
+    counting = step >= kFirstCounted - 1 && step < kLastCounted;
+  };
+  train::fit(*model, adam, loader, nullptr, options);
+  counting = false;
+  return allocations.load();
+}
+}  // namespace
+
+int main() {
+  int failures = 0;
+  auto report = [&](const std::string& what, long count) {
+    std::printf("%-36s %ld allocations in steps %lld-%lld\n", what.c_str(), count,
+                (long long)kFirstCounted, (long long)kLastCounted);
+    if (count != 0) ++failures;
+  };
+  for (const std::string name : {"logreg", "mlp", "cnn", "vae"})
+    report(name + " (forward, backward, Adam)", steps_allocations(name));
+  report("mlp through train::fit", fit_allocations());
+  if (failures) std::printf("FAILED: the steady state allocates\n");
+  return failures ? 1 : 0;
+}
