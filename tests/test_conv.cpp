@@ -9,6 +9,7 @@
 #include "adamite/ops/pool.hpp"
 #include "gradcheck.hpp"
 #include "models/cnn.hpp"
+#include "src/ops/conv2d_blocks.hpp"
 
 using namespace adamite;
 using testing::away_from_zero;
@@ -40,6 +41,46 @@ std::vector<double> direct_conv(const Tensor& x, const Tensor& w, const Tensor& 
           y.push_back(acc);
         }
   return y;
+}
+}  // namespace
+
+namespace {
+// 64 channels, 5x5, 16x16, stride 1 (the input gradient computed as a convolution of the output
+// gradient), against double-precision loops, including the weight and input gradients. Each value
+// sums hundreds of products of order 1, so the tolerance is relative to that scale (10).
+void check_paper_sized_layer() {
+  Generator gen(15);
+  const int64_t N = 2, C = 64, H = 16, O = 6, K = 5, P = 2;
+  const Tensor x = random_tensor({N, C, H, H}, gen), w = random_tensor({O, C, K, K}, gen),
+               b = random_tensor({O}, gen), r = random_tensor({N, O, H, H}, gen);
+  x.set_requires_grad(true);
+  w.set_requires_grad(true);
+  const Tensor y = conv2d(x, w, b, {1, 1}, {P, P});
+  const std::vector<double> expected = direct_conv(x, w, b, 1, P);
+  for (size_t i = 0; i < expected.size(); ++i)
+    REQUIRE(y.data()[i] == doctest::Approx(expected[i]).epsilon(1e-5).scale(10.0));
+  sum(y * r).backward();  // so dL/dy = r
+  std::vector<double> dx(size_t(x.numel()), 0.0), dw(size_t(w.numel()), 0.0);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t i = 0; i < H; ++i)
+        for (int64_t j = 0; j < H; ++j) {
+          const double g = r.data()[((n * O + o) * H + i) * H + j];
+          for (int64_t c = 0; c < C; ++c)
+            for (int64_t a = 0; a < K; ++a)
+              for (int64_t e = 0; e < K; ++e) {
+                const int64_t yy = i - P + a, xx = j - P + e;
+                if (yy < 0 || yy >= H || xx < 0 || xx >= H) continue;
+                const size_t xi = size_t(((n * C + c) * H + yy) * H + xx);
+                const size_t wi = size_t(((o * C + c) * K + a) * K + e);
+                dx[xi] += g * w.data()[wi];
+                dw[wi] += g * x.data()[xi];
+              }
+        }
+  for (size_t i = 0; i < dx.size(); ++i)
+    REQUIRE(x.grad().data()[i] == doctest::Approx(dx[i]).epsilon(1e-5).scale(10.0));
+  for (size_t i = 0; i < dw.size(); ++i)
+    REQUIRE(w.grad().data()[i] == doctest::Approx(dw[i]).epsilon(1e-5).scale(10.0));
 }
 }  // namespace
 
@@ -84,44 +125,14 @@ TEST_SUITE("conv") {
                     [](const Inputs& in) { return conv2d(in[0], in[1], in[2]); });
   }
 
-  TEST_CASE(
-      "conv2d: a paper-sized layer (several row blocks) and its gradients match the definition") {
-    // 64 channels, 5x5, 16x16: the lowered columns are cut into blocks of output rows to stay in
-    // cache, and the input gradient is computed as a convolution of the output gradient. Checked
-    // here against double-precision loops, including the weight and input gradients. Each value
-    // sums hundreds of products of order 1, so the tolerance is relative to that scale (10).
-    Generator gen(15);
-    const int64_t N = 2, C = 64, H = 16, O = 6, K = 5, P = 2;
-    const Tensor x = random_tensor({N, C, H, H}, gen), w = random_tensor({O, C, K, K}, gen),
-                 b = random_tensor({O}, gen), r = random_tensor({N, O, H, H}, gen);
-    x.set_requires_grad(true);
-    w.set_requires_grad(true);
-    const Tensor y = conv2d(x, w, b, {1, 1}, {P, P});
-    const std::vector<double> expected = direct_conv(x, w, b, 1, P);
-    for (size_t i = 0; i < expected.size(); ++i)
-      REQUIRE(y.data()[i] == doctest::Approx(expected[i]).epsilon(1e-5).scale(10.0));
-    sum(y * r).backward();  // so dL/dy = r
-    std::vector<double> dx(size_t(x.numel()), 0.0), dw(size_t(w.numel()), 0.0);
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t o = 0; o < O; ++o)
-        for (int64_t i = 0; i < H; ++i)
-          for (int64_t j = 0; j < H; ++j) {
-            const double g = r.data()[((n * O + o) * H + i) * H + j];
-            for (int64_t c = 0; c < C; ++c)
-              for (int64_t a = 0; a < K; ++a)
-                for (int64_t e = 0; e < K; ++e) {
-                  const int64_t yy = i - P + a, xx = j - P + e;
-                  if (yy < 0 || yy >= H || xx < 0 || xx >= H) continue;
-                  const size_t xi = size_t(((n * C + c) * H + yy) * H + xx);
-                  const size_t wi = size_t(((o * C + c) * K + a) * K + e);
-                  dx[xi] += g * w.data()[wi];
-                  dw[wi] += g * x.data()[xi];
-                }
-          }
-    for (size_t i = 0; i < dx.size(); ++i)
-      REQUIRE(x.grad().data()[i] == doctest::Approx(dx[i]).epsilon(1e-5).scale(10.0));
-    for (size_t i = 0; i < dw.size(); ++i)
-      REQUIRE(w.grad().data()[i] == doctest::Approx(dw[i]).epsilon(1e-5).scale(10.0));
+  TEST_CASE("conv2d: a paper-sized layer, whole and in row blocks, matches the definition") {
+    check_paper_sized_layer();  // one lowering block per image
+    // One output row per block, for the convolution and its input gradient: the path large
+    // images take (a small block budget).
+    const int64_t default_block = detail::conv2d_block_floats();
+    detail::conv2d_block_floats() = 2000;
+    check_paper_sized_layer();
+    detail::conv2d_block_floats() = default_block;
   }
 
   TEST_CASE("conv2d: gradients when the padding exceeds the kernel (input gradient by scatter)") {
