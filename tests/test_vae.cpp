@@ -236,7 +236,10 @@ TEST_SUITE("vae") {
       reconstruction += softplus_ref(logits.data()[i]) - double(x.data()[i]) * logits.data()[i];
     reconstruction /= 3.0;
     CHECK(model.negative_elbo(x, noise).item() == doctest::Approx(reconstruction).epsilon(1e-6));
-    CHECK(negative_elbo_ref(model, x, noise) == doctest::Approx(reconstruction).epsilon(1e-9));
+    // The reference computes the logits in double, `reconstruction` sums float logits: they agree
+    // to float precision (exactly equal only when the compiler happens to keep the same roundings;
+    // the sanitized -O2 build does not).
+    CHECK(negative_elbo_ref(model, x, noise) == doctest::Approx(reconstruction).epsilon(1e-6));
   }
 
   TEST_CASE("VAE: forward decodes the latent mean, zero noise gives its reconstruction + KL") {
