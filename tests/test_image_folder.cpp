@@ -251,6 +251,21 @@ TEST_SUITE("data") {
     }
   }
 
+  TEST_CASE("image folder: a header claiming 2^31-1 x 2^31-1 pixels is refused before decoding") {
+    // width x height x channels overflows int64 (found by fuzz/image_fuzzer.cpp): a 70-byte BMP.
+    TempDir tmp;
+    fs::create_directories(tmp / "a");
+    std::string bmp("BM\x46\0\0\0\0\0\0\0\x36\0\0\0"  // file header; info header: 40 bytes,
+                    "\x28\0\0\0\xff\xff\xff\x7f\xff\xff\xff\x7f\x01\0\x20\0",  // 32 bits/pixel
+                    30);
+    bmp.resize(70, '\0');
+    std::ofstream(tmp / "a" / "0.bmp", std::ios::binary) << bmp;
+    const std::string message = error_of<data::FormatError>(tmp.path());
+    CHECK(contains(message, (tmp / "a" / "0.bmp").string()));
+    CHECK(contains(message, "2147483647x2147483647x4"));
+    CHECK(contains(message, "more than the limit"));
+  }
+
   TEST_CASE("image folder: no classes, no images, or no folder give clear errors") {
     TempDir tmp;
     fs::create_directories(tmp / "empty");

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <climits>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -13,6 +14,13 @@
 #include "adamite/data/idx.hpp"
 
 // The library's one stb_image implementation, static so it exports no symbols.
+// Zeroed allocations: stb_image 2.27 does not clear its JPEG decoder state, so a scan that uses a
+// Huffman table no DHT defined decodes with what an earlier allocation left there (found by
+// fuzz/image_fuzzer.cpp: an STBI_ASSERT in stbi__jpeg_huff_decode; without asserts, an index
+// out of the table's arrays). 2.28 clears that state the same way.
+#define STBI_MALLOC(size) std::calloc(1, size)
+#define STBI_REALLOC(p, size) std::realloc(p, size)
+#define STBI_FREE(p) std::free(p)
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
@@ -139,7 +147,8 @@ std::string read_image(const std::filesystem::path& file, std::vector<unsigned c
   // stb's header parsers can report a negative size (a BMP's signed width, found by the fuzzer).
   if (image.width <= 0 || image.height <= 0 || image.channels <= 0)
     return "the header claims a size of " + describe(image);
-  if (int64_t{image.width} * image.height * image.channels > kMaxImageValues)
+  // width x height fits in int64 (both are ints); x channels may not (found by the fuzzer).
+  if (int64_t{image.width} * image.height > kMaxImageValues / image.channels)
     return "image is " + describe(image) + ", more than the limit of " +
            std::to_string(kMaxImageValues) + " values";
   return "";
