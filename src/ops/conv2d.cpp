@@ -60,7 +60,9 @@ void im2col(const detail::Window& g, const float* image, RowBlock block, float* 
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         float* row = cols + ((c * g.kh + ki) * g.kw + kj) * width;
-        const auto [first, last] = g.valid_columns(kj);
+        // Named copies, not a structured binding: clang 14 cannot use bindings inside omp simd.
+        const std::array<int64_t, 2> valid = g.valid_columns(kj);
+        const int64_t first = valid[0], last = valid[1];
         for (int64_t r = 0; r < block.rows; ++r) {
           float* out = row + r * g.ow;
           const int64_t iy = (block.first_row + r) * g.sh - g.ph + ki;
@@ -88,7 +90,8 @@ void col2im_add(const detail::Window& g, const float* cols, RowBlock block, floa
     for (int64_t ki = 0; ki < g.kh; ++ki)
       for (int64_t kj = 0; kj < g.kw; ++kj) {
         const float* row = cols + ((c * g.kh + ki) * g.kw + kj) * width;
-        const auto [first, last] = g.valid_columns(kj);
+        const std::array<int64_t, 2> valid = g.valid_columns(kj);
+        const int64_t first = valid[0], last = valid[1];
         for (int64_t r = 0; r < block.rows; ++r) {
           const int64_t iy = (block.first_row + r) * g.sh - g.ph + ki;
           if (iy < 0 || iy >= g.h) continue;
