@@ -24,10 +24,11 @@ data="${ADAMITE_DATA:-$PWD/datasets}"
 mirror="${ADAMITE_DATA_MIRROR:-../shared/datasets}"
 out=build-fuzz
 
-# No oneDNN: it brings GCC's libgomp, and clang's OpenMP here is libomp (two OpenMP runtimes in one
+# No MPI (the readers do not use it) and no oneDNN: it brings GCC's libgomp, and clang's OpenMP here is libomp (two OpenMP runtimes in one
 # process must not mix); the readers do no GEMM.
 cmake -S . -B "$out" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DADAMITE_FUZZ=ON \
-  -DADAMITE_BUILD_TESTS=OFF -DADAMITE_NATIVE=OFF -DADAMITE_WITH_DNNL=OFF >/dev/null
+  -DADAMITE_BUILD_TESTS=OFF -DADAMITE_NATIVE=OFF -DADAMITE_WITH_DNNL=OFF -DADAMITE_WITH_MPI=OFF \
+  >/dev/null
 cmake --build "$out" -j "$(($(nproc) < 2 ? $(nproc) : 2))" --target fuzz_make_seeds \
   "${targets[@]/#/fuzz_}"
 

@@ -2,7 +2,8 @@
 # Installs the Debian packages adamite needs, only those that are missing.
 set -euo pipefail
 packages=(cmake make g++ libeigen3-dev doctest-dev libstb-dev zlib1g-dev libcli11-dev
-          nlohmann-json3-dev libdnnl-dev dataset-fashion-mnist curl ca-certificates)
+          nlohmann-json3-dev libdnnl-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist curl
+          ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

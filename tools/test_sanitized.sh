@@ -12,7 +12,9 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 # (sanitized) static library, and CMake takes a fresh configure's default flags from these.
 export CXXFLAGS="$san" LDFLAGS="$san"
 build_start=$(date +%s)
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADAMITE_NATIVE=ON \
+# Without MPI: Open MPI's own allocations at exit would be reported as leaks. The data-parallel
+# step itself is still covered, through the single-process micro-batch tests.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DADAMITE_NATIVE=ON -DADAMITE_WITH_MPI=OFF \
   -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" >/dev/null
 cmake --build build-asan -j "$(($(nproc) < 2 ? $(nproc) : 2))"
 echo "sanitized build: $(($(date +%s) - build_start)) s"

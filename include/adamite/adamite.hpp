@@ -10,6 +10,8 @@
 #include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
 #include "adamite/data/transforms.hpp"
+#include "adamite/distributed/communicator.hpp"
+#include "adamite/distributed/gradient_buffer.hpp"
 #include "adamite/io/safetensors.hpp"
 #include "adamite/nn/activation.hpp"
 #include "adamite/nn/conv2d.hpp"

@@ -15,9 +15,10 @@ namespace {
 struct DropoutMask {
   uint64_t stream;
   uint32_t threshold;  // keep when the hash's top 24 bits are >= p·2^24, i.e. uniform >= p
+  int64_t first;       // the number of this tensor's first element in the whole minibatch
 
   bool keep(int64_t i) const {
-    uint64_t z = stream + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;  // splitmix64
+    uint64_t z = stream + static_cast<uint64_t>(first + i) * 0x9E3779B97F4A7C15ull;  // splitmix64
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     z ^= z >> 31;
@@ -38,7 +39,17 @@ void apply_mask(const DropoutMask& mask, float scale, const float* in, float* ou
   }
 }
 
+thread_local int64_t g_first_row = 0;  // DropoutRowOffset's row
+
 }  // namespace
+
+DropoutRowOffset::DropoutRowOffset(int64_t first_row) : previous_(g_first_row) {
+  g_first_row = first_row;
+}
+
+DropoutRowOffset::~DropoutRowOffset() {
+  g_first_row = previous_;
+}
 
 Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
   if (!(p >= 0.0f && p <= 1.0f))
@@ -47,8 +58,10 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
 
   const float keep_scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   // ceil(p·2^24) in double is exact; p = 1 gives 2^24, which no 24-bit value reaches.
+  const int64_t row_values = x.dim() > 0 && x.size(0) > 0 ? x.numel() / x.size(0) : 0;
   const DropoutMask mask{generator.next_u64(),
-                         static_cast<uint32_t>(std::ceil(static_cast<double>(p) * 0x1.0p24))};
+                         static_cast<uint32_t>(std::ceil(static_cast<double>(p) * 0x1.0p24)),
+                         g_first_row * row_values};
   Tensor y = Tensor::empty(x.shape());
   apply_mask<false>(mask, keep_scale, x.data(), y.data(), x.numel());
   record("dropout", y, {x}, [x, mask, keep_scale](const Tensor& g) {

@@ -1,33 +1,46 @@
 #include "adamite/train/evaluate.hpp"
 
+#include <cstring>
+#include <stdexcept>
+
 #include "adamite/autograd.hpp"
-#include "adamite/data/dataloader.hpp"
 #include "adamite/ops/loss.hpp"
 
 namespace adamite::train {
 
-Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size) {
+Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size,
+                    distributed::Communicator* world) {
+  if (batch_size <= 0)
+    throw std::invalid_argument("evaluate: batch size must be positive, got " +
+                                std::to_string(batch_size));
   const bool was_training = model.is_training();
   model.eval();
   NoGradGuard no_grad;
-  data::DataLoader loader(dataset, batch_size, /*shuffle=*/false);
-  data::Batch batch;
-  double loss_sum = 0.0;
-  int64_t correct = 0;
-  while (loader.next(batch)) {
-    const Tensor logits = model.forward(batch.inputs);
-    loss_sum +=
-        static_cast<double>(cross_entropy(logits, batch.labels).item()) * double(batch.size());
+  const int64_t n = dataset.size();
+  const int64_t processes = world ? world->size() : 1, rank = world ? world->rank() : 0;
+  const int64_t first = rank * n / processes, last = (rank + 1) * n / processes;
+  const int64_t example = n ? dataset.inputs.numel() / n : 0;
+  double totals[2] = {0.0, 0.0};  // Σ loss, correct answers
+  for (int64_t row = first; row < last; row += batch_size) {
+    const int64_t rows = std::min(batch_size, last - row);
+    Shape shape = dataset.inputs.shape();
+    shape[0] = rows;
+    const Tensor inputs = Tensor::empty(shape);  // unshuffled rows are contiguous: one copy
+    std::memcpy(inputs.data(), dataset.inputs.data() + row * example,
+                sizeof(float) * static_cast<size_t>(rows * example));
+    const std::span<const int32_t> labels(dataset.labels.data() + row, static_cast<size_t>(rows));
+    const Tensor logits = model.forward(inputs);
+    totals[0] += static_cast<double>(cross_entropy(logits, labels).item()) * double(rows);
     const auto scores = logits.matrix();
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
       Eigen::Index best = 0;
       scores.row(i).maxCoeff(&best);
-      correct += best == batch.labels[static_cast<size_t>(i)];
+      totals[1] += best == labels[static_cast<size_t>(i)];
     }
   }
+  if (world) world->sum(std::span<double>(totals));
   model.train(was_training);
-  const auto n = dataset.size();
-  return {n ? loss_sum / double(n) : 0.0, n ? double(correct) / double(n) : 0.0, n};
+  return {n ? totals[0] / double(n) : 0.0, n ? totals[1] / double(n) : 0.0, n};
 }
 
 }  // namespace adamite::train

@@ -8,6 +8,7 @@
 
 #include "adamite/ops/loss.hpp"
 #include "adamite/train/evaluate.hpp"
+#include "sharded_step.hpp"
 
 namespace adamite::train {
 namespace {
@@ -51,6 +52,19 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
   const auto start = std::chrono::steady_clock::now();
   std::vector<EpochResult> history;
   int64_t step = optimizer.step_count();
+  if (options.micro_batches < 1)
+    throw std::invalid_argument("fit: micro_batches must be at least 1, got " +
+                                std::to_string(options.micro_batches));
+  distributed::Communicator& world = options.world ? *options.world : distributed::this_process();
+  std::optional<detail::ShardedStep> sharded;
+  if (world.size() > 1 || options.micro_batches > 1)
+    sharded.emplace(model, world, options.micro_batches, options.rank_order_reduce);
+  // Every process starts from rank 0's weights (its own random or loaded ones may differ).
+  if (world.size() > 1)
+    for (const Tensor& p : model.parameters()) world.broadcast({p.data(), size_t(p.numel())}, 0);
+  const auto loss_of = [&](nn::Module& m, const data::Batch& b) {
+    return options.loss ? options.loss(m, b) : cross_entropy(m.forward(b.inputs), b.labels);
+  };
   for (int64_t epoch = options.start.epoch; epoch < options.epochs; ++epoch) {
     if (options.max_steps >= 0 && step >= options.max_steps) break;
     model.train();
@@ -62,11 +76,19 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     data::Batch batch;
     while ((options.max_steps < 0 || step < options.max_steps) && loader.next(batch)) {
       optimizer.zero_grad();
-      const Tensor loss = options.loss ? options.loss(model, batch)
-                                       : cross_entropy(model.forward(batch.inputs), batch.labels);
-      const float value = loss.item();
-      if (!std::isfinite(value)) throw diverged(model, value, step + 1, epoch + 1);
-      loss.backward();
+      float value = 0.0f;
+      bool stop = false;
+      if (sharded) {
+        const bool asked = options.stop_requested && options.stop_requested();
+        const auto result = sharded->run(batch, loss_of, asked);
+        value = result.loss, stop = result.stop;
+        if (!std::isfinite(value)) throw diverged(model, value, step + 1, epoch + 1);
+      } else {
+        const Tensor loss = loss_of(model, batch);
+        value = loss.item();
+        if (!std::isfinite(value)) throw diverged(model, value, step + 1, epoch + 1);
+        loss.backward();
+      }
       if (options.schedule) options.schedule->apply(optimizer);
       optimizer.step();
       if (options.average) options.average->update();
@@ -78,8 +100,10 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       if (options.on_step)
         options.on_step(epoch + 1, position.batch, loader.batches_per_epoch(),
                         position.loss_sum / double(position.examples));
+      if (!sharded) stop = options.stop_requested && options.stop_requested();
+      if (stop && options.on_stop) options.on_stop();
       if (options.on_position) options.on_position(position, false);
-      if (options.stop_requested && options.stop_requested()) return history;
+      if (stop) return history;
     }
     EpochResult result;
     result.epoch = epoch + 1;
@@ -88,7 +112,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     if (test != nullptr) {
       std::optional<optim::AveragedWeightsScope> averaged;  // evaluate the averaged weights
       if (options.average) averaged.emplace(*options.average);
-      const Evaluation evaluation = evaluate(model, *test);
+      const Evaluation evaluation = evaluate(model, *test, kEvaluationBatch, &world);
       result.test_loss = evaluation.loss;
       result.test_accuracy = evaluation.accuracy;
     }

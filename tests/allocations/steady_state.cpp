@@ -1,7 +1,8 @@
 // The steady-state training step allocates no heap memory: every C++ allocation (operator new in
 // all its forms, replaced below to count) is made during the first steps and reused afterwards.
 // For each paper model: forward, loss, backward and optimizer step at batch 128, with allocations
-// counted over steps 3 to 10; then the same through train::fit with a shuffling data loader.
+// counted over steps 3 to 10; then the same through train::fit with a shuffling data loader, whole
+// minibatches and split in two (the data-parallel step).
 // A separate program, because replacing operator new affects everything linked with it.
 // (Not counted: malloc calls inside the third-party matrix kernels, oneDNN's and Eigen's packing
 // buffers; docs/benchmarks.md gives their number.)
@@ -106,8 +107,9 @@ long steps_allocations(const std::string& name) {
   return allocations.load();
 }
 
-// The same through train::fit: a shuffled loader over 1,280 random examples, steps 3..10.
-long fit_allocations() {
+// The same through train::fit: a shuffled loader over 1,280 random examples, steps 3..10; with
+// micro_batches > 1, the sharded step of data parallelism (here in one process).
+long fit_allocations(int64_t micro_batches) {
   manual_seed(0);
   Generator generator(2);
   data::Dataset set{"random", Tensor::empty({1280, 1, 28, 28}), {}, 10};
@@ -120,6 +122,7 @@ long fit_allocations() {
   data::DataLoader loader(set, kBatch, /*shuffle=*/true, 3);
   train::FitOptions options;
   options.epochs = 1;
+  options.micro_batches = micro_batches;
   allocations = 0;
   // Called right after each step: counting covers steps 3..10 from start to end.
   options.on_iteration = [](int64_t step, double) {
@@ -134,13 +137,14 @@ long fit_allocations() {
 int main() {
   int failures = 0;
   auto report = [&](const std::string& what, long count) {
-    std::printf("%-36s %ld allocations in steps %lld-%lld\n", what.c_str(), count,
+    std::printf("%-40s %ld allocations in steps %lld-%lld\n", what.c_str(), count,
                 (long long)kFirstCounted, (long long)kLastCounted);
     if (count != 0) ++failures;
   };
   for (const std::string name : {"logreg", "mlp", "cnn", "vae"})
     report(name + " (forward, backward, Adam)", steps_allocations(name));
-  report("mlp through train::fit", fit_allocations());
+  report("mlp through train::fit", fit_allocations(1));
+  report("mlp through train::fit, 2 micro-batches", fit_allocations(2));
   if (failures) std::printf("FAILED: the steady state allocates\n");
   return failures ? 1 : 0;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "adamite/data/dataset.hpp"
+#include "adamite/distributed/communicator.hpp"
 #include "adamite/nn/module.hpp"
 
 namespace adamite::train {
@@ -12,9 +13,15 @@ struct Evaluation {
   int64_t examples = 0;
 };
 
-// Runs in evaluation mode without recording a graph; restores the module's previous mode.
 // Batches of 256: as fast as larger ones (the products are large enough either way) while the
 // paper CNN's first activation stays at 67 MB rather than 262 MB at 1000.
-Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t batch_size = 256);
+inline constexpr int64_t kEvaluationBatch = 256;
+
+// Runs in evaluation mode without recording a graph; restores the module's previous mode. With
+// `world`, each process evaluates its contiguous share of the examples and every process returns
+// the totals (the same numbers as one process alone, up to the order of the sums).
+Evaluation evaluate(nn::Module& model, const data::Dataset& dataset,
+                    int64_t batch_size = kEvaluationBatch,
+                    distributed::Communicator* world = nullptr);
 
 }  // namespace adamite::train

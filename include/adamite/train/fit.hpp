@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adamite/data/dataloader.hpp"
+#include "adamite/distributed/communicator.hpp"
 #include "adamite/nn/module.hpp"
 #include "adamite/optim/averaging.hpp"
 #include "adamite/optim/optimizer.hpp"
@@ -60,8 +61,24 @@ struct FitOptions {
   // epoch_end set, with the position training would resume from: where checkpoints are taken.
   std::function<void(const TrainingPosition& next, bool epoch_end)> on_position;
   // Polled after every step (e.g. a signal arrived); true makes fit return at once, right after
-  // the on_position call of that step.
+  // the on_position call of that step. With several processes, a request on any of them stops
+  // all of them after the same step. on_stop runs then, on every process, before that step's
+  // on_position (which may want to checkpoint).
   std::function<bool()> stop_requested;
+  std::function<void()> on_stop;
+
+  // Data parallelism (docs/distributed.md). Every minibatch is split into micro_batches shards
+  // per process of `world`; each process trains on its own shards one after another and the
+  // gradients are summed over all shards of all processes, with one collective per step, before
+  // the optimizer step: every process then holds the same weights. Equal to training on whole
+  // minibatches up to float rounding (dropout masks included); with one process and
+  // micro_batches > 1 this is gradient accumulation. The loss must be a mean over the batch.
+  // Evaluation is split over the processes too. Callbacks run on every process.
+  distributed::Communicator* world = nullptr;  // null: this process alone
+  int64_t micro_batches = 1;
+  // Sum the processes' gradients in rank order (Communicator::sum_in_rank_order): bitwise equal
+  // to one process with micro_batches = processes × micro_batches, at processes× the traffic.
+  bool rank_order_reduce = false;
 };
 
 // Trains `model` and returns one result per epoch (the last may be partial under max_steps).
