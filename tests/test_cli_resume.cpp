@@ -1,62 +1,22 @@
 // Checkpoints from the command line: a real `adamite train` interrupted by SIGINT/SIGTERM resumes
 // to the same weights as an uninterrupted run; divergence and other runs' checkpoints are refused.
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
-#include "support.hpp"
-
-extern char** environ;
+#include "process_support.hpp"
 
 namespace {
 namespace fs = std::filesystem;
+using adamite::testing::read_file;
+using adamite::testing::Result;
 
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string output;
-};
-
-// Runs adamite with the real data, stdout+stderr to `log`.
 Result run(const std::string& arguments, const fs::path& log) {
-  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
-                              ADAMITE_CLI + " " + arguments + " > " + log.string() + " 2>&1";
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(log)};
-}
-
-// Starts adamite in the background; returns its pid.
-pid_t start(const std::vector<std::string>& arguments, const fs::path& log) {
-  std::vector<std::string> words = {ADAMITE_CLI};
-  words.insert(words.end(), arguments.begin(), arguments.end());
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  setenv("ADAMITE_DATA", adamite::testing::data_root().c_str(), 1);
-  pid_t pid = -1;
-  REQUIRE(posix_spawn(&pid, ADAMITE_CLI, &actions, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
+  return adamite::testing::run_command(std::string(ADAMITE_CLI) + " " + arguments, log);
 }
 
 const std::vector<std::string> kRun = {"train",  "--model", "mlp",       "--epochs", "1",
@@ -82,7 +42,8 @@ TEST_SUITE("cli") {
       for (const char* extra : {"--checkpoint-every", "20", "--checkpoint"})
         arguments.push_back(extra);
       arguments.push_back(checkpoint.string());
-      const pid_t pid = start(arguments, dir / "interrupted.log");
+      arguments.insert(arguments.begin(), ADAMITE_CLI);
+      const pid_t pid = adamite::testing::spawn(arguments, dir / "interrupted.log");
       // Wait for the first periodic checkpoint, so the signal lands mid-epoch.
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
       while (!fs::exists(checkpoint / "checkpoint.safetensors") &&

@@ -3,9 +3,34 @@
 #include <exception>
 #include <iostream>
 
+#include "adamite/distributed/communicator.hpp"
+#include "adamite/train/fit.hpp"
 #include "commands.hpp"
+#include "stop_signals.hpp"
+
+namespace {
+
+// Under MPI every process runs this program. Errors that all of them meet alike (a bad option,
+// a signal, a diverged loss) are reported once, by rank 0; an error of one process alone names
+// its rank and stops the others, which would otherwise wait for it.
+int fail(const std::string& message, int exit_code, bool all_processes) {
+  using namespace adamite::distributed;
+  const int rank = launcher_rank();
+  if (!all_processes || rank == 0)
+    std::cerr << "adamite: "
+              << (launcher_size() > 1 && !all_processes ? "rank " + std::to_string(rank) + ": "
+                                                        : std::string())
+              << message << '\n';
+  if (!all_processes) abort_others(exit_code);
+  return exit_code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  adamite::cli::route_stop_signals();
+  // Only rank 0 prints (under mpirun every process would print the same lines).
+  if (adamite::distributed::launcher_rank() != 0) std::cout.setstate(std::ios::badbit);
   CLI::App app{
       "adamite: a small, fast C++ neural-network trainer (Kingma & Ba's Adam, and friends)"};
   app.require_subcommand(1);
@@ -21,9 +46,10 @@ int main(int argc, char** argv) {
     try {
       app.get_subcommand(argv[1]);
     } catch (const CLI::OptionNotFound&) {
-      std::cerr << "adamite: unknown command '" << argv[1]
-                << "' (commands: train, eval, fetch, reproduce, bench, show-samples; see --help)\n";
-      return 2;
+      return fail(
+          std::string("unknown command '") + argv[1] +
+              "' (commands: train, eval, fetch, reproduce, bench, show-samples; see --help)",
+          2, true);
     }
   }
   try {
@@ -33,17 +59,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "adamite: " << e.what() << " (see --help)\n";
-    return 2;
+    return fail(std::string(e.what()) + " (see --help)", 2, true);
   } catch (const adamite::cli::Interrupted& e) {
-    std::cerr << "adamite: " << e.what() << '\n';
-    return e.exit_code;
+    return fail(e.what(), e.exit_code, true);
   } catch (const adamite::cli::UsageError& e) {
-    std::cerr << "adamite: " << e.what() << '\n';
-    return 2;
+    return fail(e.what(), 2, true);
+  } catch (const adamite::train::NonFiniteError& e) {  // every process sees the same summed loss
+    return fail(std::string("error: ") + e.what(), 1, true);
   } catch (const std::exception& e) {
-    std::cerr << "adamite: error: " << e.what() << '\n';
-    return 1;
+    return fail(std::string("error: ") + e.what(), 1, false);
   }
   return 0;
 }

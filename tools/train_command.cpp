@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "adamite/data/dataloader.hpp"
+#include "adamite/distributed/communicator.hpp"
 #include "adamite/io/safetensors.hpp"
 #include "adamite/optim/averaging.hpp"
 #include "adamite/optim/registry.hpp"
@@ -21,6 +22,7 @@
 #include "commands.hpp"
 #include "models/registry.hpp"
 #include "plot_curves.hpp"
+#include "stop_signals.hpp"
 
 namespace adamite::cli {
 namespace {
@@ -29,7 +31,9 @@ struct TrainArgs {
   std::string model = "mlp", dataset = "mnist", optimizer = "adam";
   optim::Hyperparameters hyper;
   bool no_bias_correction = false, no_shuffle = false, list_optimizers = false, centered = false;
-  int64_t epochs = 10, batch_size = 128, max_steps = -1;
+  int64_t epochs = 10, batch_size = 128, max_steps = -1, micro_batches = 1;
+  bool rank_order_reduce = false;
+  double mpi_timeout = 0.0;
   uint64_t seed = 0;
   int threads = 0;
   float dropout = 0.5f, input_dropout = -1.0f;
@@ -37,35 +41,6 @@ struct TrainArgs {
   std::string schedule = "constant", average, whiten = "auto";
   int64_t warmup = 0;
   std::string checkpoint, checkpoint_every = "epoch", resume;
-};
-
-// SIGINT/SIGTERM ask training to stop after the current step; the handler only records which.
-volatile std::sig_atomic_t stop_signal = 0;
-extern "C" void request_stop(int signal) {
-  stop_signal = signal;
-}
-
-// Installs request_stop for SIGINT and SIGTERM while alive, then puts the old handlers back.
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    stop_signal = 0;
-    struct sigaction action {};
-    action.sa_handler = request_stop;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopOnSignal(const StopOnSignal&) = delete;
-  StopOnSignal& operator=(const StopOnSignal&) = delete;
-
- private:
-  struct sigaction old_int_ {
-  }, old_term_{};
 };
 
 std::string exact(std::optional<double> value) {
@@ -143,8 +118,19 @@ void run_train(const TrainArgs& args) {
   const int64_t every_steps = checkpoint_steps(args.checkpoint_every);
   // A resumed run goes on checkpointing where it resumed from, unless told otherwise.
   const std::string checkpoint_dir = args.checkpoint.empty() ? args.resume : args.checkpoint;
+  if (args.mpi_timeout > 0.0) distributed::set_collective_timeout(args.mpi_timeout);
+  // Under mpirun/srun: data-parallel over all processes; only rank 0 prints, logs and saves.
+  distributed::Communicator& world = distributed::world();
+  const bool root = world.is_root();
+  if (args.batch_size < world.size() * args.micro_batches)
+    throw UsageError("--batch-size " + std::to_string(args.batch_size) + " is smaller than " +
+                     std::to_string(world.size()) + " processes x " +
+                     std::to_string(args.micro_batches) + " micro-batches");
 
+  // Rank 0 first: it fetches what is missing while the others wait, so no two write one file.
+  if (!root) world.barrier();
   data::Splits splits = load_named_dataset(args.dataset);
+  if (root) world.barrier();
   const std::string whitening = apply_whitening(args.whiten, args.dataset, splits);
   manual_seed(args.seed);  // fixes the initial weights and the dropout masks
   models::ModelConfig config;
@@ -187,8 +173,14 @@ void run_train(const TrainArgs& args) {
             << ", lr schedule " << schedule->describe()
             << (average ? ", evaluating " + average->describe() : std::string()) << ", whitening "
             << whitening << ", batch " << args.batch_size << ", seed " << args.seed << ", threads "
-            << omp_get_max_threads() << '\n'
-            << nn::summary(*model) << std::flush;
+            << omp_get_max_threads() << '\n';
+  if (world.size() > 1 || args.micro_batches > 1)
+    std::cout << "data parallel: " << world.describe() << " x " << args.micro_batches
+              << " micro-batches, " << args.batch_size / (world.size() * args.micro_batches)
+              << (args.batch_size % (world.size() * args.micro_batches) ? "+" : "")
+              << " examples per shard, gradients summed "
+              << (args.rank_order_reduce ? "in rank order" : "by MPI_Allreduce") << '\n';
+  std::cout << nn::summary(*model) << std::flush;
 
   const int64_t total_steps = args.max_steps > 0
                                   ? args.max_steps
@@ -206,22 +198,27 @@ void run_train(const TrainArgs& args) {
   }
 
   std::unique_ptr<CurvePlot> plot;  // a resumed run's plot starts with its log's earlier rows
-  if (!args.plot.empty()) {
+  if (!args.plot.empty() && root) {
     plot = std::make_unique<CurvePlot>(
         args.plot, curve_title(args.model, args.dataset, args.optimizer, args.hyper.lr));
     if (!args.resume.empty() && !args.log.empty()) plot->set_earlier(read_csv_log(args.log));
   }
   std::unique_ptr<train::CsvLog> log;  // a resumed run adds to its log
-  if (!args.log.empty()) log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty());
+  if (!args.log.empty() && root)
+    log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty());
   train::ProgressBar progress;
   train::FitOptions options;
   options.epochs = args.epochs;
   options.max_steps = args.max_steps;
   options.schedule = schedule.get();
   options.average = average.get();
+  options.world = &world;
+  options.micro_batches = args.micro_batches;
+  options.rank_order_reduce = args.rank_order_reduce;
   options.on_step = [&](int64_t epoch, int64_t batch, int64_t batches, double loss) {
-    progress.update("epoch " + std::to_string(epoch) + "/" + std::to_string(args.epochs), batch,
-                    batches, loss);
+    if (root)
+      progress.update("epoch " + std::to_string(epoch) + "/" + std::to_string(args.epochs), batch,
+                      batches, loss);
   };
   options.on_epoch = [&](const train::EpochResult& r) {
     progress.clear();
@@ -234,19 +231,30 @@ void run_train(const TrainArgs& args) {
   };
   options.start = start;
   const StopOnSignal stop_on_signal;
-  options.stop_requested = [] { return stop_signal != 0; };
+  bool stopped = false;  // by a signal to this process or, under MPI, to any other
+  options.stop_requested = [] { return stop_signal() != 0; };
+  options.on_stop = [&] { stopped = true; };
   options.on_position = [&](const train::TrainingPosition& next, bool epoch_end) {
-    if (checkpoint_dir.empty()) return;
+    if (checkpoint_dir.empty() || !root) return;  // every process holds the same state
     const bool due =
         every_steps > 0 ? !epoch_end && optimizer->step_count() % every_steps == 0 : epoch_end;
-    if (due || (stop_signal != 0 && !epoch_end))
+    if (due || (stopped && !epoch_end))
       train::save_checkpoint(checkpoint_dir, *model, *optimizer, average.get(), next, identity);
   };
+  const int64_t start_step = optimizer->step_count();
   const auto history = train::fit(*model, *optimizer, loader, &splits.test, options);
   if (plot) plot->write();
-  if (stop_signal != 0) {
+  int64_t parameters = 0;
+  for (const Tensor& p : model->parameters()) parameters += p.numel();
+  if (world.size() > 1 && optimizer->step_count() > start_step)
+    std::cout << "communication: " << std::fixed << std::setprecision(2)
+              << 1e3 * world.seconds_in_collectives() / double(optimizer->step_count() - start_step)
+              << " ms per step in collectives (gradients: " << std::setprecision(1)
+              << 4e-6 * double(parameters) << " MB summed per step)" << std::defaultfloat << '\n';
+  if (stopped) {
     progress.clear();
-    const bool interrupt = stop_signal == SIGINT;
+    // A process the signal did not reach stops with its peers, as if sent SIGTERM.
+    const bool interrupt = stop_signal() == SIGINT;
     std::string message = std::string(interrupt ? "SIGINT" : "SIGTERM") + ": stopped after step " +
                           std::to_string(optimizer->step_count());
     message += checkpoint_dir.empty()
@@ -260,7 +268,7 @@ void run_train(const TrainArgs& args) {
     std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
               << args.model << ", " << args.dataset << ", " << history.back().epoch << " epochs)\n";
   if (plot) std::cout << "plotted the learning curves in " << args.plot << '\n';
-  if (!args.save.empty()) {
+  if (!args.save.empty() && root) {
     std::map<std::string, std::string> metadata = {{"model", args.model},
                                                    {"dataset", args.dataset},
                                                    {"optimizer", args.optimizer},
@@ -342,7 +350,21 @@ void add_train_command(CLI::App& app) {
                   "zca for cifar10)")
       ->check(CLI::IsMember(kWhitenChoices))
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
+  cmd->add_option(
+         "--threads", args->threads,
+         "OpenMP threads (default: all cores, or those the launcher bound this process to)")
+      ->check(positive());
+  cmd->add_option("--micro-batches", args->micro_batches,
+                  "Split each minibatch (each process's share under MPI) into this many parts, "
+                  "run one after another with gradients summed: same result, less memory")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_flag("--rank-order-reduce", args->rank_order_reduce,
+                "Under MPI: sum gradients in rank order, bitwise equal to one process with "
+                "--micro-batches (processes x micro-batches); costs processes x the traffic");
+  cmd->add_option("--mpi-timeout", args->mpi_timeout,
+                  "Under MPI: seconds to wait in a collective for the other processes before "
+                  "stopping (default 600, or ADAMITE_MPI_TIMEOUT)")
       ->check(positive());
   cmd->add_option(
       "--log", args->log,
