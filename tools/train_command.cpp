@@ -1,5 +1,6 @@
 #include <omp.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -241,16 +242,40 @@ void run_train(const TrainArgs& args) {
     if (due || (stopped && !epoch_end))
       train::save_checkpoint(checkpoint_dir, *model, *optimizer, average.get(), next, identity);
   };
-  const int64_t start_step = optimizer->step_count();
+  // Throughput over whole steps from the second on (the first fills the buffer pools), leaving
+  // out the gaps that hold an evaluation; time in collectives over the same steps.
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_step{};
+  double step_seconds = 0.0, collective_seconds = 0.0, last_collectives = 0.0;
+  int64_t timed_steps = 0;
+  options.on_iteration = [&, batches = loader.batches_per_epoch()](int64_t step, double) {
+    const auto now = Clock::now();
+    const double in_collectives = world.seconds_in_collectives();
+    if (last_step != Clock::time_point{} && (step - 1) % batches != 0) {
+      step_seconds += std::chrono::duration<double>(now - last_step).count();
+      collective_seconds += in_collectives - last_collectives;
+      ++timed_steps;
+    }
+    last_step = now;
+    last_collectives = in_collectives;
+  };
   const auto history = train::fit(*model, *optimizer, loader, &splits.test, options);
   if (plot) plot->write();
-  int64_t parameters = 0;
-  for (const Tensor& p : model->parameters()) parameters += p.numel();
-  if (world.size() > 1 && optimizer->step_count() > start_step)
-    std::cout << "communication: " << std::fixed << std::setprecision(2)
-              << 1e3 * world.seconds_in_collectives() / double(optimizer->step_count() - start_step)
-              << " ms per step in collectives (gradients: " << std::setprecision(1)
-              << 4e-6 * double(parameters) << " MB summed per step)" << std::defaultfloat << '\n';
+  if (timed_steps > 0) {
+    std::cout << "throughput: " << std::fixed << std::setprecision(0)
+              << double(timed_steps * args.batch_size) / step_seconds << " samples/s over "
+              << timed_steps << " steps (evaluation left out)";
+    if (world.size() > 1) {
+      int64_t parameters = 0;
+      for (const Tensor& p : model->parameters()) parameters += p.numel();
+      std::cout << "; collectives " << std::setprecision(2)
+                << 1e3 * collective_seconds / double(timed_steps) << " ms per step ("
+                << std::setprecision(0) << 100.0 * collective_seconds / step_seconds
+                << "% of it) to sum " << std::setprecision(1) << 4e-6 * double(parameters)
+                << " MB of gradients";
+    }
+    std::cout << std::defaultfloat << '\n';
+  }
   if (stopped) {
     progress.clear();
     // A process the signal did not reach stops with its peers, as if sent SIGTERM.
