@@ -24,7 +24,8 @@ std::atomic<double> timeout_seconds{[] {
 
 }  // namespace
 
-// Open MPI's mpirun, then PMI (MPICH, srun --mpi=pmi2), PMIx (srun --mpi=pmix), plain Slurm.
+// Open MPI's mpirun, then PMI (MPICH, srun --mpi=pmi2), PMIx (srun --mpi=pmix), then a Slurm job
+// step (srun). Not SLURM_NTASKS: a batch script's own shell has it too, for the whole allocation.
 int launcher_rank() {
   const int rank =
       environment_integer({"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"});
@@ -32,7 +33,8 @@ int launcher_rank() {
 }
 
 int launcher_size() {
-  const int size = environment_integer({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"});
+  const int size =
+      environment_integer({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"});
   return size < 1 ? 1 : size;
 }
 
