@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages adamite needs, only those that are missing.
+# Installs the Debian packages adamite needs, only those that are missing. ocl-icd-opencl-dev:
+# Debian's oneDNN CMake package requires OpenCL's headers (a recommends, skipped by
+# --no-install-recommends).
 set -euo pipefail
 packages=(cmake make g++ libeigen3-dev doctest-dev libstb-dev zlib1g-dev libcli11-dev
-          nlohmann-json3-dev libdnnl-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist curl
+          nlohmann-json3-dev libdnnl-dev ocl-icd-opencl-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist curl
           ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
