@@ -83,7 +83,9 @@ void add_reproduce_command(CLI::App& app) {
       "reproduce",
       "Regenerate the Adam paper's experiments (Figures 1-4, AdaMax, averaging): CSVs, SVG "
       "figures and report.md with each claim checked");
-  cmd->add_option("experiments", args->names, "fig1 fig2 fig3 fig4 adamax averaging, or all")
+  cmd->add_option("experiments", args->names,
+                  "fig1 fig2 fig3 fig4 adamax averaging, or all; one panel: fig1-mnist fig1-imdb "
+                  "fig2-dropout fig2-deterministic")
       ->required()
       ->check(CLI::IsMember(reproduce::experiment_names()));
   cmd->add_flag("--quick", args->settings.quick,

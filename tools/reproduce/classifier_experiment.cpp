@@ -20,6 +20,7 @@
 #include "models/logistic_regression.hpp"
 #include "models/registry.hpp"
 #include "outputs.hpp"
+#include "rate_search.hpp"
 
 namespace adamite::reproduce {
 namespace {
@@ -145,11 +146,12 @@ ExperimentResult run_classifier_experiment(const Experiment& experiment, const S
   const InitialWeights initial(*build_model(experiment, splits.train, true));
 
   // Plan the work first, so that the progress display can give an ETA for all of it.
+  const RateSearchPlan search{scale.search_steps};
   int64_t planned = 0;
   for (const Contender& c : experiment.contenders) {
     if (c.lr_from.empty() && c.lr_grid.size() > 1 &&
         !cache.count(cache_key(experiment, c, scale, settings)))
-      planned += int64_t(c.lr_grid.size()) * scale.search_steps;
+      planned += search_steps_planned(c.lr_grid.size(), search);
     planned += scale.epochs * result.batches_per_epoch;
   }
   HarnessProgress progress(experiment.id, planned);
@@ -163,33 +165,23 @@ ExperimentResult run_classifier_experiment(const Experiment& experiment, const S
     } else if (contender.lr_grid.size() > 1) {
       const std::string key = cache_key(experiment, contender, scale, settings);
       if (!cache.count(key)) {
-        std::vector<Trial> trials;
         int64_t index = 0;
-        for (double candidate : contender.lr_grid) {
-          progress.start_run("lr trial " + contender.label + " " + std::to_string(candidate),
-                             ++index, int64_t(contender.lr_grid.size()));
-          RunPlan plan{&contender,         candidate, scale.search_steps,
-                       scale.search_steps, false,     scale.search_steps};
-          plan.epochs =
-              (scale.search_steps + result.batches_per_epoch - 1) / result.batches_per_epoch;
-          const RunRecord trial_run =
-              train_run(experiment, plan, splits, initial, settings, progress);
-          Trial trial{contender.label, candidate, 0.0, trial_run.diverged, false};
-          double sum = 0.0;
-          for (double cost : trial_run.iteration_costs) sum += cost;
-          trial.score = trial.diverged || trial_run.iteration_costs.empty()
-                            ? std::numeric_limits<double>::infinity()
-                            : sum / double(trial_run.iteration_costs.size());
-          trials.push_back(trial);
+        const auto trial = [&](double candidate, int64_t steps) {
+          progress.start_run("lr trial " + contender.label + " " + std::to_string(candidate) +
+                                 " (" + std::to_string(steps) + " steps)",
+                             ++index,
+                             int64_t(contender.lr_grid.size() +
+                                     std::min(contender.lr_grid.size(), search.finalists)));
+          RunPlan plan{&contender, candidate, 1, steps, false, steps};
+          plan.epochs = (steps + result.batches_per_epoch - 1) / result.batches_per_epoch;
+          RunRecord run = train_run(experiment, plan, splits, initial, settings, progress);
+          return TrialRun{std::move(run.iteration_costs), run.diverged};
+        };
+        try {
+          cache[key] = search_rate(contender.lr_grid, search, trial);
+        } catch (const std::runtime_error& error) {
+          throw std::runtime_error(experiment.id + ", " + contender.label + ": " + error.what());
         }
-        const auto best =
-            std::min_element(trials.begin(), trials.end(),
-                             [](const Trial& a, const Trial& b) { return a.score < b.score; });
-        if (!std::isfinite(best->score))
-          throw std::runtime_error(experiment.id + ": every learning rate tried for " +
-                                   contender.label + " diverged");
-        best->chosen = true;
-        cache[key] = trials;
       }
       for (Trial trial : cache[key]) {
         trial.label = contender.label;
@@ -198,7 +190,9 @@ ExperimentResult run_classifier_experiment(const Experiment& experiment, const S
       }
       std::ostringstream text;
       text << contender.label << ": learning rate " << lr << " chosen from "
-           << contender.lr_grid.size() << " trials of " << scale.search_steps << " steps";
+           << contender.lr_grid.size() << " trials of " << search.steps << " steps and "
+           << std::min(contender.lr_grid.size(), search.finalists) << " of "
+           << search.steps * search.final_factor;
       progress.line(text.str());
     }
     chosen[contender.label] = lr;

@@ -55,7 +55,8 @@ std::vector<double> half_decades(double low, double high);
 
 // The experiments `reproduce` knows, in report order; fig4 (the VAE grid) is separate.
 std::vector<Experiment> classifier_experiments(const Settings& settings);
-// Names accepted on the command line: fig1 … fig4, adamax, averaging, all.
+// Names accepted on the command line: fig1 … fig4, a panel such as fig1-mnist, adamax,
+// averaging, all.
 const std::vector<std::string>& experiment_names();
 
 // The length and data sizes an experiment actually runs with under `settings`.

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "harness_progress.hpp"
+#include "rate_search.hpp"
 #include "svg_chart.hpp"
 
 namespace adamite::reproduce {
@@ -97,10 +98,10 @@ std::string summary_csv(const ExperimentResult& result) {
 
 std::string trials_csv(const ExperimentResult& result) {
   std::ostringstream csv;
-  csv << "label,lr,mean_train_cost,diverged,chosen\n";
+  csv << "label,lr,steps,scored_steps,mean_train_cost,diverged,chosen\n";
   for (const Trial& t : result.trials)
-    csv << '"' << t.label << "\"," << csv_number(t.lr) << ',' << csv_number(t.score) << ','
-        << t.diverged << ',' << t.chosen << '\n';
+    csv << '"' << t.label << "\"," << csv_number(t.lr) << ',' << t.steps << ',' << t.scored_steps
+        << ',' << csv_number(t.score) << ',' << t.diverged << ',' << t.chosen << '\n';
   return csv.str();
 }
 
@@ -189,9 +190,13 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
     md << "- " << (claim.holds ? "**yes**" : "**no**") << ": " << claim.statement << ". "
        << claim.evidence << "\n";
   if (!result.trials.empty()) {
-    md << "\nLearning rates were chosen by the lowest mean training cost over trials of "
-       << result.scale.search_steps << " steps from the same initial weights (all trials: `" << e.id
-       << "/lr-search.csv`).\n";
+    const RateSearchPlan search{result.scale.search_steps};
+    md << "\nLearning rates were chosen in two rounds, every trial from the same initial weights: "
+          "each rate of the grid for "
+       << search.steps << " steps, then the " << search.finalists
+       << " with the lowest mean training cost for " << search.steps * search.final_factor
+       << " steps; the rate whose longer trial ended lowest (mean cost over its last "
+       << search.steps << " steps) was taken (all trials: `" << e.id << "/lr-search.csv`).\n";
   }
   md << "\n";
   return md.str();

@@ -11,10 +11,13 @@
 
 namespace adamite::reproduce {
 
+// One learning-rate trial (rate_search.hpp): `steps` optimizer steps from the common initial
+// weights, scored by the mean training cost over its last `scored_steps`.
 struct Trial {
   std::string label;  // the contender
   double lr = 0.0;
-  double score = 0.0;  // mean training cost over the trial's steps; +inf when it diverged
+  int64_t steps = 0, scored_steps = 0;
+  double score = 0.0;  // +inf when it diverged
   bool diverged = false;
   bool chosen = false;
 };
