@@ -65,6 +65,9 @@ for class in airplane cat truck; do
   [ -f "$f" ] && cp "$f" "$seeds/image/cifar-$class.jpg"
 done
 
+# Inputs that once failed a fuzzer, kept as regression seeds (libFuzzer runs every seed first).
+cp tests/fixtures/*.jpg "$seeds/image/"
+
 # A JPEG whose Huffman table declares 4080 codes: stb_image 2.27 writes past its tables on it,
 # which the reader must refuse first (src/data/image_folder.cpp, jpeg_huffman_tables_fit).
 { printf '\xff\xd8\xff\xc4\x01\x13\x00'; head -c 16 /dev/zero | tr '\0' '\377'
