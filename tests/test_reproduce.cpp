@@ -78,17 +78,23 @@ void check_svg(const fs::path& file) {
   CHECK(open.empty());
 }
 
+// Runs `adamite reproduce <arguments> --out <dir>/results` on the real data, output to
+// <dir>/log.txt; returns std::system's status.
+int run_reproduce(const fs::path& dir, const std::string& arguments) {
+  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
+                              ADAMITE_CLI + " reproduce " + arguments + " --out " +
+                              (dir / "results").string() + " > " + (dir / "log.txt").string() +
+                              " 2>&1";
+  return std::system(command.c_str());
+}
+
 }  // namespace
 
 TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and the report") {
   adamite::testing::TempDir dir;
   const fs::path out = dir / "results";
-  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
-                              ADAMITE_CLI +
-                              " reproduce all --quick --epochs 2 --train-subset 300 "
-                              "--test-subset 200 --seed 5 --out " +
-                              out.string() + " > " + (dir / "log.txt").string() + " 2>&1";
-  const int status = std::system(command.c_str());
+  const int status = run_reproduce(
+      dir.path(), "all --quick --epochs 2 --train-subset 300 --test-subset 200 --seed 5");
   const std::string log = read_file(dir / "log.txt");
   INFO(log);
   REQUIRE(WIFEXITED(status));
@@ -172,12 +178,8 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
 TEST_CASE("reproduce: a panel's name runs that panel alone") {
   adamite::testing::TempDir dir;
   const fs::path out = dir / "results";
-  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
-                              ADAMITE_CLI +
-                              " reproduce fig1-mnist --quick --epochs 1 --train-subset 300 "
-                              "--test-subset 200 --out " +
-                              out.string() + " > " + (dir / "log.txt").string() + " 2>&1";
-  const int status = std::system(command.c_str());
+  const int status = run_reproduce(
+      dir.path(), "fig1-mnist --quick --epochs 1 --train-subset 300 --test-subset 200");
   const std::string log = read_file(dir / "log.txt");  // INFO is lazy: no assertion inside it
   INFO(log);
   REQUIRE(WIFEXITED(status));
