@@ -19,13 +19,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   adamite::fuzz::write_file(root / "class" / "input.png", data, size);
   try {
     const adamite::data::ImageFolder folder = adamite::data::read_image_folder(root, "fuzz");
-    // A successful read: one image of 1 to 4 channels, pixels in [0, 1].
-    const auto& inputs = folder.dataset.inputs;
-    if (inputs.dim() != 4 || inputs.shape()[0] != 1 || inputs.shape()[1] < 1 ||
-        inputs.shape()[1] > 4 || folder.dataset.labels.size() != 1)
+    // A successful read: one image of 1 to 4 channels, held as bytes, read as values in [0, 1].
+    const adamite::data::Dataset& dataset = folder.dataset;
+    const auto& shape = dataset.pixel_shape;
+    if (shape.size() != 4 || shape[0] != 1 || shape[1] < 1 || shape[1] > 4 ||
+        dataset.labels.size() != 1 ||
+        dataset.pixels.size() != static_cast<size_t>(adamite::numel(shape)))
       __builtin_trap();
-    const float* x = inputs.data();
-    for (int64_t i = 0; i < inputs.numel(); ++i)
+    const adamite::Tensor values = dataset.examples();
+    const float* x = values.data();
+    for (int64_t i = 0; i < values.numel(); ++i)
       if (!(x[i] >= 0.0f && x[i] <= 1.0f)) __builtin_trap();
   } catch (const adamite::data::FormatError&) {
   } catch (const std::runtime_error&) {

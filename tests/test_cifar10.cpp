@@ -72,7 +72,8 @@ std::vector<uint8_t> records(int n, int first) {
 void check_against_bytes(const data::Dataset& dataset, int64_t first,
                          const std::vector<uint8_t>& bytes) {
   const int64_t n = static_cast<int64_t>(bytes.size()) / kRecord;
-  const float* x = dataset.inputs.data();
+  const Tensor all = dataset.examples();
+  const float* x = all.data();
   int64_t label_mismatches = 0, pixel_mismatches = 0;
   for (int64_t i = 0; i < n; ++i) {
     if (dataset.labels[static_cast<size_t>(first + i)] != bytes[static_cast<size_t>(i * kRecord)])
@@ -121,8 +122,10 @@ TEST_SUITE("data") {
     CHECK(train.size() == 932);
     CHECK(test.size() == 846);
     CHECK(train.num_classes == 10);
-    CHECK(train.inputs.shape() == Shape{932, 3, 32, 32});
-    CHECK(test.inputs.shape() == Shape{846, 3, 32, 32});
+    // Held as the file's bytes (4x smaller than floats), read back as byte / 255.
+    CHECK(train.pixel_shape == Shape{932, 3, 32, 32});
+    CHECK(test.pixel_shape == Shape{846, 3, 32, 32});
+    CHECK(train.examples().shape() == Shape{932, 3, 32, 32});
 
     // The first two records' labels, read from the raw bytes (offsets 0 and 3073).
     CHECK(train.labels[0] == train_bytes[0]);
@@ -134,7 +137,8 @@ TEST_SUITE("data") {
     CHECK(std::vector<int32_t>(test.labels.begin(), test.labels.begin() + 10) == test_start);
 
     // Pixel (c, y, x) of record i is byte i*3073 + 1 + c*1024 + y*32 + x, over 255.
-    const float* x = train.inputs.data();
+    const Tensor train_values = train.examples();
+    const float* x = train_values.data();
     CHECK(x[0] == static_cast<float>(train_bytes[1]) / 255.0f);
     CHECK(x[1 * 1024 + 5 * 32 + 7] ==
           static_cast<float>(train_bytes[1 + 1024 + 5 * 32 + 7]) / 255.0f);
@@ -143,7 +147,7 @@ TEST_SUITE("data") {
     check_against_bytes(test, 0, test_bytes);
 
     float lo = 1.0f, hi = 0.0f;
-    for (int64_t i = 0; i < train.inputs.numel(); ++i) {
+    for (int64_t i = 0; i < train_values.numel(); ++i) {
       lo = std::min(lo, x[i]);
       hi = std::max(hi, x[i]);
     }
@@ -159,7 +163,7 @@ TEST_SUITE("data") {
     const fs::path test_file = real_file("test_batch.first846.bin");
     const data::Dataset both = data::read_cifar10_batches({train_file, test_file}, "both");
     CHECK(both.size() == 932 + 846);
-    CHECK(both.inputs.shape() == Shape{932 + 846, 3, 32, 32});
+    CHECK(both.pixel_shape == Shape{932 + 846, 3, 32, 32});
     check_against_bytes(both, 0, read_bytes(train_file));
     check_against_bytes(both, 932, read_bytes(test_file));
   }
@@ -179,7 +183,7 @@ TEST_SUITE("data") {
       CHECK(splits.test.size() == 4);
       // Batch order: batch 2's first record (label 20 % 10 = 0, pixel 0 = 20) is example 1.
       CHECK(splits.train.labels[1] == 0);
-      CHECK(splits.train.inputs.data()[3072] == 20.0f / 255.0f);
+      CHECK(splits.train.examples(1, 1).data()[0] == 20.0f / 255.0f);
       CHECK(splits.train.labels[14] == (50 + 4) % 10);
       CHECK(splits.test.labels == std::vector<int32_t>{7, 8, 9, 0});
     };

@@ -70,7 +70,7 @@ TEST_SUITE("data") {
     const data::Splits cifar = data::load_cifar10(dir);
     CHECK(cifar.train.size() == 50000);
     CHECK(cifar.test.size() == 10000);
-    CHECK(cifar.train.inputs.shape() == Shape{50000, 3, 32, 32});
+    CHECK(cifar.train.pixel_shape == Shape{50000, 3, 32, 32});
   }
 
 }  // TEST_SUITE

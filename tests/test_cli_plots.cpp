@@ -142,9 +142,10 @@ TEST_SUITE("cli") {
     const auto mnist = adamite::data::load_mnist(adamite::testing::data_root() / "mnist");
     const auto grid = adamite::data::read_image_folder(dir / "grid", "grid").dataset;
     const adamite::Shape expected_shape = {1, 3, 3 * cell_h, 4 * cell_w};
-    REQUIRE(grid.inputs.shape() == expected_shape);
+    REQUIRE(grid.pixel_shape == expected_shape);
     const int64_t width = 4 * cell_w, plane = 3 * cell_h * width;
-    const float* pixels = grid.inputs.data();
+    const adamite::Tensor grid_values = grid.examples();
+    const float* pixels = grid_values.data();
     const float* first = mnist.train.inputs.data() + chosen[0] * 28 * 28;
     int mismatches = 0;
     for (int y = 0; y < 84; ++y)

@@ -14,7 +14,10 @@ namespace {
 
 data::Dataset random_dataset(int64_t n, uint64_t seed) {
   Generator generator(seed);
-  data::Dataset set{"random", Tensor::empty({n, 1, 4, 5}), {}, 3};
+  data::Dataset set;
+  set.name = "random";
+  set.inputs = Tensor::empty({n, 1, 4, 5});
+  set.num_classes = 3;
   for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = generator.uniform();
   for (int64_t i = 0; i < n; ++i) set.labels.push_back(int32_t(generator.below(3)));
   return set;

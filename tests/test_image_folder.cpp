@@ -71,9 +71,10 @@ void write_image(const fs::path& file, int seed, int w = 4, int h = 3, int chann
 
 // Checks example i of `dataset` holds synthetic image `seed`, channel-planar, exactly.
 void check_pixels(const data::Dataset& dataset, int64_t i, int seed) {
-  const int64_t c_n = dataset.inputs.size(1), h = dataset.inputs.size(2),
-                w = dataset.inputs.size(3);
-  const float* x = dataset.inputs.data() + i * c_n * h * w;
+  const Shape shape = dataset.example_shape();
+  const int64_t c_n = shape[0], h = shape[1], w = shape[2];
+  const Tensor example = dataset.examples(i, 1);
+  const float* x = example.data();
   int mismatches = 0;
   for (int c = 0; c < c_n; ++c)
     for (int y = 0; y < h; ++y)
@@ -123,8 +124,11 @@ void check_per_class(const data::Dataset& dataset, int64_t per_class) {
   CHECK(counts == std::vector<int64_t>(10, per_class));
   // Sorted within a class, so labels never go back.
   CHECK(std::is_sorted(dataset.labels.begin(), dataset.labels.end()));
-  const float* x = dataset.inputs.data();
-  const auto [lo, hi] = std::minmax_element(x, x + dataset.inputs.numel());
+  // Held as bytes (4x smaller than floats), read back as byte / 255.
+  REQUIRE(dataset.holds_bytes());
+  const Tensor all = dataset.examples();
+  const float* x = all.data();
+  const auto [lo, hi] = std::minmax_element(x, x + all.numel());
   CHECK(*lo >= 0.0f);
   CHECK(*hi <= 1.0f);
   CHECK(*hi > 0.9f);
@@ -135,8 +139,9 @@ void check_per_class(const data::Dataset& dataset, int64_t per_class) {
 double mean_abs_diff(const data::Dataset& images, int64_t index, const data::Dataset& binary,
                      int64_t record) {
   const int64_t n = 3 * 32 * 32;
-  const float* a = images.inputs.data() + index * n;
-  const float* b = binary.inputs.data() + record * n;
+  const Tensor image = images.examples(index, 1), binary_record = binary.examples(record, 1);
+  const float* a = image.data();
+  const float* b = binary_record.data();
   double sum = 0;
   for (int64_t j = 0; j < n; ++j) sum += std::abs(static_cast<double>(a[j]) - b[j]);
   return sum / static_cast<double>(n);
@@ -184,7 +189,7 @@ TEST_SUITE("data") {
     const data::Dataset& d = folder.dataset;
     CHECK(d.name == "pets");
     CHECK(d.num_classes == 3);
-    CHECK(d.inputs.shape() == Shape{6, 3, 3, 4});
+    CHECK(d.pixel_shape == Shape{6, 3, 3, 4});
     CHECK(d.labels == std::vector<int32_t>{0, 1, 1, 1, 2, 2});
     // Within b_cats by name: "1.PNG" < "10.BMP" < "2.png".
     const std::vector<int> seeds = {20, 12, 11, 10, 30, 31};
@@ -193,8 +198,7 @@ TEST_SUITE("data") {
     // Deterministic: a second read gives the same bytes.
     const data::ImageFolder again = data::read_image_folder(tmp.path(), "pets");
     CHECK(again.dataset.labels == d.labels);
-    CHECK(std::memcmp(again.dataset.inputs.data(), d.inputs.data(),
-                      static_cast<size_t>(d.inputs.numel()) * sizeof(float)) == 0);
+    CHECK(again.dataset.pixels == d.pixels);
   }
 
   TEST_CASE("image folder: grey images give one channel, JPEG decodes close to the original") {
@@ -202,7 +206,7 @@ TEST_SUITE("data") {
     write_image(tmp / "grey" / "a" / "0.png", 1, 5, 2, 1);
     write_image(tmp / "grey" / "b" / "0.png", 2, 5, 2, 1);  // (BMP stores grey as 24-bit)
     const data::ImageFolder grey = data::read_image_folder(tmp / "grey", "grey");
-    CHECK(grey.dataset.inputs.shape() == Shape{2, 1, 2, 5});
+    CHECK(grey.dataset.pixel_shape == Shape{2, 1, 2, 5});
     check_pixels(grey.dataset, 0, 1);
     check_pixels(grey.dataset, 1, 2);
 
@@ -212,8 +216,9 @@ TEST_SUITE("data") {
     for (size_t i = 0; i < flat.size(); ++i) flat[i] = static_cast<uint8_t>(i % 3 == 0 ? 200 : 50);
     REQUIRE(stbi_write_jpg((tmp / "jpeg" / "only" / "a.JPEG").c_str(), 8, 8, 3, flat.data(), 100));
     const data::ImageFolder jpeg = data::read_image_folder(tmp / "jpeg", "jpeg");
-    CHECK(jpeg.dataset.inputs.shape() == Shape{1, 3, 8, 8});
-    const float* x = jpeg.dataset.inputs.data();
+    CHECK(jpeg.dataset.pixel_shape == Shape{1, 3, 8, 8});
+    const Tensor image = jpeg.dataset.examples();
+    const float* x = image.data();
     CHECK(x[0] == doctest::Approx(200.0 / 255.0).epsilon(0.03));
     CHECK(x[64] == doctest::Approx(50.0 / 255.0).epsilon(0.06));
     CHECK(x[128] == doctest::Approx(50.0 / 255.0).epsilon(0.06));
@@ -255,9 +260,10 @@ TEST_SUITE("data") {
     // width x height x channels overflows int64 (found by fuzz/image_fuzzer.cpp): a 70-byte BMP.
     TempDir tmp;
     fs::create_directories(tmp / "a");
-    std::string bmp("BM\x46\0\0\0\0\0\0\0\x36\0\0\0"  // file header; info header: 40 bytes,
-                    "\x28\0\0\0\xff\xff\xff\x7f\xff\xff\xff\x7f\x01\0\x20\0",  // 32 bits/pixel
-                    30);
+    std::string bmp(
+        "BM\x46\0\0\0\0\0\0\0\x36\0\0\0"  // file header; info header: 40 bytes,
+        "\x28\0\0\0\xff\xff\xff\x7f\xff\xff\xff\x7f\x01\0\x20\0",  // 32 bits/pixel
+        30);
     bmp.resize(70, '\0');
     std::ofstream(tmp / "a" / "0.bmp", std::ios::binary) << bmp;
     const std::string message = error_of<data::FormatError>(tmp.path());
@@ -292,7 +298,7 @@ TEST_SUITE("data") {
     const data::Splits splits = data::load_cifar10_images(tmp.path());
     CHECK(splits.train.name == "cifar10/train");
     CHECK(splits.test.name == "cifar10/test");
-    CHECK(splits.train.inputs.shape() == Shape{10, 3, 32, 32});
+    CHECK(splits.train.pixel_shape == Shape{10, 3, 32, 32});
     CHECK(splits.test.labels == std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
 
     write_image(tmp / "test" / "unicorn" / "0000.png", 1, 32, 32, 3);
@@ -319,7 +325,7 @@ TEST_SUITE("data") {
                                                    "dog", "frog", "horse", "ship", "truck"});
     CHECK(test.dataset.size() == 10000);
     CHECK(test.dataset.num_classes == 10);
-    CHECK(test.dataset.inputs.shape() == Shape{10000, 3, 32, 32});
+    CHECK(test.dataset.pixel_shape == Shape{10000, 3, 32, 32});
     check_per_class(test.dataset, 1000);
     check_jpeg_against_binary(
         test.dataset, 1000,
@@ -335,8 +341,8 @@ TEST_SUITE("data") {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     MESSAGE("read 60000 CIFAR-10 JPEGs in " << seconds << " s");
-    CHECK(splits.train.inputs.shape() == Shape{50000, 3, 32, 32});
-    CHECK(splits.test.inputs.shape() == Shape{10000, 3, 32, 32});
+    CHECK(splits.train.pixel_shape == Shape{50000, 3, 32, 32});
+    CHECK(splits.test.pixel_shape == Shape{10000, 3, 32, 32});
     check_per_class(splits.train, 5000);
     check_per_class(splits.test, 1000);
     check_jpeg_against_binary(

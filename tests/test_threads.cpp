@@ -19,7 +19,10 @@ data::Dataset random_dataset(const Shape& example, int64_t size) {
   Generator gen(9);
   Shape shape = example;
   shape.insert(shape.begin(), size);
-  data::Dataset set{"random", Tensor::empty(shape), {}, 10};
+  data::Dataset set;
+  set.name = "random";
+  set.inputs = Tensor::empty(shape);
+  set.num_classes = 10;
   for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = gen.uniform();
   for (int64_t i = 0; i < size; ++i) set.labels.push_back(int32_t(gen.below(10)));
   return set;

@@ -54,7 +54,11 @@ TEST_SUITE("data") {
 
   TEST_CASE("zca: the cache is reused only for the same data and epsilon") {
     testing::TempDir dir;
-    data::Dataset train{"toy", correlated(500, 5, 3), std::vector<int32_t>(500, 0), 1};
+    data::Dataset train;
+    train.name = "toy";
+    train.inputs = correlated(500, 5, 3);
+    train.labels.assign(500, 0);
+    train.num_classes = 1;
     const auto first = data::fit_or_load_zca(train, dir.path(), 1e-2);
     const auto second = data::fit_or_load_zca(train, dir.path(), 1e-2);
     CHECK(first.matrix.to_vector() == second.matrix.to_vector());

@@ -38,14 +38,15 @@ std::string apply_whitening(const std::string& requested, const std::string& dat
   const std::string kind =
       requested == "auto" ? (dataset == "cifar10" ? "zca" : "none") : requested;
   if (kind == "standardize") {
-    const auto standardizer = data::ChannelStandardizer::fit(splits.train.inputs);
-    standardizer.apply(splits.train.inputs);
-    standardizer.apply(splits.test.inputs);
+    const auto standardizer = data::ChannelStandardizer::fit(splits.train);
+    standardizer.apply(splits.train);
+    standardizer.apply(splits.test);
   } else if (kind == "zca") {
     // Fitted on the training split only; cached, since the eigen-decomposition takes a while.
+    // Images held as bytes are whitened batch by batch as they are read.
     const auto zca = data::fit_or_load_zca(splits.train, data::data_root() / "cache");
-    zca.apply(splits.train.inputs);
-    zca.apply(splits.test.inputs);
+    zca.apply(splits.train);
+    zca.apply(splits.test);
   }
   return kind;
 }

@@ -73,13 +73,14 @@ void run_show_samples(const ShowSamplesArgs& args) {
   RgbImage grid(columns * cell_w, rows * cell_h, 255);
 
   const std::vector<int64_t> chosen = choose(set.size(), args.count, args.seed);
-  const float* pixels = set.inputs.data();
   const int64_t example_size = int64_t{channels} * height * width;
+  std::vector<float> pixels(chosen.size() * size_t(example_size));
+  set.read_rows(chosen, pixels.data());
   for (size_t i = 0; i < chosen.size(); ++i) {
     const int cell_x = static_cast<int>(i) % columns * cell_w,
               cell_y = static_cast<int>(i) / columns * cell_h;
     const int left = cell_x + (cell_w - width * scale) / 2, top = cell_y + pad;
-    const float* image = pixels + chosen[i] * example_size;
+    const float* image = pixels.data() + int64_t(i) * example_size;
     for (int y = 0; y < height * scale; ++y)
       for (int x = 0; x < width * scale; ++x)
         for (int c = 0; c < 3; ++c) {

@@ -1,6 +1,5 @@
 #include "adamite/data/dataloader.hpp"
 
-#include <cstring>
 #include <numeric>
 #include <stdexcept>
 
@@ -18,11 +17,18 @@ DataLoader::DataLoader(const Dataset& dataset, int64_t batch_size, bool shuffle,
   if (batch_size <= 0)
     throw std::invalid_argument("DataLoader: batch size must be positive, got " +
                                 std::to_string(batch_size));
-  if (!dataset.inputs.defined() || dataset.inputs.size(0) != dataset.size())
-    throw std::invalid_argument(
-        "DataLoader: dataset '" + dataset.name + "' has " + std::to_string(dataset.size()) +
-        " labels but inputs of shape " +
-        (dataset.inputs.defined() ? to_string(dataset.inputs.shape()) : "[]"));
+  const Shape stored = dataset.holds_bytes()      ? dataset.pixel_shape
+                       : dataset.inputs.defined() ? dataset.inputs.shape()
+                                                  : Shape{};
+  const bool bytes_match =
+      !dataset.holds_bytes() || dataset.pixels.size() == static_cast<size_t>(numel(stored));
+  if (stored.empty() || stored[0] != dataset.size() || !bytes_match)
+    throw std::invalid_argument("DataLoader: dataset '" + dataset.name + "' has " +
+                                std::to_string(dataset.size()) + " labels but " +
+                                (dataset.holds_bytes()
+                                     ? std::to_string(dataset.pixels.size()) + " bytes of shape "
+                                     : std::string("inputs of shape ")) +
+                                (stored.empty() ? "[]" : to_string(stored)));
   Shape shape = dataset.example_shape();
   shape.insert(shape.begin(), batch_size);
   full_batch_ = Tensor::empty(shape);
@@ -60,15 +66,10 @@ bool DataLoader::next(Batch& batch) {
     shape[0] = count;
     target = Tensor::empty(shape);
   }
-  const int64_t example = dataset_->inputs.numel() / std::max<int64_t>(n, 1);
-  const float* source = dataset_->inputs.data();
-  float* dest = target.data();
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t index = order_[static_cast<size_t>(cursor_ + i)];
-    std::memcpy(dest + i * example, source + index * example,
-                sizeof(float) * static_cast<size_t>(example));
-    labels_[static_cast<size_t>(i)] = dataset_->labels[static_cast<size_t>(index)];
-  }
+  const std::span<const int64_t> rows(order_.data() + cursor_, static_cast<size_t>(count));
+  dataset_->read_rows(rows, target.data());
+  for (int64_t i = 0; i < count; ++i)
+    labels_[static_cast<size_t>(i)] = dataset_->labels[static_cast<size_t>(rows[size_t(i)])];
   cursor_ += count;
 
   batch.inputs = target;

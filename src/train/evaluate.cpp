@@ -1,6 +1,5 @@
 #include "adamite/train/evaluate.hpp"
 
-#include <cstring>
 #include <stdexcept>
 
 #include "adamite/autograd.hpp"
@@ -19,15 +18,10 @@ Evaluation evaluate(nn::Module& model, const data::Dataset& dataset, int64_t bat
   const int64_t n = dataset.size();
   const int64_t processes = world ? world->size() : 1, rank = world ? world->rank() : 0;
   const int64_t first = rank * n / processes, last = (rank + 1) * n / processes;
-  const int64_t example = n ? dataset.inputs.numel() / n : 0;
   double totals[2] = {0.0, 0.0};  // Σ loss, correct answers
   for (int64_t row = first; row < last; row += batch_size) {
     const int64_t rows = std::min(batch_size, last - row);
-    Shape shape = dataset.inputs.shape();
-    shape[0] = rows;
-    const Tensor inputs = Tensor::empty(shape);  // unshuffled rows are contiguous: one copy
-    std::memcpy(inputs.data(), dataset.inputs.data() + row * example,
-                sizeof(float) * static_cast<size_t>(rows * example));
+    const Tensor inputs = dataset.examples(row, rows);
     const std::span<const int32_t> labels(dataset.labels.data() + row, static_cast<size_t>(rows));
     const Tensor logits = model.forward(inputs);
     totals[0] += static_cast<double>(cross_entropy(logits, labels).item()) * double(rows);

@@ -112,7 +112,10 @@ long steps_allocations(const std::string& name) {
 long fit_allocations(int64_t micro_batches) {
   manual_seed(0);
   Generator generator(2);
-  data::Dataset set{"random", Tensor::empty({1280, 1, 28, 28}), {}, 10};
+  data::Dataset set;
+  set.name = "random";
+  set.inputs = Tensor::empty({1280, 1, 28, 28});
+  set.num_classes = 10;
   for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = generator.uniform();
   for (int64_t i = 0; i < 1280; ++i) set.labels.push_back(int32_t(generator.below(10)));
   models::ModelConfig config;

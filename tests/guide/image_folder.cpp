@@ -14,9 +14,10 @@ int main(int argc, char** argv) {
   std::cout << folder.dataset.size() << " images of " << folder.classes.size() << " classes, "
             << shape[0] << "x" << shape[1] << "x" << shape[2] << "\n";
 
-  // Centre each channel on the training data (ZCA whitening is data::ZcaWhitening).
-  const auto standardize = data::ChannelStandardizer::fit(folder.dataset.inputs);
-  standardize.apply(folder.dataset.inputs);
+  // Centre each channel on the training data (ZCA whitening is data::ZcaWhitening). Images are
+  // held as bytes, so this runs on each batch as it is read.
+  const auto standardize = data::ChannelStandardizer::fit(folder.dataset);
+  standardize.apply(folder.dataset);
 
   manual_seed(0);
   auto model = std::make_shared<nn::Sequential>();

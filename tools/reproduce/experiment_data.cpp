@@ -1,7 +1,6 @@
 #include "experiment_data.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <iostream>
 
 #include "../commands.hpp"
@@ -24,20 +23,7 @@ data::Dataset random_subset(const data::Dataset& dataset, int64_t size, uint64_t
   order.resize(static_cast<size_t>(size));
   std::sort(order.begin(), order.end());
 
-  data::Dataset subset;
-  subset.name = dataset.name + "[" + std::to_string(size) + "]";
-  subset.num_classes = dataset.num_classes;
-  Shape shape = dataset.inputs.shape();
-  shape[0] = size;
-  subset.inputs = Tensor::empty(shape);
-  const int64_t row = numel(dataset.example_shape());
-  for (int64_t i = 0; i < size; ++i) {
-    const int64_t from = order[size_t(i)];
-    std::memcpy(subset.inputs.data() + i * row, dataset.inputs.data() + from * row,
-                sizeof(float) * size_t(row));
-    subset.labels.push_back(dataset.labels[size_t(from)]);
-  }
-  return subset;
+  return dataset.select(order, dataset.name + "[" + std::to_string(size) + "]");
 }
 
 data::Splits experiment_data(const std::string& dataset, int64_t train_subset, int64_t test_subset,

@@ -1,4 +1,7 @@
 // Preprocessing fitted on the training set only, then applied to every split.
+//
+// apply(Dataset&) transforms float examples in place; on a dataset that holds bytes it adds the
+// transform to the dataset's `preprocess`, so each batch is transformed as it is read.
 #pragma once
 
 #include <filesystem>
@@ -12,7 +15,10 @@ namespace adamite::data {
 struct ChannelStandardizer {
   std::vector<float> mean, stddev;
   static ChannelStandardizer fit(const Tensor& inputs);
+  static ChannelStandardizer fit(const Dataset& train);
   void apply(const Tensor& inputs) const;  // in place
+  void apply(Dataset& dataset) const;
+  void apply(float* values, int64_t count, const Shape& example) const;  // in place
 };
 
 // ZCA whitening (the Adam paper's §6.3 "whitening"): x ↦ W (x − μ) with W = U (Λ + ε)^{-1/2} Uᵀ,
@@ -26,14 +32,18 @@ struct ZcaWhitening {
   double epsilon = 1e-2;
 
   static ZcaWhitening fit(const Tensor& inputs, double epsilon = 1e-2);
+  static ZcaWhitening fit(const Dataset& train, double epsilon = 1e-2);
   void apply(const Tensor& inputs) const;  // in place, [N, ...] with D values per example
+  void apply(Dataset& dataset) const;
+  void apply(float* values, int64_t count) const;  // in place, D values per example
 
   void save(const std::filesystem::path& file) const;  // safetensors
   static ZcaWhitening load(const std::filesystem::path& file);
 };
 
 // Fits ZCA on `train`, or loads it from cache_dir when a transform fitted on the very same
-// data (checked by a fingerprint of its bytes) with the same ε is cached there; saves new fits.
+// data (checked by a fingerprint of its values, however they are held) with the same ε is cached
+// there; saves new fits.
 ZcaWhitening fit_or_load_zca(const Dataset& train, const std::filesystem::path& cache_dir,
                              double epsilon = 1e-2);
 
