@@ -126,8 +126,11 @@ def run_one(name, steps, warmup, batch):
             "torch_version": torch.__version__}
 
 
-def train_cifar10(root, steps, batch):
-    """Peak RSS of training the paper CNN on CIFAR-10 read from the JPEG class-folder tree."""
+def train_cifar10(root, steps, batch, hold_bytes):
+    """Peak RSS of training the paper CNN on CIFAR-10 read from the JPEG class-folder tree.
+
+    The images are held as float32, or with hold_bytes as uint8 converted per batch (as adamite
+    holds them)."""
     import resource
     import numpy as np
     import torch
@@ -137,11 +140,17 @@ def train_cifar10(root, steps, batch):
         classes = sorted(os.listdir(os.path.join(root, split)))
         files = [(os.path.join(root, split, c, f), label) for label, c in enumerate(classes)
                  for f in sorted(os.listdir(os.path.join(root, split, c)))]
-        inputs = torch.empty((len(files), 3, 32, 32), dtype=torch.float32)
+        dtype = torch.uint8 if hold_bytes else torch.float32
+        inputs = torch.empty((len(files), 3, 32, 32), dtype=dtype)
         for i, (path, _) in enumerate(files):
-            pixels = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0
-            inputs[i] = torch.from_numpy(pixels.transpose(2, 0, 1))
+            pixels = np.asarray(Image.open(path).convert("RGB"))
+            if not hold_bytes:
+                pixels = pixels.astype(np.float32) / 255.0
+            inputs[i] = torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))
         return inputs, torch.tensor([label for _, label in files])
+
+    def as_float(x):
+        return x.float() / 255.0 if hold_bytes else x
 
     start = time.perf_counter()
     train_x, train_y = load("train")
@@ -154,14 +163,15 @@ def train_cifar10(root, steps, batch):
     for step in range(steps):
         index = order[step * batch:(step + 1) * batch]
         adam.zero_grad()
-        torch.nn.functional.cross_entropy(model(train_x[index]), train_y[index]).backward()
+        torch.nn.functional.cross_entropy(model(as_float(train_x[index])), train_y[index]).backward()
         adam.step()
     model.eval()
     correct = 0
     with torch.no_grad():
         for i in range(0, len(test_y), 256):
-            correct += (model(test_x[i:i + 256]).argmax(1) == test_y[i:i + 256]).sum().item()
+            correct += (model(as_float(test_x[i:i + 256])).argmax(1) == test_y[i:i + 256]).sum().item()
     print(json.dumps({"workload": "train cnn cifar10", "steps": steps, "batch": batch,
+                      "images_held_as": "uint8" if hold_bytes else "float32",
                       "test_accuracy": correct / len(test_y),
                       "seconds": round(time.perf_counter() - start, 1),
                       "torch_threads": torch.get_num_threads(),
@@ -179,10 +189,12 @@ def main():
     parser.add_argument("--json", action="store_true", help="one JSON object per model")
     parser.add_argument("--train-cifar10", metavar="DIR",
                         help="train the paper CNN on this CIFAR-10 image tree; print peak RSS")
+    parser.add_argument("--hold-bytes", action="store_true",
+                        help="with --train-cifar10: hold the images as uint8, converted per batch")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process
     args = parser.parse_args()
     if args.train_cifar10:
-        return train_cifar10(args.train_cifar10, args.steps, args.batch_size)
+        return train_cifar10(args.train_cifar10, args.steps, args.batch_size, args.hold_bytes)
     if args.one:
         print(json.dumps(run_one(args.model, args.steps, args.warmup, args.batch_size)))
         return 0
