@@ -87,7 +87,6 @@ struct TensorImpl {
   Tensor grad;
   std::shared_ptr<Node> grad_fn;
   bool requires_grad = false;
-  uint64_t visited_by_backward = 0;  // the last backward pass that reached it (graph traversal)
 };
 
 }  // namespace adamite
