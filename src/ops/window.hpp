@@ -41,12 +41,13 @@ struct Window {
     if (kh <= 0 || kw <= 0) fail("kernel sizes must be positive");
     if (stride[0] <= 0 || stride[1] <= 0) fail("strides must be positive");
     if (padding[0] < 0 || padding[1] < 0) fail("padding must be >= 0");
-    Window g{x.size(0), x.size(1), x.size(2),  x.size(3),  kh, kw,
-             stride[0], stride[1], padding[0], padding[1], 0,  0};
-    if (g.h + 2 * g.ph < kh || g.w + 2 * g.pw < kw) fail("kernel larger than the padded input");
-    g.oh = (g.h + 2 * g.ph - kh) / g.sh + 1;
-    g.ow = (g.w + 2 * g.pw - kw) / g.sw + 1;
-    return g;
+    Window window{x.size(0), x.size(1), x.size(2),  x.size(3),  kh, kw,
+                  stride[0], stride[1], padding[0], padding[1], 0,  0};
+    if (window.h + 2 * window.ph < kh || window.w + 2 * window.pw < kw)
+      fail("kernel larger than the padded input");
+    window.oh = (window.h + 2 * window.ph - kh) / window.sh + 1;
+    window.ow = (window.w + 2 * window.pw - kw) / window.sw + 1;
+    return window;
   }
 };
 
