@@ -13,49 +13,79 @@ namespace {
   throw std::invalid_argument(std::string(op) + ": " + what + ", got " + to_string(a.shape()) +
                               " and " + to_string(b.shape()));
 }
+
+// C = A·B, [m,k]·[k,n].
+struct MatmulSaved {
+  Tensor a, b;
+};
+
+Tensor matmul_forward(const MatmulSaved& s) {
+  const int64_t m = s.a.size(0), k = s.a.size(1), n = s.b.size(1);
+  Tensor c = Tensor::empty({m, n});
+  detail::gemm(false, false, m, n, k, 1.0f, s.a.data(), s.b.data(), 0.0f, c.data());
+  return c;
+}
+
+// grad_a = grad_c·Bᵀ, grad_b = Aᵀ·grad_c, accumulated (beta = 1) straight into the gradients.
+void matmul_backward(const MatmulSaved& s, const Tensor& grad_c) {
+  const int64_t m = s.a.size(0), k = s.a.size(1), n = s.b.size(1);
+  if (s.a.requires_grad())
+    detail::gemm(false, true, m, k, n, 1.0f, grad_c.data(), s.b.data(), 1.0f,
+                 s.a.grad_or_zeros().data());
+  if (s.b.requires_grad())
+    detail::gemm(true, false, k, n, m, 1.0f, s.a.data(), grad_c.data(), 1.0f,
+                 s.b.grad_or_zeros().data());
+}
+
+// y = x·Wᵀ + b, x [n,in], W [out,in].
+struct LinearSaved {
+  Tensor x, weight, bias;  // bias may be undefined
+};
+
+Tensor linear_forward(const LinearSaved& s) {
+  const int64_t batch = s.x.size(0), in = s.x.size(1), out_features = s.weight.size(0);
+  Tensor y = Tensor::empty({batch, out_features});
+  if (s.bias.defined())  // start from the bias in every row, then add x·Wᵀ on top
+    y.matrix().rowwise() = s.bias.matrix().row(0);
+  detail::gemm(false, true, batch, out_features, in, 1.0f, s.x.data(), s.weight.data(),
+               s.bias.defined() ? 1.0f : 0.0f, y.data());
+  return y;
+}
+
+void linear_backward(const LinearSaved& s, const Tensor& grad_y) {
+  const int64_t batch = s.x.size(0), in = s.x.size(1), out_features = s.weight.size(0);
+  if (s.x.requires_grad())  // grad_x = grad_y·W
+    detail::gemm(false, false, batch, in, out_features, 1.0f, grad_y.data(), s.weight.data(), 1.0f,
+                 s.x.grad_or_zeros().data());
+  if (s.weight.requires_grad())  // grad_W = grad_yᵀ·x
+    detail::gemm(true, false, out_features, in, batch, 1.0f, grad_y.data(), s.x.data(), 1.0f,
+                 s.weight.grad_or_zeros().data());
+  if (s.bias.defined() && s.bias.requires_grad())  // grad_b = column sums of grad_y
+    s.bias.grad_or_zeros().matrix().row(0) += grad_y.matrix().colwise().sum();
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() != 2 || b.dim() != 2) shape_error("matmul", "needs two 2-D tensors", a, b);
-  const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
-  if (b.size(0) != k) shape_error("matmul", "inner dimensions differ", a, b);
-  Tensor out = Tensor::empty({m, n});
-  detail::gemm(false, false, m, n, k, 1.0f, a.data(), b.data(), 0.0f, out.data());
-  record("matmul", out, {a, b}, [a, b, m, n, k](const Tensor& g) {
-    // dA = dC·Bᵀ, dB = Aᵀ·dC, accumulated (beta = 1) straight into the gradients.
-    if (a.requires_grad())
-      detail::gemm(false, true, m, k, n, 1.0f, g.data(), b.data(), 1.0f, a.grad_or_zeros().data());
-    if (b.requires_grad())
-      detail::gemm(true, false, k, n, m, 1.0f, a.data(), g.data(), 1.0f, b.grad_or_zeros().data());
-  });
-  return out;
+  if (b.size(0) != a.size(1)) shape_error("matmul", "inner dimensions differ", a, b);
+  const MatmulSaved saved{a, b};
+  Tensor c = matmul_forward(saved);
+  record("matmul", c, {a, b}, [saved](const Tensor& grad_c) { matmul_backward(saved, grad_c); });
+  return c;
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (x.dim() != 2 || weight.dim() != 2)
     shape_error("linear", "needs input [n,in] and weight [out,in]", x, weight);
-  const int64_t batch = x.size(0), in = x.size(1), out_features = weight.size(0);
-  if (weight.size(1) != in) shape_error("linear", "input features differ from weight's", x, weight);
-  if (bias.defined() && bias.shape() != Shape{out_features})
+  if (weight.size(1) != x.size(1))
+    shape_error("linear", "input features differ from weight's", x, weight);
+  if (bias.defined() && bias.shape() != Shape{weight.size(0)})
     shape_error("linear", "bias must be [out]", weight, bias);
-
-  Tensor y = Tensor::empty({batch, out_features});
-  if (bias.defined())  // start from the bias in every row, then add x·Wᵀ on top
-    y.matrix().rowwise() = bias.matrix().row(0);
-  detail::gemm(false, true, batch, out_features, in, 1.0f, x.data(), weight.data(),
-               bias.defined() ? 1.0f : 0.0f, y.data());
-
+  const LinearSaved saved{x, weight, bias};
+  Tensor y = linear_forward(saved);
   record("linear", y, {x, weight, bias},  // an undefined bias is left out
-         [x, weight, bias, batch, in, out_features](const Tensor& g) {
-           if (x.requires_grad())  // dx = dy·W
-             detail::gemm(false, false, batch, in, out_features, 1.0f, g.data(), weight.data(),
-                          1.0f, x.grad_or_zeros().data());
-           if (weight.requires_grad())  // dW = dyᵀ·x
-             detail::gemm(true, false, out_features, in, batch, 1.0f, g.data(), x.data(), 1.0f,
-                          weight.grad_or_zeros().data());
-           if (bias.defined() && bias.requires_grad())  // db = column sums of dy
-             bias.grad_or_zeros().matrix().row(0) += g.matrix().colwise().sum();
-         });
+         [saved](const Tensor& grad_y) { linear_backward(saved, grad_y); });
   return y;
 }
 
