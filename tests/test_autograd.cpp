@@ -50,6 +50,23 @@ TEST_SUITE("autograd") {
     CHECK(w.grad().defined());
   }
 
+  TEST_CASE("autograd: a backward pass run inside a backward closure leaves the outer one intact") {
+    Tensor a = Tensor::full({1}, 3.0f);
+    a.set_requires_grad(true);
+    const Tensor inner = sum(mul(a, a));  // recorded beforehand: closures run without recording
+    Tensor x = Tensor::from_vector({2}, {1.0f, 2.0f});
+    x.set_requires_grad(true);
+    const Tensor h = mul(x, x);
+    const Tensor y = h.detach();  // h again, through an op whose backward runs the inner pass
+    record("identity", y, {h}, [h, inner](const Tensor& g) {
+      inner.backward();
+      h.grad_or_zeros().array() += g.array();
+    });
+    sum(mul(y, x)).backward();  // d/dx Σx³ = 3x²
+    CHECK(x.grad().to_vector() == std::vector<float>{3.0f, 12.0f});
+    CHECK(a.grad().to_vector() == std::vector<float>{6.0f});
+  }
+
   TEST_CASE("autograd: shape errors name the op and both shapes") {
     const Tensor a = Tensor::zeros({2, 3}), b = Tensor::zeros({4, 5});
     CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("matmul"), std::invalid_argument);
