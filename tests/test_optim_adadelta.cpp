@@ -60,9 +60,9 @@ TEST_SUITE("optim") {
 
   TEST_CASE("optim: AdaDelta defaults and option checks") {
     const optim::AdaDeltaOptions defaults;
-    CHECK(defaults.lr == 1.0);
-    CHECK(defaults.decay == 0.95);
-    CHECK(defaults.epsilon == 1e-6);
+    CHECK(defaults.lr() == 1.0);
+    CHECK(defaults.rho() == 0.95);
+    CHECK(defaults.eps() == 1e-6);
     auto make = [](const optim::AdaDeltaOptions& o) { optim::AdaDelta({parameter({1.0f})}, o); };
     CHECK_THROWS_WITH_AS(make(optim::AdaDeltaOptions().eps(0.0)),
                          "adadelta: eps must be > 0, got 0", std::invalid_argument);

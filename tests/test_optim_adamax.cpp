@@ -63,11 +63,11 @@ TEST_SUITE("optim") {
     adamax.step();
     check_close(p, {1.01}, "theta");  // θ + 0.1 · (0.1·3)/3
     const optim::AdaMaxOptions defaults;
-    CHECK(defaults.lr == 2e-3);
-    CHECK(defaults.beta1 == 0.9);
-    CHECK(defaults.beta2 == 0.999);
+    CHECK(defaults.lr() == 2e-3);
+    CHECK(defaults.betas().beta1 == 0.9);
+    CHECK(defaults.betas().beta2 == 0.999);
     CHECK_THROWS_WITH_AS(
-        optim::AdaMax({parameter({1.0f})}, optim::AdaMaxOptions().betas(-0.1, 0.9)),
+        optim::AdaMax({parameter({1.0f})}, optim::AdaMaxOptions().betas({-0.1, 0.9})),
         "adamax: beta1 must be in [0, 1), got -0.1", std::invalid_argument);
   }
 }  // TEST_SUITE

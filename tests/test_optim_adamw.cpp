@@ -70,9 +70,9 @@ TEST_SUITE("optim") {
 
   TEST_CASE("optim: AdamW's weight decay is decoupled, --weight-decay maps to it") {
     const optim::AdamWOptions defaults;
-    CHECK(defaults.decoupled_weight_decay == 1e-2);
-    CHECK(defaults.Options::weight_decay == 0.0);
-    CHECK(defaults.lr == 1e-3);
+    CHECK(defaults.weight_decay() == 1e-2);
+    CHECK(defaults.Options::weight_decay() == 0.0);
+    CHECK(defaults.lr() == 1e-3);
 
     optim::Hyperparameters h;
     h.weight_decay = 0.3;
@@ -80,11 +80,11 @@ TEST_SUITE("optim") {
     const auto* options =
         dynamic_cast<const optim::AdamWOptions*>(adamw->param_groups()[0].options.get());
     REQUIRE(options != nullptr);
-    CHECK(options->decoupled_weight_decay == 0.3);
-    CHECK(options->Options::weight_decay == 0.0);  // nothing is added to the gradient
+    CHECK(options->weight_decay() == 0.3);
+    CHECK(options->Options::weight_decay() == 0.0);  // nothing is added to the gradient
 
     optim::AdamWOptions l2;
-    l2.Options::weight_decay = 0.1;
+    l2.Options::weight_decay(0.1);
     CHECK_THROWS_WITH_AS(optim::AdamW({parameter({1.0f})}, l2),
                          doctest::Contains("adamw: the L2 weight decay"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(optim::AdamW({parameter({1.0f})}, optim::AdamWOptions().weight_decay(-1)),

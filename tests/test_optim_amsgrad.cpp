@@ -25,7 +25,7 @@ TEST_SUITE("optim") {
     // (v = 0.09625); plain Adam would give θ0 = 0.829990, 0.772303 at t = 2, 3.
     // (values from python3, double precision)
     Tensor p = parameter({1.0f, -0.5f, 2.0f});
-    optim::Adam amsgrad({p}, optim::AdamOptions(0.1).betas(0.9, 0.9).amsgrad(true));
+    optim::Adam amsgrad({p}, optim::AdamOptions(0.1).betas({0.9, 0.9}).amsgrad(true));
     const std::vector<std::vector<double>> theta = {
         {0.9000000005, -0.400000004, 1.900000001},
         {0.833573581807, -0.305288596061, 1.85284404539},
@@ -75,7 +75,7 @@ TEST_SUITE("optim") {
     optim::ParamGroup plain{{parameter({1.0f})}, std::make_shared<optim::AdamOptions>()};
     CHECK_NOTHROW(optim::Adam({plain}, optim::AdamOptions().amsgrad(true)));
     CHECK_THROWS_WITH_AS(
-        optim::Adam({parameter({1.0f})}, optim::AdamOptions().amsgrad(true).betas(0.9, 1.0)),
+        optim::Adam({parameter({1.0f})}, optim::AdamOptions().amsgrad(true).betas({0.9, 1.0})),
         "amsgrad: beta2 must be in [0, 1), got 1", std::invalid_argument);
   }
 }  // TEST_SUITE

@@ -47,8 +47,8 @@ TEST_SUITE("optim") {
     nadam.step();
     check_close(p, {0.399167624568, 0.100831995433, 1.39916743457}, "theta");
     const optim::NadamOptions defaults;
-    CHECK(defaults.lr == 2e-3);
-    CHECK(defaults.epsilon == 1e-8);
+    CHECK(defaults.lr() == 2e-3);
+    CHECK(defaults.eps() == 1e-8);
     CHECK_THROWS_WITH_AS(optim::Nadam({parameter({1.0f})}, optim::NadamOptions().eps(-1e-8)),
                          "nadam: eps must be >= 0, got -1e-08", std::invalid_argument);
   }

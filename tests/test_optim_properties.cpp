@@ -64,7 +64,7 @@ TEST_SUITE("optim") {
       REQUIRE(entry.defaults.rfind("lr=", 0) == 0);
       const double lr = std::stod(entry.defaults.substr(3));
       auto optimizer = optim::make_optimizer(entry.name, {parameter({1.0f})});
-      CHECK(optimizer->param_groups()[0].options->lr == lr);
+      CHECK(optimizer->param_groups()[0].options->lr() == lr);
       CHECK(optimizer->name() == (entry.name == "nesterov" ? std::string("sgd") : entry.name));
     }
   }
@@ -84,42 +84,42 @@ TEST_SUITE("optim") {
       CAPTURE(name);
       auto optimizer = optim::make_optimizer(name, {parameter({1.0f})}, h);
       const optim::Options* o = optimizer->param_groups()[0].options.get();
-      CHECK(o->lr == 0.0123);
-      CHECK(o->weight_decay == (name == "adamw" ? 0.0 : 0.02));  // AdamW: decoupled instead
+      CHECK(o->lr() == 0.0123);
+      CHECK(o->weight_decay() == (name == "adamw" ? 0.0 : 0.02));  // AdamW: decoupled instead
       if (const auto* sgd = dynamic_cast<const optim::SGDOptions*>(o)) {
-        CHECK(sgd->momentum_ == 0.7);
-        CHECK(sgd->nesterov_ == (name == "nesterov"));
+        CHECK(sgd->momentum() == 0.7);
+        CHECK(sgd->nesterov() == (name == "nesterov"));
       } else if (const auto* adagrad = dynamic_cast<const optim::AdaGradOptions*>(o)) {
-        CHECK(adagrad->epsilon == 1e-5);
+        CHECK(adagrad->eps() == 1e-5);
       } else if (const auto* rmsprop = dynamic_cast<const optim::RMSPropOptions*>(o)) {
-        CHECK(rmsprop->decay == 0.85);
-        CHECK(rmsprop->epsilon == 1e-5);
-        CHECK(rmsprop->momentum_ == 0.7);
-        CHECK(rmsprop->centered_);
+        CHECK(rmsprop->rho() == 0.85);
+        CHECK(rmsprop->eps() == 1e-5);
+        CHECK(rmsprop->momentum() == 0.7);
+        CHECK(rmsprop->centered());
       } else if (const auto* adadelta = dynamic_cast<const optim::AdaDeltaOptions*>(o)) {
-        CHECK(adadelta->decay == 0.85);
-        CHECK(adadelta->epsilon == 1e-5);
+        CHECK(adadelta->rho() == 0.85);
+        CHECK(adadelta->eps() == 1e-5);
       } else if (const auto* adam = dynamic_cast<const optim::AdamOptions*>(o)) {
-        CHECK(adam->beta1 == 0.8);
-        CHECK(adam->beta2 == 0.95);
-        CHECK(adam->epsilon == 1e-5);
-        CHECK_FALSE(adam->correct_bias);
-        CHECK(adam->use_amsgrad == (name == "amsgrad"));
+        CHECK(adam->betas().beta1 == 0.8);
+        CHECK(adam->betas().beta2 == 0.95);
+        CHECK(adam->eps() == 1e-5);
+        CHECK_FALSE(adam->bias_correction());
+        CHECK(adam->amsgrad() == (name == "amsgrad"));
       } else if (const auto* adamw = dynamic_cast<const optim::AdamWOptions*>(o)) {
-        CHECK(adamw->beta1 == 0.8);
-        CHECK(adamw->beta2 == 0.95);
-        CHECK(adamw->epsilon == 1e-5);
-        CHECK_FALSE(adamw->correct_bias);
-        CHECK(adamw->decoupled_weight_decay == 0.02);
+        CHECK(adamw->betas().beta1 == 0.8);
+        CHECK(adamw->betas().beta2 == 0.95);
+        CHECK(adamw->eps() == 1e-5);
+        CHECK_FALSE(adamw->bias_correction());
+        CHECK(adamw->weight_decay() == 0.02);
       } else if (const auto* adamax = dynamic_cast<const optim::AdaMaxOptions*>(o)) {
-        CHECK(adamax->beta1 == 0.8);
-        CHECK(adamax->beta2 == 0.95);
-        CHECK_FALSE(adamax->correct_bias);  // AdaMax has no ε to pass
+        CHECK(adamax->betas().beta1 == 0.8);
+        CHECK(adamax->betas().beta2 == 0.95);
+        CHECK_FALSE(adamax->bias_correction());  // AdaMax has no ε to pass
       } else if (const auto* nadam = dynamic_cast<const optim::NadamOptions*>(o)) {
-        CHECK(nadam->beta1 == 0.8);
-        CHECK(nadam->beta2 == 0.95);
-        CHECK(nadam->epsilon == 1e-5);
-        CHECK_FALSE(nadam->correct_bias);
+        CHECK(nadam->betas().beta1 == 0.8);
+        CHECK(nadam->betas().beta2 == 0.95);
+        CHECK(nadam->eps() == 1e-5);
+        CHECK_FALSE(nadam->bias_correction());
       } else {
         FAIL("no options check for this entry");
       }

@@ -32,7 +32,7 @@ void run(const optim::RMSPropOptions& options, const std::vector<std::vector<dou
     check_close(rmsprop.state(0, "square_avg"), kSquareAvg[t], "square_avg");
     if (!momentum_buffer.empty())
       check_close(rmsprop.state(0, "momentum_buffer"), momentum_buffer[t], "momentum_buffer");
-    if (options.centered_) check_close(rmsprop.state(0, "grad_avg"), kGradAvg[t], "grad_avg");
+    if (options.centered()) check_close(rmsprop.state(0, "grad_avg"), kGradAvg[t], "grad_avg");
   }
 }
 }  // namespace
@@ -95,11 +95,11 @@ TEST_SUITE("optim") {
 
   TEST_CASE("optim: RMSProp defaults, and the registry passes rho, momentum, centered, eps") {
     const optim::RMSPropOptions defaults;
-    CHECK(defaults.lr == 1e-3);
-    CHECK(defaults.decay == 0.9);
-    CHECK(defaults.epsilon == 1e-8);
-    CHECK(defaults.momentum_ == 0.0);
-    CHECK_FALSE(defaults.centered_);
+    CHECK(defaults.lr() == 1e-3);
+    CHECK(defaults.rho() == 0.9);
+    CHECK(defaults.eps() == 1e-8);
+    CHECK(defaults.momentum() == 0.0);
+    CHECK_FALSE(defaults.centered());
 
     optim::Hyperparameters h;
     h.lr = 0.01;

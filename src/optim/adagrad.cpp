@@ -1,30 +1,13 @@
 #include "adamite/optim/adagrad.hpp"
 
-#include "checks.hpp"
-
 namespace adamite::optim {
-namespace {
-void check(const AdaGradOptions& o) {
-  detail::check_non_negative("adagrad", "eps", o.epsilon);
-}
-std::vector<std::string> buffers_for(const AdaGradOptions& o) {
-  check(o);
-  return {"sum"};
-}
-}  // namespace
 
-AdaGrad::AdaGrad(std::vector<Tensor> params, const AdaGradOptions& options)
-    : AdaGrad(std::vector<ParamGroup>{{std::move(params), nullptr}}, options) {}
+AdaGrad::AdaGrad(ParamGroups params, const AdaGradOptions& defaults)
+    : OptimizerOf("adagrad", std::move(params), defaults) {}
 
-AdaGrad::AdaGrad(std::vector<ParamGroup> groups, const AdaGradOptions& defaults)
-    : Optimizer(std::move(groups), defaults, buffers_for(defaults)) {
-  detail::check_groups<AdaGradOptions>(param_groups(), name(), check);
-}
-
-void AdaGrad::update(const Options& base, double lr, ParamView& p, int64_t) {
-  const auto& o = static_cast<const AdaGradOptions&>(base);
-  const auto alpha = static_cast<float>(lr), eps = static_cast<float>(o.epsilon);
-  ArrayMap s = p.state[0].array();
+void AdaGrad::update(const AdaGradOptions& o, double lr, ParamView& p, int64_t) {
+  const auto alpha = static_cast<float>(lr), eps = static_cast<float>(o.eps());
+  ArrayMap s = p.state(sum_);
   s += p.grad.square();
   if (eps > 0.0f)
     p.theta -= alpha * p.grad / (s.sqrt() + eps);

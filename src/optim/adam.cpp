@@ -2,27 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include "adam_step.hpp"
-#include "checks.hpp"
 
 namespace adamite::optim {
-namespace {
-const char* algorithm(const AdamOptions& o) {
-  return o.use_amsgrad ? "amsgrad" : "adam";
-}
-void check(const AdamOptions& o) {
-  detail::check_unit_interval(algorithm(o), "beta1", o.beta1);
-  detail::check_unit_interval(algorithm(o), "beta2", o.beta2);
-  detail::check_non_negative(algorithm(o), "eps", o.epsilon);
-}
-std::vector<std::string> buffers_for(const AdamOptions& o) {
-  check(o);
-  if (o.use_amsgrad) return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
-  return {"exp_avg", "exp_avg_sq"};
-}
-}  // namespace
 
 namespace detail {
 void adam_step(ArrayMap& theta, const ArrayMap& grad, ArrayMap m, ArrayMap v, ArrayMap* v_max,
@@ -58,27 +41,14 @@ void adam_step(ArrayMap& theta, const ArrayMap& grad, ArrayMap m, ArrayMap v, Ar
 }
 }  // namespace detail
 
-Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)
-    : Adam(std::vector<ParamGroup>{{std::move(params), nullptr}}, options) {}
+Adam::Adam(ParamGroups params, const AdamOptions& defaults)
+    : OptimizerOf(defaults.amsgrad() ? "amsgrad" : "adam", std::move(params), defaults) {}
 
-Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults)
-    : Optimizer(std::move(groups), defaults, buffers_for(defaults)),
-      amsgrad_(defaults.use_amsgrad) {
-  detail::check_groups<AdamOptions>(param_groups(), name(), [this](const AdamOptions& o) {
-    check(o);
-    if (o.use_amsgrad && !amsgrad_)
-      throw std::invalid_argument(
-          "adam: a parameter group turns AMSGrad on but the defaults do not (its buffer "
-          "max_exp_avg_sq is allocated from the defaults)");
-  });
-}
-
-void Adam::update(const Options& base, double lr, ParamView& p, int64_t t) {
-  const auto& o = static_cast<const AdamOptions&>(base);
-  ArrayMap v_max = amsgrad_ ? p.state[2].array() : ArrayMap(nullptr, 0);
-  detail::adam_step(p.theta, p.grad, p.state[0].array(), p.state[1].array(),
-                    o.use_amsgrad ? &v_max : nullptr, lr,
-                    {o.beta1, o.beta2, o.epsilon, o.correct_bias}, t);
+void Adam::update(const AdamOptions& o, double lr, ParamView& p, int64_t t) {
+  // A group may leave AMSGrad off when the defaults turn it on (it then ignores its v_max).
+  ArrayMap v_max = max_exp_avg_sq_ ? p.state(max_exp_avg_sq_) : ArrayMap(nullptr, 0);
+  detail::adam_step(p.theta, p.grad, p.state(exp_avg_), p.state(exp_avg_sq_),
+                    o.amsgrad() ? &v_max : nullptr, lr, detail::moments_of(o), t);
 }
 
 }  // namespace adamite::optim

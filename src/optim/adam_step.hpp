@@ -13,6 +13,12 @@ struct AdamMoments {
   bool bias_correction;
 };
 
+// The moments' settings of AdamOptions or AdamWOptions.
+template <class AdamFamilyOptions>
+AdamMoments moments_of(const AdamFamilyOptions& o) {
+  return {o.betas().beta1, o.betas().beta2, o.eps(), o.bias_correction()};
+}
+
 // m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
 // with v_max (AMSGrad): v_max ← max(v_max, v), and v_max replaces v below
 // θ ← θ − α m̂ / (√v̂ + ε),  m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)  (m̂ = m, v̂ = v without bias correction)

@@ -3,28 +3,35 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "number.hpp"
+
 namespace adamite::optim {
 
-Optimizer::Optimizer(std::vector<ParamGroup> groups, const Options& defaults,
-                     std::vector<std::string> state_names)
-    : groups_(std::move(groups)), state_names_(std::move(state_names)) {
+Optimizer::Optimizer(std::string name, ParamGroups params, const Options& defaults)
+    : name_(std::move(name)), groups_(std::move(params.groups)) {
   int64_t largest = 0;
   for (ParamGroup& group : groups_) {
     if (!group.options) group.options = defaults.clone();
-    if (!(group.options->lr >= 0.0) || !(group.options->weight_decay >= 0.0))
+    if (!(group.options->lr() >= 0.0) || !(group.options->weight_decay() >= 0.0))
       throw std::invalid_argument("optimizer: learning rate and weight decay must be >= 0, got " +
-                                  std::to_string(group.options->lr) + " and " +
-                                  std::to_string(group.options->weight_decay));
+                                  std::to_string(group.options->lr()) + " and " +
+                                  std::to_string(group.options->weight_decay()));
     for (const Tensor& p : group.params) {
       if (!p.defined() || !p.requires_grad())
         throw std::invalid_argument("optimizer: every parameter must require a gradient");
-      std::vector<Tensor> buffers;
-      for (size_t i = 0; i < state_names_.size(); ++i) buffers.push_back(Tensor::zeros(p.shape()));
-      state_.push_back(std::move(buffers));
+      state_.emplace_back();
       largest = std::max(largest, p.numel());
     }
   }
   scratch_ = Tensor::empty({largest});
+}
+
+StateSlot Optimizer::add_state(const std::string& state_name) {
+  size_t index = 0;
+  for (const ParamGroup& group : groups_)
+    for (const Tensor& p : group.params) state_[index++].push_back(Tensor::zeros(p.shape()));
+  state_names_.push_back(state_name);
+  return {state_names_.size() - 1};
 }
 
 void Optimizer::step() {
@@ -32,20 +39,20 @@ void Optimizer::step() {
   size_t index = 0;
   for (const ParamGroup& group : groups_) {
     const Options& options = *group.options;
-    const double lr = options.lr * lr_factor_;
+    const double lr = options.lr() * lr_factor_;
+    const double weight_decay = options.weight_decay();
     for (const Tensor& p : group.params) {
       const std::vector<Tensor>& buffers = state_[index++];
       const Tensor grad = p.grad();
       if (!grad.defined()) continue;
       const auto n = static_cast<Eigen::Index>(p.numel());
       float* g = grad.data();
-      if (options.weight_decay != 0.0) {  // L2 added to a copy: the user's .grad stays as is
-        ArrayMap(scratch_.data(), n) =
-            grad.array() + static_cast<float>(options.weight_decay) * p.array();
+      if (weight_decay != 0.0) {  // L2 added to a copy: the user's .grad stays as is
+        ArrayMap(scratch_.data(), n) = grad.array() + static_cast<float>(weight_decay) * p.array();
         g = scratch_.data();
       }
       ParamView view{p.array(), ArrayMap(g, n), buffers};
-      update(options, lr, view, step_count_);
+      update_parameter(options, lr, view, step_count_);
     }
   }
 }
@@ -105,4 +112,30 @@ Tensor Optimizer::state(size_t param_index, const std::string& state_name) const
   return state_[param_index][static_cast<size_t>(it - state_names_.begin())];
 }
 
+namespace detail {
+
+void check_ranges(const std::string& algorithm, Options& options) {
+  // Names read as words in the message: "weight decay must be >= 0".
+  struct Check final : ArgVisitor {
+    const std::string& algorithm;
+    explicit Check(const std::string& a) : algorithm(a) {}
+    void operator()(std::string_view name, double& value, Range range) override {
+      const bool ok = range == Range::unit           ? value >= 0.0 && value < 1.0
+                      : range == Range::non_negative ? value >= 0.0
+                      : range == Range::positive     ? value > 0.0
+                                                     : true;
+      if (ok) return;
+      std::string words(name);
+      std::replace(words.begin(), words.end(), '_', ' ');
+      const char* rule = range == Range::unit           ? " must be in [0, 1)"
+                         : range == Range::non_negative ? " must be >= 0"
+                                                        : " must be > 0";
+      throw std::invalid_argument(algorithm + ": " + words + rule + ", got " + number(value));
+    }
+    void operator()(std::string_view, bool&) override {}
+  } check(algorithm);
+  options.visit_args(check);
+}
+
+}  // namespace detail
 }  // namespace adamite::optim

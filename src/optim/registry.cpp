@@ -1,6 +1,9 @@
 #include "adamite/optim/registry.hpp"
 
+#include <optional>
+#include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "adamite/optim/adadelta.hpp"
 #include "adamite/optim/adagrad.hpp"
@@ -14,107 +17,81 @@
 namespace adamite::optim {
 namespace {
 
-std::unique_ptr<Optimizer> make_sgd(std::vector<Tensor> params, const Hyperparameters& h,
-                                    double default_momentum, bool nesterov) {
-  return std::make_unique<SGD>(std::move(params),
-                               SGDOptions(h.lr.value_or(1e-2))
-                                   .momentum(h.momentum.value_or(default_momentum))
-                                   .nesterov(nesterov)
-                                   .weight_decay(h.weight_decay.value_or(0.0)));
+// The hyperparameters a user can give, by the names the options types declare them under
+// (null: not one a user gives, e.g. Nesterov, which has its own registry entry).
+std::optional<double> Hyperparameters::*value_field(std::string_view name) {
+  if (name == "beta1") return &Hyperparameters::beta1;
+  if (name == "beta2") return &Hyperparameters::beta2;
+  if (name == "eps") return &Hyperparameters::eps;
+  if (name == "momentum") return &Hyperparameters::momentum;
+  if (name == "rho") return &Hyperparameters::rho;
+  if (name == "weight_decay") return &Hyperparameters::weight_decay;
+  return nullptr;
 }
-
-std::unique_ptr<Optimizer> make_adagrad(std::vector<Tensor> params, const Hyperparameters& h) {
-  return std::make_unique<AdaGrad>(std::move(params),
-                                   AdaGradOptions(h.lr.value_or(1e-2))
-                                       .eps(h.eps.value_or(1e-10))
-                                       .weight_decay(h.weight_decay.value_or(0.0)));
-}
-
-std::unique_ptr<Optimizer> make_rmsprop(std::vector<Tensor> params, const Hyperparameters& h) {
-  return std::make_unique<RMSProp>(std::move(params),
-                                   RMSPropOptions(h.lr.value_or(1e-3))
-                                       .rho(h.rho.value_or(0.9))
-                                       .eps(h.eps.value_or(1e-8))
-                                       .momentum(h.momentum.value_or(0.0))
-                                       .centered(h.centered)
-                                       .weight_decay(h.weight_decay.value_or(0.0)));
-}
-
-std::unique_ptr<Optimizer> make_adadelta(std::vector<Tensor> params, const Hyperparameters& h) {
-  return std::make_unique<AdaDelta>(std::move(params),
-                                    AdaDeltaOptions(h.lr.value_or(1.0))
-                                        .rho(h.rho.value_or(0.95))
-                                        .eps(h.eps.value_or(1e-6))
-                                        .weight_decay(h.weight_decay.value_or(0.0)));
-}
-
-std::unique_ptr<Optimizer> make_adam(std::vector<Tensor> params, const Hyperparameters& h,
-                                     bool amsgrad) {
-  return std::make_unique<Adam>(std::move(params),
-                                AdamOptions(h.lr.value_or(1e-3))
-                                    .betas(h.beta1.value_or(0.9), h.beta2.value_or(0.999))
-                                    .eps(h.eps.value_or(1e-8))
-                                    .bias_correction(h.bias_correction)
-                                    .amsgrad(amsgrad)
-                                    .weight_decay(h.weight_decay.value_or(0.0)));
-}
-
-// --weight-decay is AdamW's decoupled λ, not an L2 term.
-std::unique_ptr<Optimizer> make_adamw(std::vector<Tensor> params, const Hyperparameters& h) {
-  return std::make_unique<AdamW>(std::move(params),
-                                 AdamWOptions(h.lr.value_or(1e-3))
-                                     .betas(h.beta1.value_or(0.9), h.beta2.value_or(0.999))
-                                     .eps(h.eps.value_or(1e-8))
-                                     .bias_correction(h.bias_correction)
-                                     .weight_decay(h.weight_decay.value_or(1e-2)));
-}
-
-// AdaMax has no ε.
-std::unique_ptr<Optimizer> make_adamax(std::vector<Tensor> params, const Hyperparameters& h) {
-  return std::make_unique<AdaMax>(std::move(params),
-                                  AdaMaxOptions(h.lr.value_or(2e-3))
-                                      .betas(h.beta1.value_or(0.9), h.beta2.value_or(0.999))
-                                      .bias_correction(h.bias_correction)
-                                      .weight_decay(h.weight_decay.value_or(0.0)));
-}
-
-std::unique_ptr<Optimizer> make_nadam(std::vector<Tensor> params, const Hyperparameters& h) {
-  return std::make_unique<Nadam>(std::move(params),
-                                 NadamOptions(h.lr.value_or(2e-3))
-                                     .betas(h.beta1.value_or(0.9), h.beta2.value_or(0.999))
-                                     .eps(h.eps.value_or(1e-8))
-                                     .bias_correction(h.bias_correction)
-                                     .weight_decay(h.weight_decay.value_or(0.0)));
+bool Hyperparameters::*switch_field(std::string_view name) {
+  if (name == "bias_correction") return &Hyperparameters::bias_correction;
+  if (name == "centered") return &Hyperparameters::centered;
+  return nullptr;
 }
 
 }  // namespace
 
+void apply_hyperparameters(const Hyperparameters& h, Options& options) {
+  struct Apply final : ArgVisitor {
+    const Hyperparameters& h;
+    bool own_weight_decay = false;  // AdamW's, the decoupled one
+    explicit Apply(const Hyperparameters& hyper) : h(hyper) {}
+    void operator()(std::string_view name, double& value, Range) override {
+      own_weight_decay = own_weight_decay || name == "weight_decay";
+      if (const auto field = value_field(name); field && h.*field) value = *(h.*field);
+    }
+    void operator()(std::string_view name, bool& value) override {
+      if (const auto field = switch_field(name)) value = h.*field;
+    }
+  } visit(h);
+  options.visit_args(visit);
+  if (h.lr) options.lr(*h.lr);
+  if (h.weight_decay && !visit.own_weight_decay) options.weight_decay(*h.weight_decay);  // L2
+}
+
+std::string describe_defaults(Options& options) {
+  struct Describe final : ArgVisitor {
+    std::ostringstream text;
+    void operator()(std::string_view name, double& value, Range) override {
+      if (value_field(name)) text << ' ' << name << '=' << value;
+    }
+    void operator()(std::string_view name, bool& value) override {
+      if (switch_field(name)) text << ' ' << name << (value ? "=on" : "=off");
+    }
+  } visit;
+  visit.text << "lr=" << options.lr();
+  options.visit_args(visit);
+  return visit.text.str();
+}
+
 const std::vector<OptimizerEntry>& optimizer_registry() {
   static const std::vector<OptimizerEntry> registry = {
-      {"sgd", "stochastic gradient descent, optional momentum", "lr=0.01 momentum=0",
-       [](auto params, const auto& h) { return make_sgd(std::move(params), h, 0.0, false); }},
-      {"nesterov", "SGD with Nesterov momentum (PyTorch's formulation)", "lr=0.01 momentum=0.9",
-       [](auto params, const auto& h) { return make_sgd(std::move(params), h, 0.9, true); }},
-      {"adagrad", "AdaGrad, Duchi et al. 2011 (eps outside the root)", "lr=0.01 eps=1e-10",
-       make_adagrad},
-      {"rmsprop",
-       "RMSProp, Tieleman & Hinton 2012 (eps outside the root; optional momentum, centered)",
-       "lr=0.001 rho=0.9 eps=1e-08 momentum=0 centered=off", make_rmsprop},
-      {"adadelta", "AdaDelta, Zeiler 2012 (lr scales the step; 1 is the paper)",
-       "lr=1 rho=0.95 eps=1e-06", make_adadelta},
-      {"adam", "Adam, Kingma & Ba Algorithm 1 (eps outside the root)",
-       "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on",
-       [](auto params, const auto& h) { return make_adam(std::move(params), h, false); }},
-      {"adamw",
-       "AdamW, Loshchilov & Hutter: weight_decay is the decoupled lambda, not L2 (PyTorch's form)",
-       "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 weight_decay=0.01 bias_correction=on", make_adamw},
-      {"adamax", "AdaMax, Kingma & Ba Algorithm 2 (no eps; no update where u = 0)",
-       "lr=0.002 beta1=0.9 beta2=0.999 bias_correction=on", make_adamax},
-      {"nadam", "Nadam, Dozat 2016, constant beta1 (PyTorch >= 2.0 NAdam, momentum_decay=inf)",
-       "lr=0.002 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on", make_nadam},
-      {"amsgrad", "Adam with AMSGrad's running max of v, Reddi et al. 2018 (PyTorch's form)",
-       "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on",
-       [](auto params, const auto& h) { return make_adam(std::move(params), h, true); }},
+      make_entry<SGD>("sgd", "stochastic gradient descent, optional momentum"),
+      make_entry<SGD>("nesterov", "SGD with Nesterov momentum (PyTorch's formulation)",
+                      SGDOptions().momentum(0.9).nesterov(true)),
+      make_entry<AdaGrad>("adagrad", "AdaGrad, Duchi et al. 2011 (eps outside the root)"),
+      make_entry<RMSProp>(
+          "rmsprop",
+          "RMSProp, Tieleman & Hinton 2012 (eps outside the root; optional momentum, centered)"),
+      make_entry<AdaDelta>("adadelta",
+                           "AdaDelta, Zeiler 2012 (lr scales the step; 1 is the paper)"),
+      make_entry<Adam>("adam", "Adam, Kingma & Ba Algorithm 1 (eps outside the root)"),
+      make_entry<AdamW>(
+          "adamw",
+          "AdamW, Loshchilov & Hutter: weight_decay is the decoupled lambda, not L2 (PyTorch's "
+          "form)"),
+      make_entry<AdaMax>("adamax",
+                         "AdaMax, Kingma & Ba Algorithm 2 (no eps; no update where u = 0)"),
+      make_entry<Nadam>(
+          "nadam", "Nadam, Dozat 2016, constant beta1 (PyTorch >= 2.0 NAdam, momentum_decay=inf)"),
+      make_entry<Adam>("amsgrad",
+                       "Adam with AMSGrad's running max of v, Reddi et al. 2018 (PyTorch's form)",
+                       AdamOptions().amsgrad(true)),
   };
   return registry;
 }

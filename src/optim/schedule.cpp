@@ -10,7 +10,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "checks.hpp"
+#include "number.hpp"
 
 namespace adamite::optim {
 namespace {

@@ -3,23 +3,29 @@
 
 namespace adamite::optim {
 
-struct SignSGDOptions : Options {
-  explicit SignSGDOptions(double learning_rate = 1e-3) { lr = learning_rate; }
-  std::unique_ptr<Options> clone() const override {
-    return std::make_unique<SignSGDOptions>(*this);
-  }
+// Signum (Bernstein et al. 2018): b ← μ b + (1−μ) g;  θ ← θ − α sign(b). With μ = 0, sign-SGD.
+#define ADAMITE_SIGNSGD_ARGS(ARG) ARG(double, momentum, 0.0, unit)
+
+struct SignSGDOptions : OptionsOf<SignSGDOptions> {
+  explicit SignSGDOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_SIGNSGD_ARGS)
 };
 
-class SignSGD : public Optimizer {
+class SignSGD : public OptimizerOf<SignSGDOptions> {
  public:
-  SignSGD(std::vector<Tensor> params, const SignSGDOptions& options)
-      : Optimizer({{std::move(params), nullptr}}, options, /*state_names=*/{}) {}
-  std::string name() const override { return "signsgd"; }
+  explicit SignSGD(ParamGroups params, const SignSGDOptions& defaults = SignSGDOptions())
+      : OptimizerOf("signsgd", std::move(params), defaults) {}
 
  protected:
-  void update(const Options&, double lr, ParamView& p, int64_t) override {
-    p.theta -= static_cast<float>(lr) * p.grad.sign();
+  void update(const SignSGDOptions& o, double lr, ParamView& p, int64_t) override {
+    const auto mu = static_cast<float>(o.momentum()), c = static_cast<float>(1.0 - o.momentum());
+    ArrayMap b = p.state(momentum_buffer_);
+    b = mu * b + c * p.grad;
+    p.theta -= static_cast<float>(lr) * b.sign();
   }
+
+ private:
+  const StateSlot momentum_buffer_ = add_state("momentum_buffer");  // b
 };
 
 }  // namespace adamite::optim

@@ -136,7 +136,7 @@ double run_vae_experiment(const Settings& settings) {
     const auto model = models::vae();
     initial.load_into(*model);
     optim::AdamOptions options(std::pow(10.0, point.log10_lr));
-    options.betas(point.beta1, point.beta2).bias_correction(point.bias_correction);
+    options.betas({point.beta1, point.beta2}).bias_correction(point.bias_correction);
     optim::Adam adam(model->parameters(), options);
     Generator noise(settings.seed + 2);  // the same reparameterisation noise for every run
 

@@ -12,35 +12,25 @@
 
 namespace adamite::optim {
 
-struct AdaDeltaOptions : Options {
-  explicit AdaDeltaOptions(double learning_rate = 1.0) { lr = learning_rate; }
-  AdaDeltaOptions& rho(double r) {
-    decay = r;
-    return *this;
-  }
-  AdaDeltaOptions& eps(double e) {
-    epsilon = e;
-    return *this;
-  }
-  AdaDeltaOptions& weight_decay(double wd) {
-    Options::weight_decay = wd;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override {
-    return std::make_unique<AdaDeltaOptions>(*this);
-  }
+#define ADAMITE_ADADELTA_ARGS(ARG) \
+  ARG(double, rho, 0.95, unit)     \
+  ARG(double, eps, 1e-6, positive)
 
-  double decay = 0.95, epsilon = 1e-6;
+struct AdaDeltaOptions : OptionsOf<AdaDeltaOptions> {
+  explicit AdaDeltaOptions(double lr = 1.0) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_ADADELTA_ARGS)
 };
 
-class AdaDelta : public Optimizer {
+class AdaDelta : public OptimizerOf<AdaDeltaOptions> {
  public:
-  AdaDelta(std::vector<Tensor> params, const AdaDeltaOptions& options = AdaDeltaOptions());
-  AdaDelta(std::vector<ParamGroup> groups, const AdaDeltaOptions& defaults);
-  std::string name() const override { return "adadelta"; }
+  explicit AdaDelta(ParamGroups params, const AdaDeltaOptions& defaults = AdaDeltaOptions());
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const AdaDeltaOptions& o, double lr, ParamView& p, int64_t t) override;
+
+ private:
+  const StateSlot square_avg_ = add_state("square_avg");  // s
+  const StateSlot acc_delta_ = add_state("acc_delta");    // d
 };
 
 }  // namespace adamite::optim

@@ -10,31 +10,22 @@
 
 namespace adamite::optim {
 
-struct AdaGradOptions : Options {
-  explicit AdaGradOptions(double learning_rate = 1e-2) { lr = learning_rate; }
-  AdaGradOptions& eps(double e) {
-    epsilon = e;
-    return *this;
-  }
-  AdaGradOptions& weight_decay(double wd) {
-    Options::weight_decay = wd;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override {
-    return std::make_unique<AdaGradOptions>(*this);
-  }
+#define ADAMITE_ADAGRAD_ARGS(ARG) ARG(double, eps, 1e-10, non_negative)
 
-  double epsilon = 1e-10;
+struct AdaGradOptions : OptionsOf<AdaGradOptions> {
+  explicit AdaGradOptions(double lr = 1e-2) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_ADAGRAD_ARGS)
 };
 
-class AdaGrad : public Optimizer {
+class AdaGrad : public OptimizerOf<AdaGradOptions> {
  public:
-  AdaGrad(std::vector<Tensor> params, const AdaGradOptions& options = AdaGradOptions());
-  AdaGrad(std::vector<ParamGroup> groups, const AdaGradOptions& defaults);
-  std::string name() const override { return "adagrad"; }
+  explicit AdaGrad(ParamGroups params, const AdaGradOptions& defaults = AdaGradOptions());
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const AdaGradOptions& o, double lr, ParamView& p, int64_t t) override;
+
+ private:
+  const StateSlot sum_ = add_state("sum");  // s
 };
 
 }  // namespace adamite::optim

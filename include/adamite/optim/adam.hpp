@@ -16,48 +16,30 @@
 
 namespace adamite::optim {
 
-struct AdamOptions : Options {
-  explicit AdamOptions(double learning_rate = 1e-3) { lr = learning_rate; }
-  AdamOptions& betas(double b1, double b2) {
-    beta1 = b1;
-    beta2 = b2;
-    return *this;
-  }
-  AdamOptions& eps(double e) {
-    epsilon = e;
-    return *this;
-  }
-  AdamOptions& bias_correction(bool on) {
-    correct_bias = on;
-    return *this;
-  }
-  AdamOptions& amsgrad(bool on) {
-    use_amsgrad = on;
-    return *this;
-  }
-  AdamOptions& weight_decay(double wd) {
-    Options::weight_decay = wd;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override { return std::make_unique<AdamOptions>(*this); }
+#define ADAMITE_ADAM_ARGS(ARG)                 \
+  ARG(Betas, betas, (Betas{0.9, 0.999}), unit) \
+  ARG(double, eps, 1e-8, non_negative)         \
+  ARG(bool, bias_correction, true, any)        \
+  ARG(bool, amsgrad, false, any)
 
-  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-  bool correct_bias = true;
-  bool use_amsgrad = false;
+struct AdamOptions : OptionsOf<AdamOptions> {
+  explicit AdamOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_ADAM_ARGS)
 };
 
-class Adam : public Optimizer {
+// Named "amsgrad" when the defaults turn AMSGrad on (the registry's name for it), else "adam".
+class Adam : public OptimizerOf<AdamOptions> {
  public:
-  Adam(std::vector<Tensor> params, const AdamOptions& options = AdamOptions());
-  Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults);
-  // "amsgrad" when the defaults turn AMSGrad on (the registry's name for it), else "adam".
-  std::string name() const override { return amsgrad_ ? "amsgrad" : "adam"; }
+  explicit Adam(ParamGroups params, const AdamOptions& defaults = AdamOptions());
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const AdamOptions& o, double lr, ParamView& p, int64_t t) override;
 
  private:
-  bool amsgrad_;
+  const StateSlot exp_avg_ = add_state("exp_avg");        // m
+  const StateSlot exp_avg_sq_ = add_state("exp_avg_sq");  // v
+  const StateSlot max_exp_avg_sq_ =                       // v_max
+      add_state_if([](const AdamOptions& o) { return o.amsgrad(); }, "max_exp_avg_sq");
 };
 
 }  // namespace adamite::optim

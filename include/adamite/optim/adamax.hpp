@@ -10,35 +10,25 @@
 
 namespace adamite::optim {
 
-struct AdaMaxOptions : Options {
-  explicit AdaMaxOptions(double learning_rate = 2e-3) { lr = learning_rate; }
-  AdaMaxOptions& betas(double b1, double b2) {
-    beta1 = b1;
-    beta2 = b2;
-    return *this;
-  }
-  AdaMaxOptions& bias_correction(bool on) {
-    correct_bias = on;
-    return *this;
-  }
-  AdaMaxOptions& weight_decay(double wd) {
-    Options::weight_decay = wd;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override { return std::make_unique<AdaMaxOptions>(*this); }
+#define ADAMITE_ADAMAX_ARGS(ARG)               \
+  ARG(Betas, betas, (Betas{0.9, 0.999}), unit) \
+  ARG(bool, bias_correction, true, any)
 
-  double beta1 = 0.9, beta2 = 0.999;
-  bool correct_bias = true;
+struct AdaMaxOptions : OptionsOf<AdaMaxOptions> {
+  explicit AdaMaxOptions(double lr = 2e-3) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_ADAMAX_ARGS)
 };
 
-class AdaMax : public Optimizer {
+class AdaMax : public OptimizerOf<AdaMaxOptions> {
  public:
-  AdaMax(std::vector<Tensor> params, const AdaMaxOptions& options = AdaMaxOptions());
-  AdaMax(std::vector<ParamGroup> groups, const AdaMaxOptions& defaults);
-  std::string name() const override { return "adamax"; }
+  explicit AdaMax(ParamGroups params, const AdaMaxOptions& defaults = AdaMaxOptions());
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const AdaMaxOptions& o, double lr, ParamView& p, int64_t t) override;
+
+ private:
+  const StateSlot exp_avg_ = add_state("exp_avg");  // m
+  const StateSlot exp_inf_ = add_state("exp_inf");  // u
 };
 
 }  // namespace adamite::optim

@@ -12,41 +12,28 @@
 
 namespace adamite::optim {
 
-struct AdamWOptions : Options {
-  explicit AdamWOptions(double learning_rate = 1e-3) { lr = learning_rate; }
-  AdamWOptions& betas(double b1, double b2) {
-    beta1 = b1;
-    beta2 = b2;
-    return *this;
-  }
-  AdamWOptions& eps(double e) {
-    epsilon = e;
-    return *this;
-  }
-  AdamWOptions& bias_correction(bool on) {
-    correct_bias = on;
-    return *this;
-  }
-  // The decoupled decay λ (not an L2 term: nothing is added to the gradient).
-  AdamWOptions& weight_decay(double lambda) {
-    decoupled_weight_decay = lambda;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override { return std::make_unique<AdamWOptions>(*this); }
+// weight_decay is the decoupled λ: it hides Options::weight_decay, the L2 term, which stays 0.
+#define ADAMITE_ADAMW_ARGS(ARG)                 \
+  ARG(Betas, betas, (Betas{0.9, 0.999}), unit)  \
+  ARG(double, eps, 1e-8, non_negative)          \
+  ARG(double, weight_decay, 1e-2, non_negative) \
+  ARG(bool, bias_correction, true, any)
 
-  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-  double decoupled_weight_decay = 1e-2;
-  bool correct_bias = true;
+struct AdamWOptions : OptionsOf<AdamWOptions> {
+  explicit AdamWOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_ADAMW_ARGS)
 };
 
-class AdamW : public Optimizer {
+class AdamW : public OptimizerOf<AdamWOptions> {
  public:
-  AdamW(std::vector<Tensor> params, const AdamWOptions& options = AdamWOptions());
-  AdamW(std::vector<ParamGroup> groups, const AdamWOptions& defaults);
-  std::string name() const override { return "adamw"; }
+  explicit AdamW(ParamGroups params, const AdamWOptions& defaults = AdamWOptions());
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const AdamWOptions& o, double lr, ParamView& p, int64_t t) override;
+
+ private:
+  const StateSlot exp_avg_ = add_state("exp_avg");        // m
+  const StateSlot exp_avg_sq_ = add_state("exp_avg_sq");  // v
 };
 
 }  // namespace adamite::optim

@@ -16,39 +16,26 @@
 
 namespace adamite::optim {
 
-struct NadamOptions : Options {
-  explicit NadamOptions(double learning_rate = 2e-3) { lr = learning_rate; }
-  NadamOptions& betas(double b1, double b2) {
-    beta1 = b1;
-    beta2 = b2;
-    return *this;
-  }
-  NadamOptions& eps(double e) {
-    epsilon = e;
-    return *this;
-  }
-  NadamOptions& bias_correction(bool on) {
-    correct_bias = on;
-    return *this;
-  }
-  NadamOptions& weight_decay(double wd) {
-    Options::weight_decay = wd;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override { return std::make_unique<NadamOptions>(*this); }
+#define ADAMITE_NADAM_ARGS(ARG)                \
+  ARG(Betas, betas, (Betas{0.9, 0.999}), unit) \
+  ARG(double, eps, 1e-8, non_negative)         \
+  ARG(bool, bias_correction, true, any)
 
-  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-  bool correct_bias = true;
+struct NadamOptions : OptionsOf<NadamOptions> {
+  explicit NadamOptions(double lr = 2e-3) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_NADAM_ARGS)
 };
 
-class Nadam : public Optimizer {
+class Nadam : public OptimizerOf<NadamOptions> {
  public:
-  Nadam(std::vector<Tensor> params, const NadamOptions& options = NadamOptions());
-  Nadam(std::vector<ParamGroup> groups, const NadamOptions& defaults);
-  std::string name() const override { return "nadam"; }
+  explicit Nadam(ParamGroups params, const NadamOptions& defaults = NadamOptions());
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const NadamOptions& o, double lr, ParamView& p, int64_t t) override;
+
+ private:
+  const StateSlot exp_avg_ = add_state("exp_avg");        // m
+  const StateSlot exp_avg_sq_ = add_state("exp_avg_sq");  // v
 };
 
 }  // namespace adamite::optim

@@ -3,35 +3,50 @@
 // An optimizer holds parameter groups (each with its own options), per-parameter state buffers
 // whose names the algorithm declares (e.g. Adam's "exp_avg", "exp_avg_sq"), and the step count t.
 // step() advances t once, then hands each parameter that has a gradient to update(), with the L2
-// term already added to the gradient. An algorithm is one Options struct and one update().
+// term already added to the gradient. An algorithm is one options type (options.hpp) and one
+// update(), written against OptimizerOf<ItsOptions>.
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "adamite/optim/options.hpp"
 #include "adamite/tensor.hpp"
 
 namespace adamite::optim {
-
-struct Options {
-  double lr = 1e-3;
-  double weight_decay = 0.0;  // L2: weight_decay·θ is added to the gradient
-  virtual ~Options() = default;
-  virtual std::unique_ptr<Options> clone() const = 0;
-};
 
 struct ParamGroup {
   std::vector<Tensor> params;
   std::shared_ptr<Options> options;  // null: the optimizer's defaults
 };
 
+// What an optimizer updates: one list of parameters (one group, with the defaults) or groups.
+struct ParamGroups {
+  ParamGroups(std::vector<Tensor> params) : groups{{std::move(params), nullptr}} {}
+  ParamGroups(std::initializer_list<Tensor> params) : ParamGroups(std::vector<Tensor>(params)) {}
+  ParamGroups(std::vector<ParamGroup> list) : groups(std::move(list)) {}
+  ParamGroups(std::initializer_list<ParamGroup> list) : groups(list) {}
+  std::vector<ParamGroup> groups;
+};
+
+// A state buffer, looked up by name once when the optimizer is built (Optimizer::add_state) and
+// read in update() as p.state(slot), so a step neither searches nor allocates.
+struct StateSlot {
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  size_t index = kNone;
+  explicit operator bool() const { return index != kNone; }
+};
+
 // What update() sees for one parameter.
 struct ParamView {
-  ArrayMap theta;                    // the weights, updated in place
-  ArrayMap grad;                     // the gradient including the L2 term (do not keep)
-  const std::vector<Tensor>& state;  // one buffer per state name, zeros before the first step
+  ArrayMap theta;                      // the weights, updated in place
+  ArrayMap grad;                       // the gradient including the L2 term (do not keep)
+  const std::vector<Tensor>& buffers;  // one per state name, zeros before the first step
+  ArrayMap state(StateSlot slot) const { return buffers[slot.index].array(); }
 };
 
 // Everything an optimizer needs to continue exactly where it stopped: the step count and every
@@ -68,21 +83,79 @@ class Optimizer {
   const std::vector<std::string>& state_names() const { return state_names_; }
   // State buffer `name` of parameter `index` (counting across groups in order).
   Tensor state(size_t param_index, const std::string& name) const;
-  virtual std::string name() const = 0;
+  // The registry's name for the algorithm ("adam", "amsgrad", ...).
+  const std::string& name() const { return name_; }
 
  protected:
-  Optimizer(std::vector<ParamGroup> groups, const Options& defaults,
-            std::vector<std::string> state_names);
+  // Checks every group's lr and L2 weight decay; groups without options get a copy of `defaults`.
+  Optimizer(std::string name, ParamGroups params, const Options& defaults);
+  // A zero buffer per parameter, saved in state_dict() as "<index>.<state_name>".
+  StateSlot add_state(const std::string& state_name);
   // One parameter's update at step t (t ≥ 1), with learning rate lr (schedule applied).
-  virtual void update(const Options& options, double lr, ParamView& param, int64_t t) = 0;
+  virtual void update_parameter(const Options& options, double lr, ParamView& param, int64_t t) = 0;
 
  private:
+  std::string name_;
   std::vector<ParamGroup> groups_;
   std::vector<std::string> state_names_;
   std::vector<std::vector<Tensor>> state_;  // [parameter][state name]
   Tensor scratch_;                          // holds grad + L2 term, sized for the largest tensor
   int64_t step_count_ = 0;
   double lr_factor_ = 1.0;
+};
+
+namespace detail {
+// Throws "<algorithm>: <name> must be ..., got <value>" for the first hyperparameter of `options`
+// outside its declared range.
+void check_ranges(const std::string& algorithm, Options& options);
+}  // namespace detail
+
+// The base of an algorithm with options type AlgorithmOptions: every group's options are checked
+// to be of that type and in range, and update() receives them as that type.
+template <class AlgorithmOptions>
+class OptimizerOf : public Optimizer {
+ public:
+  using options_type = AlgorithmOptions;
+
+ protected:
+  OptimizerOf(std::string name, ParamGroups params, const AlgorithmOptions& defaults)
+      : Optimizer(std::move(name), std::move(params), defaults), defaults_(defaults) {
+    for (const ParamGroup& group : param_groups()) {
+      auto* options = dynamic_cast<AlgorithmOptions*>(group.options.get());
+      if (options == nullptr)
+        throw std::invalid_argument(
+            this->name() + ": a parameter group's options are of another optimizer's type");
+      detail::check_ranges(this->name(), *options);
+    }
+  }
+
+  // A buffer only some settings need (AMSGrad's v_max, RMSProp's momentum): allocated when the
+  // defaults need it, and then a group may go without it, but not need it when they do not.
+  template <class Needs>
+  StateSlot add_state_if(Needs needs, const std::string& state_name) {
+    if (needs(defaults_)) return add_state(state_name);
+    for (const ParamGroup& group : param_groups())
+      if (needs(static_cast<const AlgorithmOptions&>(*group.options)))
+        throw std::invalid_argument(name() + ": a parameter group needs the state buffer " +
+                                    state_name + ", which only the defaults can turn on");
+    return {};
+  }
+
+  // For rules that tie hyperparameters together: `check` sees every group's options.
+  template <class Check>
+  void check_groups(Check check) const {
+    for (const ParamGroup& group : param_groups())
+      check(static_cast<const AlgorithmOptions&>(*group.options));
+  }
+
+  virtual void update(const AlgorithmOptions& options, double lr, ParamView& param, int64_t t) = 0;
+
+ private:
+  void update_parameter(const Options& options, double lr, ParamView& param, int64_t t) final {
+    update(static_cast<const AlgorithmOptions&>(options), lr, param, t);
+  }
+
+  AlgorithmOptions defaults_;
 };
 
 }  // namespace adamite::optim

@@ -18,47 +18,30 @@
 
 namespace adamite::optim {
 
-struct RMSPropOptions : Options {
-  explicit RMSPropOptions(double learning_rate = 1e-3) { lr = learning_rate; }
-  RMSPropOptions& rho(double r) {
-    decay = r;
-    return *this;
-  }
-  RMSPropOptions& eps(double e) {
-    epsilon = e;
-    return *this;
-  }
-  RMSPropOptions& momentum(double m) {
-    momentum_ = m;
-    return *this;
-  }
-  RMSPropOptions& centered(bool on) {
-    centered_ = on;
-    return *this;
-  }
-  RMSPropOptions& weight_decay(double wd) {
-    Options::weight_decay = wd;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override {
-    return std::make_unique<RMSPropOptions>(*this);
-  }
+#define ADAMITE_RMSPROP_ARGS(ARG)      \
+  ARG(double, rho, 0.9, unit)          \
+  ARG(double, eps, 1e-8, non_negative) \
+  ARG(double, momentum, 0.0, unit)     \
+  ARG(bool, centered, false, any)
 
-  double decay = 0.9, epsilon = 1e-8, momentum_ = 0.0;
-  bool centered_ = false;
+struct RMSPropOptions : OptionsOf<RMSPropOptions> {
+  explicit RMSPropOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_RMSPROP_ARGS)
 };
 
-class RMSProp : public Optimizer {
+class RMSProp : public OptimizerOf<RMSPropOptions> {
  public:
-  RMSProp(std::vector<Tensor> params, const RMSPropOptions& options = RMSPropOptions());
-  RMSProp(std::vector<ParamGroup> groups, const RMSPropOptions& defaults);
-  std::string name() const override { return "rmsprop"; }
+  explicit RMSProp(ParamGroups params, const RMSPropOptions& defaults = RMSPropOptions());
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const RMSPropOptions& o, double lr, ParamView& p, int64_t t) override;
 
  private:
-  size_t momentum_slot_ = 0, grad_avg_slot_ = 0;  // 0: no such buffer (slot 0 is square_avg)
+  const StateSlot square_avg_ = add_state("square_avg");  // s
+  const StateSlot momentum_buffer_ =                      // b
+      add_state_if([](const RMSPropOptions& o) { return o.momentum() > 0.0; }, "momentum_buffer");
+  const StateSlot grad_avg_ =  // ḡ
+      add_state_if([](const RMSPropOptions& o) { return o.centered(); }, "grad_avg");
 };
 
 }  // namespace adamite::optim

@@ -8,34 +8,24 @@
 
 namespace adamite::optim {
 
-struct SGDOptions : Options {
-  explicit SGDOptions(double learning_rate = 1e-2) { lr = learning_rate; }
-  SGDOptions& momentum(double m) {
-    momentum_ = m;
-    return *this;
-  }
-  SGDOptions& nesterov(bool on) {
-    nesterov_ = on;
-    return *this;
-  }
-  SGDOptions& weight_decay(double wd) {
-    Options::weight_decay = wd;
-    return *this;
-  }
-  std::unique_ptr<Options> clone() const override { return std::make_unique<SGDOptions>(*this); }
+#define ADAMITE_SGD_ARGS(ARG)      \
+  ARG(double, momentum, 0.0, unit) \
+  ARG(bool, nesterov, false, any)
 
-  double momentum_ = 0.0;
-  bool nesterov_ = false;
+struct SGDOptions : OptionsOf<SGDOptions> {
+  explicit SGDOptions(double lr = 1e-2) : OptionsOf(lr) {}
+  ADAMITE_OPTIONS(ADAMITE_SGD_ARGS)
 };
 
-class SGD : public Optimizer {
+class SGD : public OptimizerOf<SGDOptions> {
  public:
-  SGD(std::vector<Tensor> params, const SGDOptions& options);
-  SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults);
-  std::string name() const override { return "sgd"; }
+  SGD(ParamGroups params, const SGDOptions& options);
 
  protected:
-  void update(const Options& options, double lr, ParamView& param, int64_t t) override;
+  void update(const SGDOptions& o, double lr, ParamView& p, int64_t t) override;
+
+ private:
+  const StateSlot momentum_buffer_ = add_state("momentum_buffer");  // b
 };
 
 }  // namespace adamite::optim
