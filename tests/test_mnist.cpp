@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "adamite/data/fetch.hpp"
 #include "adamite/data/idx.hpp"
-#include "adamite/data/md5.hpp"
 #include "adamite/data/mnist.hpp"
+#include "adamite/fetch/fetch.hpp"
+#include "adamite/fetch/md5.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;

@@ -1,11 +1,12 @@
 #include <filesystem>
 #include <iostream>
 
-#include "adamite/data/cifar10_fetch.hpp"
-#include "adamite/data/fetch.hpp"
 #include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
 #include "adamite/data/transforms.hpp"
+#include "adamite/fetch/cifar10.hpp"
+#include "adamite/fetch/fetch.hpp"
+#include "adamite/fetch/imdb.hpp"
 #include "commands.hpp"
 
 namespace adamite::cli {
