@@ -15,6 +15,7 @@
 #include "adamite/fetch/fetch.hpp"
 #include "adamite/fetch/imdb.hpp"
 #include "adamite/io/safetensors.hpp"
+#include "adamite/io/zca.hpp"
 #include "adamite/nn/activation.hpp"
 #include "adamite/nn/conv2d.hpp"
 #include "adamite/nn/dropout.hpp"
