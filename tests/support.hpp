@@ -12,7 +12,7 @@
 #include <random>
 #include <string>
 
-#include "adamite/data/fetch.hpp"
+#include "adamite/fetch/fetch.hpp"
 
 namespace adamite::testing {
 

@@ -3,8 +3,9 @@
 
 #include <fstream>
 
-#include "adamite/data/cifar10_fetch.hpp"
-#include "adamite/data/md5.hpp"
+#include "adamite/fetch/archive.hpp"
+#include "adamite/fetch/cifar10.hpp"
+#include "adamite/fetch/md5.hpp"
 #include "support.hpp"
 
 using namespace adamite;

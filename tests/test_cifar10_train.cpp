@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "adamite/adamite.hpp"
-#include "adamite/data/cifar10_fetch.hpp"
+#include "adamite/fetch/cifar10.hpp"
 #include "adamite/data/transforms.hpp"
 #include "models/cnn.hpp"
 #include "support.hpp"

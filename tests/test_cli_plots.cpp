@@ -81,6 +81,8 @@ TEST_SUITE("cli") {
     CHECK(line_points(svg, "training loss") == 1);  // --max-steps 30 ends inside epoch 1
     CHECK(line_points(svg, "test accuracy") == 1);
     CHECK_FALSE(fs::exists(svg_file.string() + ".tmp"));
+    for (const auto& entry : fs::directory_iterator(dir.path()))  // no hidden temporary left
+      CHECK_FALSE(entry.path().filename().string().starts_with("."));
   }
 
   TEST_CASE("cli plot: a resumed run's plot covers the epochs in its --log, bad logs are named") {
@@ -146,7 +148,8 @@ TEST_SUITE("cli") {
     const int64_t width = 4 * cell_w, plane = 3 * cell_h * width;
     const adamite::Tensor grid_values = grid.examples();
     const float* pixels = grid_values.data();
-    const float* first = mnist.train.inputs.data() + chosen[0] * 28 * 28;
+    const adamite::Tensor first_image = mnist.train.examples(chosen[0], 1);
+    const float* first = first_image.data();
     int mismatches = 0;
     for (int y = 0; y < 84; ++y)
       for (int x = 0; x < 84; ++x)

@@ -7,6 +7,7 @@
 
 #include "adamite/data/dataloader.hpp"
 #include "adamite/data/transforms.hpp"
+#include "adamite/io/zca.hpp"
 #include "adamite/random.hpp"
 #include "support.hpp"
 
@@ -141,8 +142,8 @@ TEST_SUITE("data") {
   TEST_CASE("dataset bytes: the ZCA cache fitted on floats is found for the same data as bytes") {
     testing::TempDir dir;
     const Twins t = twins(300, 5);
-    data::fit_or_load_zca(t.floats, dir.path(), 1e-2);
-    data::fit_or_load_zca(t.bytes, dir.path(), 1e-2);
+    io::fit_or_load_zca(t.floats, dir.path(), 1e-2);
+    io::fit_or_load_zca(t.bytes, dir.path(), 1e-2);
     int files = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path()))
       ++files;

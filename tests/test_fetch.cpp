@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "adamite/data/fetch.hpp"
-#include "adamite/data/md5.hpp"
+#include "adamite/fetch/fetch.hpp"
+#include "adamite/fetch/md5.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -54,10 +54,10 @@ struct Fixture {
     options.log = &log;
   }
   fs::path target(const std::string& file) const { return tmp / "root/toy" / file; }
-  // Any temporary download left in the dataset folder?
+  // Any temporary download (a hidden file beside the targets) left in the dataset folder?
   bool leftovers() const {
     for (const auto& item : fs::directory_iterator(tmp / "root/toy"))
-      if (item.path().extension() == ".part") return true;
+      if (item.path().filename().string().starts_with(".")) return true;
     return false;
   }
 };

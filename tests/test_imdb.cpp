@@ -6,7 +6,8 @@
 #include <fstream>
 
 #include "adamite/data/imdb.hpp"
-#include "adamite/data/md5.hpp"
+#include "adamite/fetch/imdb.hpp"
+#include "adamite/fetch/md5.hpp"
 #include "support.hpp"
 
 using namespace adamite;

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <string>
 
-#include "adamite/data/md5.hpp"
+#include "adamite/fetch/md5.hpp"
 #include "support.hpp"
 
 using adamite::data::Md5;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -11,8 +12,10 @@
 
 #include "support.hpp"
 
-// The test binary does not link the tools/ sources, so the implementation is compiled into this
-// translation unit directly (the path is relative to this file, which sits on the include path).
+// The test binary does not link the tools/ sources, so the implementation (both of its files) is
+// compiled into this translation unit directly (the paths are relative to this file, which sits
+// on the include path).
+#include "../tools/reproduce/svg_axis.cpp"
 #include "../tools/reproduce/svg_chart.cpp"
 
 namespace {
@@ -276,6 +279,8 @@ TEST_CASE("svg chart: write_svg writes the document atomically") {
     written << in.rdbuf();
     CHECK(written.str() == render_svg(figure));
     CHECK(!std::filesystem::exists(dir / "figure.svg.tmp"));
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                        std::filesystem::directory_iterator()) == 1);  // no temporary left
   }
   SUBCASE("into a missing folder throws with the path and leaves nothing behind") {
     const auto path = dir.path() / "missing" / "figure.svg";

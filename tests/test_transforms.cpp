@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "adamite/data/transforms.hpp"
+#include "adamite/io/zca.hpp"
 #include "gradcheck.hpp"
 #include "support.hpp"
 
@@ -59,16 +60,16 @@ TEST_SUITE("data") {
     train.inputs = correlated(500, 5, 3);
     train.labels.assign(500, 0);
     train.num_classes = 1;
-    const auto first = data::fit_or_load_zca(train, dir.path(), 1e-2);
-    const auto second = data::fit_or_load_zca(train, dir.path(), 1e-2);
+    const auto first = io::fit_or_load_zca(train, dir.path(), 1e-2);
+    const auto second = io::fit_or_load_zca(train, dir.path(), 1e-2);
     CHECK(first.matrix.to_vector() == second.matrix.to_vector());
     int64_t files = 0;
     for (auto& entry : std::filesystem::directory_iterator(dir.path()))
       files += entry.is_regular_file();
     CHECK(files == 1);
-    data::fit_or_load_zca(train, dir.path(), 1e-1);  // another epsilon: a second cache file
-    train.inputs.data()[0] += 1.0f;                  // other data: a third
-    data::fit_or_load_zca(train, dir.path(), 1e-2);
+    io::fit_or_load_zca(train, dir.path(), 1e-1);  // another epsilon: a second cache file
+    train.inputs.data()[0] += 1.0f;                // other data: a third
+    io::fit_or_load_zca(train, dir.path(), 1e-2);
     files = 0;
     for (auto& entry : std::filesystem::directory_iterator(dir.path()))
       files += entry.is_regular_file();

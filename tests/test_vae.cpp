@@ -271,10 +271,7 @@ TEST_SUITE("vae") {
     data::Dataset subset;
     subset.name = "mnist/train[:1000]";
     subset.num_classes = mnist.train.num_classes;
-    Shape shape = mnist.train.inputs.shape();
-    shape[0] = n;
-    subset.inputs = Tensor::empty(shape);
-    subset.inputs.array() = mnist.train.inputs.array().head(subset.inputs.numel());
+    subset.inputs = mnist.train.examples(0, n);
     subset.labels.assign(mnist.train.labels.begin(), mnist.train.labels.begin() + n);
 
     Generator init(0), noise(1);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "adamite/data/dataset.hpp"
-#include "adamite/data/fetch.hpp"
+#include "adamite/fetch/fetch.hpp"
 
 namespace adamite::cli {
 

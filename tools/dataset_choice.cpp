@@ -1,11 +1,13 @@
 #include <filesystem>
 #include <iostream>
 
-#include "adamite/data/cifar10_fetch.hpp"
-#include "adamite/data/fetch.hpp"
 #include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
 #include "adamite/data/transforms.hpp"
+#include "adamite/fetch/cifar10.hpp"
+#include "adamite/fetch/fetch.hpp"
+#include "adamite/fetch/imdb.hpp"
+#include "adamite/io/zca.hpp"
 #include "commands.hpp"
 
 namespace adamite::cli {
@@ -44,7 +46,7 @@ std::string apply_whitening(const std::string& requested, const std::string& dat
   } else if (kind == "zca") {
     // Fitted on the training split only; cached, since the eigen-decomposition takes a while.
     // Images held as bytes are whitened batch by batch as they are read.
-    const auto zca = data::fit_or_load_zca(splits.train, data::data_root() / "cache");
+    const auto zca = io::fit_or_load_zca(splits.train, data::data_root() / "cache");
     zca.apply(splits.train);
     zca.apply(splits.test);
   }

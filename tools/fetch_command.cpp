@@ -1,6 +1,6 @@
 #include <iostream>
 
-#include "adamite/data/fetch.hpp"
+#include "adamite/fetch/fetch.hpp"
 #include "commands.hpp"
 
 namespace adamite::cli {

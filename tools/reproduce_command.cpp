@@ -3,7 +3,7 @@
 
 #include <iostream>
 
-#include "adamite/data/fetch.hpp"
+#include "adamite/fetch/fetch.hpp"
 #include "commands.hpp"
 #include "reproduce/classifier_experiment.hpp"
 #include "reproduce/harness_progress.hpp"

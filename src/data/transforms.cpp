@@ -2,13 +2,11 @@
 
 #include <Eigen/Eigenvalues>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
 
-#include "../ops/gemm.hpp"
-#include "adamite/io/safetensors.hpp"
+#include "adamite/ops/matmul.hpp"
 
 namespace adamite::data {
 namespace {
@@ -191,18 +189,17 @@ ZcaWhitening ZcaWhitening::fit(const Dataset& train, double epsilon) {
 
 void ZcaWhitening::apply(float* values, int64_t count) const {
   const int64_t d = mean.numel();
-  if (count <= 0) return;
-  // The centred rows go through pooled tensor storage, so whitening each batch as it is read
-  // allocates nothing once the first batch has been seen.
-  const Tensor centered = Tensor::empty({std::min(count, kChunk), d});
+  // The centred and whitened rows go through pooled tensor storage, so whitening each batch as it
+  // is read allocates nothing once the first batch has been seen.
   for (int64_t begin = 0; begin < count; begin += kChunk) {
     const int64_t rows = std::min(kChunk, count - begin);
     float* x = values + begin * d;
-    Eigen::Map<RowMatrix>(centered.data(), rows, d) =
-        Eigen::Map<const RowMatrix>(x, rows, d).rowwise() -
-        Eigen::Map<const Eigen::RowVectorXf>(mean.data(), d);
+    const Tensor centered = Tensor::empty({rows, d});
+    centered.matrix() = Eigen::Map<const RowMatrix>(x, rows, d).rowwise() -
+                        Eigen::Map<const Eigen::RowVectorXf>(mean.data(), d);
     // W is symmetric, so (W (x − μ))ᵀ = (x − μ)ᵀ W.
-    detail::gemm(false, false, rows, d, d, 1.0f, centered.data(), matrix.data(), 0.0f, x);
+    const Tensor whitened = matmul(centered, matrix);
+    std::memcpy(x, whitened.data(), sizeof(float) * size_t(rows * d));
   }
 }
 
@@ -221,38 +218,8 @@ void ZcaWhitening::apply(Dataset& dataset) const {
   add_transform(dataset, [z = *this](float* values, int64_t count) { z.apply(values, count); });
 }
 
-void ZcaWhitening::save(const std::filesystem::path& file) const {
-  char eps[32];
-  std::snprintf(eps, sizeof eps, "%.17g", epsilon);
-  io::save_safetensors(file, {{"mean", mean}, {"matrix", matrix}}, {{"epsilon", eps}});
-}
-
-ZcaWhitening ZcaWhitening::load(const std::filesystem::path& file) {
-  const io::SafetensorsFile f = io::load_safetensors(file);
-  ZcaWhitening z;
-  for (const auto& [name, t] : f.tensors) (name == "mean" ? z.mean : z.matrix) = t;
-  const auto eps = f.metadata.find("epsilon");
-  if (!z.mean.defined() || !z.matrix.defined() || eps == f.metadata.end() || z.matrix.dim() != 2 ||
-      z.matrix.size(0) != z.mean.numel() || z.matrix.size(1) != z.mean.numel())
-    throw std::runtime_error(file.string() +
-                             ": not a ZCA transform (needs mean [d], matrix [d, d], epsilon)");
-  z.epsilon = std::stod(eps->second);
-  return z;
-}
-
-ZcaWhitening fit_or_load_zca(const Dataset& train, const std::filesystem::path& cache_dir,
-                             double epsilon) {
-  char name[96];
-  std::snprintf(name, sizeof name, "zca-%016llx-eps%g.safetensors",
-                static_cast<unsigned long long>(
-                    fingerprint(train.size(), train.example_size(), rows_of(train))),
-                epsilon);
-  const std::filesystem::path file = cache_dir / name;
-  if (std::filesystem::exists(file)) return ZcaWhitening::load(file);
-  ZcaWhitening z = ZcaWhitening::fit(train, epsilon);
-  std::filesystem::create_directories(cache_dir);
-  z.save(file);
-  return z;
+uint64_t fingerprint(const Dataset& dataset) {
+  return fingerprint(dataset.size(), dataset.example_size(), rows_of(dataset));
 }
 
 }  // namespace adamite::data

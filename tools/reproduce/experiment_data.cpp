@@ -5,6 +5,7 @@
 
 #include "../commands.hpp"
 #include "adamite/data/imdb.hpp"
+#include "adamite/fetch/imdb.hpp"
 #include "adamite/random.hpp"
 
 namespace adamite::reproduce {

@@ -1,13 +1,12 @@
 #include "outputs.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "adamite/io/atomic_file.hpp"
 #include "harness_progress.hpp"
 #include "rate_search.hpp"
 #include "svg_chart.hpp"
@@ -28,18 +27,7 @@ std::string slug(const std::string& label) {
 }
 
 void write_text_file(const fs::path& path, const std::string& text) {
-  const fs::path temporary = path.string() + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream file(temporary, std::ios::binary);
-    file << text;
-    file.flush();
-    if (!file) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      throw std::runtime_error(path.string() + ": cannot write the file");
-    }
-  }
-  fs::rename(temporary, path);
+  io::write_file_atomically(path, text);
 }
 
 std::string format_number(double value) {

@@ -42,8 +42,9 @@ struct Figure {
 // columns < 1 or the panel size is too small to draw in.
 std::string render_svg(const Figure& figure);
 
-// Renders to path + ".tmp", then renames over path, so readers never see half a file.
-// Throws std::runtime_error naming the path if it cannot be written; leaves no .tmp behind.
+// Renders and writes the document through a temporary renamed over path
+// (io::write_file_atomically), so readers never see half a file. Throws std::runtime_error naming
+// the path if it cannot be written; leaves no temporary behind.
 void write_svg(const std::filesystem::path& path, const Figure& figure);
 
 }  // namespace adamite::reproduce

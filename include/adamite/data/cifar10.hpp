@@ -14,11 +14,12 @@ namespace adamite::data {
 inline constexpr int64_t kCifar10Side = 32;
 inline constexpr int64_t kCifar10RecordBytes = 1 + 3 * kCifar10Side * kCifar10Side;  // 3073
 
-// Reads the records of `files`, in order, into one dataset named `name`: inputs [N, 3, 32, 32]
-// floats x/255 in [0, 1] (channel-planar, as stored), labels 0..9, num_classes 10. N comes from
-// the files' real sizes. Throws FormatError for a file that is empty, is not a whole number of
-// 3073-byte records (naming file, size and record size) or holds a label >= 10 (naming file and
-// byte offset), and std::runtime_error for a file that is missing or cannot be read.
+// Reads the records of `files`, in order, into one dataset named `name`: images held as their
+// bytes (pixel_shape [N, 3, 32, 32], channel-planar as stored) and read as floats x/255 in [0, 1],
+// labels 0..9, num_classes 10. N comes from the files' real sizes. Throws FormatError for a file
+// that is empty, is not a whole number of 3073-byte records (naming file, size and record size) or
+// holds a label >= 10 (naming file and byte offset), and std::runtime_error for a file that is
+// missing or cannot be read.
 Dataset read_cifar10_batches(const std::vector<std::filesystem::path>& files,
                              const std::string& name);
 

@@ -17,8 +17,9 @@ struct ImageFolder {
 // Reads every image under root/<class>/ (extensions png, jpg, jpeg, bmp in any case; other files
 // and names starting with '.' are ignored). The class folders sorted by name give the labels
 // 0..K-1, and the files of a class are taken sorted by name, so the order is deterministic.
-// Images are decoded in parallel (OpenMP) into inputs [N, C, H, W], channel-planar floats x/255
-// in [0, 1], with C the images' own channel count (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA).
+// Images are decoded in parallel (OpenMP) and held as bytes (pixel_shape [N, C, H, W],
+// channel-planar), read as floats x/255 in [0, 1], with C the images' own channel count (1 grey,
+// 2 grey+alpha, 3 RGB, 4 RGBA).
 // Throws std::runtime_error if root is not a folder, has no class folders, or a class folder has
 // no images; FormatError naming the file and stb_image's reason for an image that does not
 // decode, and naming the file and both sizes for an image whose width x height x channels

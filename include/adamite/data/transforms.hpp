@@ -4,7 +4,7 @@
 // transform to the dataset's `preprocess`, so each batch is transformed as it is read.
 #pragma once
 
-#include <filesystem>
+#include <cstdint>
 #include <vector>
 
 #include "adamite/data/dataset.hpp"
@@ -36,15 +36,11 @@ struct ZcaWhitening {
   void apply(const Tensor& inputs) const;  // in place, [N, ...] with D values per example
   void apply(Dataset& dataset) const;
   void apply(float* values, int64_t count) const;  // in place, D values per example
-
-  void save(const std::filesystem::path& file) const;  // safetensors
-  static ZcaWhitening load(const std::filesystem::path& file);
 };
+// Saved and cached as safetensors by io::save_zca and io::fit_or_load_zca (adamite/io/zca.hpp).
 
-// Fits ZCA on `train`, or loads it from cache_dir when a transform fitted on the very same
-// data (checked by a fingerprint of its values, however they are held) with the same ε is cached
-// there; saves new fits.
-ZcaWhitening fit_or_load_zca(const Dataset& train, const std::filesystem::path& cache_dir,
-                             double epsilon = 1e-2);
+// FNV-1a over the examples' float values as read (decoded and preprocessed), so that data a
+// transform was fitted on is recognised whether its examples are held as floats or as bytes.
+uint64_t fingerprint(const Dataset& dataset);
 
 }  // namespace adamite::data

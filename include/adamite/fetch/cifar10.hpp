@@ -8,11 +8,9 @@
 #pragma once
 
 #include <filesystem>
-#include <string>
-#include <vector>
 
 #include "adamite/data/dataset.hpp"
-#include "adamite/data/fetch.hpp"
+#include "adamite/fetch/fetch.hpp"
 
 namespace adamite::data {
 
@@ -23,11 +21,5 @@ std::filesystem::path fetch_cifar10(const FetchOptions& options = {});
 
 // Reads the train and test splits from a folder fetch_cifar10 filled, preferring the binary form.
 Splits load_cifar10(const std::filesystem::path& dir);
-
-// Unpacks a .tar.gz with the system's tar (no shell); throws FetchError naming the archive.
-// Members matching any of the `exclude` patterns (tar --exclude: shell wildcards, e.g.
-// "aclImdb/train/unsup" or "*.feat"; a folder excludes everything under it) are skipped.
-void extract_tar_gz(const std::filesystem::path& archive, const std::filesystem::path& destination,
-                    const std::vector<std::string>& exclude = {});
 
 }  // namespace adamite::data

@@ -1,19 +1,11 @@
-#include "adamite/data/fetch.hpp"
-
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "adamite/fetch/fetch.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 
-#include "adamite/data/md5.hpp"
-#include "manifest_text.hpp"
+#include "adamite/fetch/md5.hpp"
+#include "adamite/io/atomic_file.hpp"
 #include "run_program.hpp"
 
 namespace adamite::data {
@@ -27,37 +19,6 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
     out += parts[i];
   }
   return out;
-}
-
-std::string trim(std::string_view s) {
-  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::vector<std::string> split(std::string_view s, char separator) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    const size_t end = s.find(separator, start);
-    parts.emplace_back(s.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
-
-bool is_md5(const std::string& s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-         });
-}
-
-std::vector<std::string> dataset_names(const std::vector<ManifestEntry>& entries) {
-  std::vector<std::string> names;
-  for (const auto& e : entries)
-    if (std::find(names.begin(), names.end(), e.dataset) == names.end()) names.push_back(e.dataset);
-  return names;
 }
 
 // Downloads url to `to` with curl, or wget where curl is not installed.
@@ -84,15 +45,6 @@ std::string copy_local(const fs::path& from, const fs::path& to) {
   return ec ? ec.message() : "";
 }
 
-// Removes the temporary file on every way out, including exceptions.
-struct RemoveOnExit {
-  fs::path path;
-  ~RemoveOnExit() {
-    std::error_code ec;
-    fs::remove(path, ec);
-  }
-};
-
 void fetch_file(const ManifestEntry& entry, const fs::path& dir, const FetchOptions& options) {
   const fs::path target = dir / entry.file;
   const std::string label = entry.dataset + "/" + entry.file;
@@ -112,24 +64,28 @@ void fetch_file(const ManifestEntry& entry, const fs::path& dir, const FetchOpti
                     ", got " + actual + " (left in place)");
   }
 
-  // The temporary file sits next to the target, so the final rename is atomic and replaces a bad
-  // file in one step; the pid keeps concurrent fetches apart.
-  const RemoveOnExit part{dir / ("." + entry.file + "." + std::to_string(getpid()) + ".part")};
+  // Each source fills a temporary file next to the target, renamed over it once its checksum is
+  // accepted (so a bad file never appears under the final name, and replaces a bad one in one
+  // step).
   const auto attempt = [&](const std::string& source, const std::string& done,
-                           const std::function<std::string()>& produce) {
-    std::string problem = produce();
-    if (problem.empty()) {
-      const std::string actual = md5_hex(part.path);
-      if (accepted(actual)) {
-        fs::rename(part.path, target);
-        log(done);
-        return true;
+                           const std::function<std::string(const fs::path& to)>& produce) {
+    std::string problem;
+    try {
+      io::AtomicFile part(target);
+      problem = produce(part.temp_path());
+      if (problem.empty()) {
+        const std::string actual = md5_hex(part.temp_path());
+        if (accepted(actual)) {
+          part.commit();
+          log(done);
+          return true;
+        }
+        problem =
+            "checksum mismatch for " + entry.file + ": expected " + expected + ", got " + actual;
       }
-      problem =
-          "checksum mismatch for " + entry.file + ": expected " + expected + ", got " + actual;
+    } catch (const io::AtomicWriteError& e) {
+      problem = e.what();
     }
-    std::error_code ec;
-    fs::remove(part.path, ec);
     tried.push_back(source + ": " + problem);
     return false;
   };
@@ -137,7 +93,7 @@ void fetch_file(const ManifestEntry& entry, const fs::path& dir, const FetchOpti
   if (options.mirror) {
     const fs::path from = *options.mirror / entry.dataset / entry.file;
     if (attempt("mirror " + from.string(), "copied from mirror " + from.string(),
-                [&] { return copy_local(from, part.path); }))
+                [&](const fs::path& to) { return copy_local(from, to); }))
       return;
   } else {
     tried.push_back("mirror: none (ADAMITE_DATA_MIRROR is not set)");
@@ -145,7 +101,7 @@ void fetch_file(const ManifestEntry& entry, const fs::path& dir, const FetchOpti
   for (const fs::path& system_dir : options.system_dirs) {
     const fs::path from = system_dir / entry.dataset / entry.file;
     if (attempt("system copy " + from.string(), "copied from system copy " + from.string(),
-                [&] { return copy_local(from, part.path); }))
+                [&](const fs::path& to) { return copy_local(from, to); }))
       return;
   }
   if (!options.allow_download) {
@@ -154,7 +110,9 @@ void fetch_file(const ManifestEntry& entry, const fs::path& dir, const FetchOpti
     tried.push_back("download: the manifest has no URL for this file");
   } else {
     for (const std::string& url : entry.urls)
-      if (attempt(url, "downloaded from " + url, [&] { return download(url, part.path); })) return;
+      if (attempt(url, "downloaded from " + url,
+                  [&](const fs::path& to) { return download(url, to); }))
+        return;
   }
   throw FetchError(label + ": no source gave a file with an accepted checksum (" + expected +
                    "). Tried:\n  - " + join(tried, "\n  - ") +
@@ -163,51 +121,6 @@ void fetch_file(const ManifestEntry& entry, const fs::path& dir, const FetchOpti
 }
 
 }  // namespace
-
-std::vector<ManifestEntry> parse_manifest(std::string_view text) {
-  std::vector<ManifestEntry> entries;
-  const std::vector<std::string> lines = split(text, '\n');
-  for (size_t n = 0; n < lines.size(); ++n) {
-    const std::string line = trim(lines[n]);
-    if (line.empty() || line[0] == '#') continue;
-    const std::string where = "manifest line " + std::to_string(n + 1) + ": ";
-    const std::vector<std::string> fields = split(line, '\t');
-    if (fields.size() < 3 || fields.size() > 4)
-      throw FetchError(where +
-                       "expected 3 or 4 tab-separated fields (dataset, file, md5s, urls), "
-                       "got " +
-                       std::to_string(fields.size()));
-    ManifestEntry entry{trim(fields[0]), trim(fields[1]), {}, {}};
-    if (entry.dataset.empty() || entry.file.empty())
-      throw FetchError(where + "empty dataset or file name");
-    if (entry.file.find('/') != std::string::npos || entry.file == "..")
-      throw FetchError(where + "file '" + entry.file + "' must be a plain file name");
-    for (const std::string& part : split(fields[2], ',')) {
-      std::string md5 = trim(part);
-      std::transform(md5.begin(), md5.end(), md5.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (!is_md5(md5)) throw FetchError(where + "'" + md5 + "' is not an MD5 (32 hex digits)");
-      entry.md5s.push_back(md5);
-    }
-    if (fields.size() == 4)
-      for (const std::string& part : split(fields[3], ','))
-        if (std::string url = trim(part); !url.empty()) entry.urls.push_back(url);
-    for (const auto& other : entries)
-      if (other.dataset == entry.dataset && other.file == entry.file)
-        throw FetchError(where + "duplicate entry " + entry.dataset + "/" + entry.file);
-    entries.push_back(std::move(entry));
-  }
-  return entries;
-}
-
-const std::vector<ManifestEntry>& manifest() {
-  static const std::vector<ManifestEntry> entries = parse_manifest(detail::kManifestText);
-  return entries;
-}
-
-std::vector<std::string> known_datasets() {
-  return dataset_names(manifest());
-}
 
 fs::path data_root() {
   if (const char* root = std::getenv("ADAMITE_DATA"); root && *root) return root;
@@ -226,7 +139,7 @@ fs::path fetch_files(const std::string& dataset, const std::vector<ManifestEntry
     if (e.dataset == dataset) files.push_back(&e);
   if (files.empty())
     throw FetchError("unknown dataset '" + dataset +
-                     "'; known datasets: " + join(dataset_names(entries), ", "));
+                     "'; known datasets: " + join(manifest_datasets(entries), ", "));
   const fs::path dir = options.root / dataset;
   fs::create_directories(dir);
   for (const ManifestEntry* entry : files) fetch_file(*entry, dir, options);

@@ -1,14 +1,13 @@
-#include "adamite/data/cifar10_fetch.hpp"
-
-#include <unistd.h>
+#include "adamite/fetch/cifar10.hpp"
 
 #include <fstream>
 #include <sstream>
 
 #include "adamite/data/cifar10.hpp"
 #include "adamite/data/image_folder.hpp"
-#include "adamite/data/md5.hpp"
-#include "run_program.hpp"
+#include "adamite/fetch/archive.hpp"
+#include "adamite/fetch/md5.hpp"
+#include "adamite/io/atomic_file.hpp"
 
 namespace adamite::data {
 namespace fs = std::filesystem;
@@ -29,15 +28,14 @@ void say(const FetchOptions& options, const std::string& line) {
   if (options.log) *options.log << line << '\n';
 }
 
-// Copies mirror/cifar-10-images into dir/images, checking each file against the MD5SUMS list.
-// Works in a temporary folder renamed into place at the end, so a failure leaves nothing behind
-// that looks complete.
+// Copies mirror/cifar-10-images into dir/images, checking each file against the MD5SUMS list,
+// through a staging folder, so a failure leaves nothing behind that looks complete.
 void copy_image_tree(const fs::path& source, const fs::path& sums, const fs::path& dir,
                      const FetchOptions& options) {
   std::ifstream list(sums);
   if (!list) throw FetchError(sums.string() + ": cannot read the checksum list");
-  const fs::path staging = dir / ("images.tmp-" + std::to_string(getpid()));
-  fs::remove_all(staging);
+  io::AtomicFolder images(dir / "images");
+  const fs::path& staging = images.staging_path();
   int64_t copied = 0;
   std::string line;
   for (int64_t number = 1; std::getline(list, line); ++number) {
@@ -50,35 +48,20 @@ void copy_image_tree(const fs::path& source, const fs::path& sums, const fs::pat
                        " names an unsafe path '" + name + "'");
     const fs::path from = source / name, to = staging / name;
     const std::string actual = md5_hex(from);
-    if (actual != md5) {
-      fs::remove_all(staging);
+    if (actual != md5)
       throw FetchError(from.string() + ": checksum mismatch: expected " + md5 + ", got " + actual);
-    }
     fs::create_directories(to.parent_path());
     fs::copy_file(from, to, fs::copy_options::overwrite_existing);
     ++copied;
   }
   if (copied == 0) throw FetchError(sums.string() + ": lists no files");
   std::ofstream(staging / kImagesComplete) << copied << " files checked\n";
-  fs::remove_all(dir / "images");
-  fs::rename(staging, dir / "images");
+  images.commit();
   say(options, "cifar10: copied " + std::to_string(copied) + " JPEG images from the mirror " +
                    source.string() + ", every MD5 checked (lossy copies of the originals)");
 }
 
 }  // namespace
-
-void extract_tar_gz(const fs::path& archive, const fs::path& destination,
-                    const std::vector<std::string>& exclude) {
-  fs::create_directories(destination);
-  // The exclusions come before the archive: GNU tar applies them to the members that follow.
-  std::vector<std::string> argv = {"tar"};
-  for (const std::string& pattern : exclude) argv.push_back("--exclude=" + pattern);
-  argv.insert(argv.end(), {"-xzf", archive.string(), "-C", destination.string()});
-  bool missing = false;
-  const std::string problem = detail::run_program(argv, missing);
-  if (!problem.empty()) throw FetchError(archive.string() + ": cannot unpack: " + problem);
-}
 
 fs::path fetch_cifar10(const FetchOptions& options) {
   const fs::path dir = options.root / "cifar10";

@@ -1,5 +1,8 @@
 // Getting the datasets: every file comes from a local mirror, a system copy or a download, and
 // is only kept once its MD5 matches the manifest (datasets/manifest.tsv, compiled in).
+//
+// Acquisition lives in its own folder (fetch/: files onto disk, no tensors) and keeps the
+// adamite::data names users call; the readers in data/ turn the files into Datasets.
 #pragma once
 
 #include <filesystem>
@@ -7,8 +10,9 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
+
+#include "adamite/fetch/manifest.hpp"
 
 namespace adamite::data {
 
@@ -17,23 +21,6 @@ class FetchError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-// One line of the manifest: a file of a dataset, the checksums accepted for it and where to get it.
-struct ManifestEntry {
-  std::string dataset;            // e.g. "mnist"
-  std::string file;               // e.g. "train-images-idx3-ubyte.gz"
-  std::vector<std::string> md5s;  // lowercase hex; any one of them is accepted
-  std::vector<std::string> urls;  // tried in order
-};
-
-// Parses manifest text: tab-separated lines "dataset  file  md5[,md5...]  [url[,url...]]";
-// blank lines and lines starting with '#' are skipped. Throws FetchError naming the bad line.
-std::vector<ManifestEntry> parse_manifest(std::string_view text);
-// The project's manifest (datasets/manifest.tsv as built into the library), parsed once.
-const std::vector<ManifestEntry>& manifest();
-// Dataset names of the manifest, in manifest order: mnist, fashion-mnist, cifar10, imdb.
-// (cifar10 is for now the verified archive cifar-10-binary.tar.gz only; extraction comes later.)
-std::vector<std::string> known_datasets();
 
 // Where datasets live: $ADAMITE_DATA if set, else "datasets" (relative to the current directory).
 std::filesystem::path data_root();

@@ -1,4 +1,4 @@
-#include "adamite/data/md5.hpp"
+#include "adamite/fetch/md5.hpp"
 
 #include <algorithm>
 #include <cerrno>

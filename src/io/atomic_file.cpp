@@ -1,0 +1,130 @@
+#include "adamite/io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+namespace adamite::io {
+namespace fs = std::filesystem;
+namespace {
+
+std::string os_error(int err) {
+  return std::generic_category().message(err);
+}
+
+// ".model.safetensors.tmp-<pid>-<n>": hidden, and recognisably ours if a crash leaves it behind;
+// the pid and a process-wide counter keep concurrent writers apart.
+fs::path hidden_temp_name(const fs::path& target) {
+  static std::atomic<uint64_t> counter{0};
+  // Appended piece by piece: GCC 12 reports a false -Wrestrict on "." + std::string.
+  std::string name = ".";
+  name += target.filename().string();
+  name += ".tmp-";
+  name += std::to_string(::getpid());
+  name += '-';
+  name += std::to_string(counter++);
+  fs::path temp = target;
+  temp.replace_filename(name);
+  return temp;
+}
+
+// Makes a rename inside `folder` durable. Best effort: the new entry is already complete.
+void sync_folder(const fs::path& folder) {
+  const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+void require_file_path(const fs::path& target) {
+  if (!target.has_filename()) throw AtomicWriteError(target.string() + ": not a file path");
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(fs::path target) : target_(std::move(target)) {
+  require_file_path(target_);
+  // Exclusive creation ("x"), retried with a new name, never clobbers another writer's temporary.
+  for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
+    temp_ = hidden_temp_name(target_);
+    file_.reset(std::fopen(temp_.c_str(), "wbx"));
+    if (!file_ && errno != EEXIST) break;
+  }
+  if (!file_) {
+    const int err = errno;
+    throw AtomicWriteError(target_.string() + ": cannot create temporary file " + temp_.string() +
+                           ": " + os_error(err));
+  }
+}
+
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  file_.reset();
+  std::error_code ignored;
+  fs::remove(temp_, ignored);
+}
+
+void AtomicFile::write(const void* data, size_t bytes) {
+  if (bytes == 0) return;
+  errno = 0;
+  if (std::fwrite(data, 1, bytes, file_.get()) != bytes) fail("cannot write");
+}
+
+void AtomicFile::commit() {
+  errno = 0;
+  if (std::fflush(file_.get()) != 0) fail("cannot write");
+  if (::fsync(::fileno(file_.get())) != 0) fail("cannot sync to disk");
+  if (std::fclose(file_.release()) != 0) fail("cannot close");
+  if (std::rename(temp_.c_str(), target_.c_str()) != 0)
+    fail("cannot rename the temporary file over it");
+  committed_ = true;
+  sync_folder(target_.parent_path());
+}
+
+// Takes a literal so that nothing runs between the failed call and reading its errno.
+void AtomicFile::fail(const char* what) const {
+  const int err = errno;
+  std::string message = target_.string() + ": " + what;
+  if (err) message += " (" + os_error(err) + ")";
+  throw AtomicWriteError(message + "; any previous file there is unchanged");
+}
+
+void write_file_atomically(const fs::path& target, std::string_view bytes) {
+  AtomicFile file(target);
+  file.write(bytes);
+  file.commit();
+}
+
+AtomicFolder::AtomicFolder(fs::path target) : target_(std::move(target)) {
+  require_file_path(target_);
+  std::error_code ec;
+  for (int attempt = 0; attempt < 100 && staging_.empty(); ++attempt) {
+    const fs::path candidate = hidden_temp_name(target_);
+    if (fs::create_directory(candidate, ec)) staging_ = candidate;
+    if (ec) break;
+  }
+  if (staging_.empty())
+    throw AtomicWriteError(target_.string() + ": cannot create a staging folder beside it" +
+                           (ec ? ": " + ec.message() : std::string()));
+}
+
+AtomicFolder::~AtomicFolder() {
+  std::error_code ignored;
+  fs::remove_all(staging_, ignored);
+}
+
+void AtomicFolder::commit(const fs::path& part) {
+  std::error_code ec;
+  fs::remove_all(target_, ec);
+  if (!ec) fs::rename(part.empty() ? staging_ : staging_ / part, target_, ec);
+  if (ec)
+    throw AtomicWriteError(target_.string() + ": cannot move the staging folder " +
+                           staging_.string() + " into place: " + ec.message());
+  sync_folder(target_.parent_path());
+}
+
+}  // namespace adamite::io

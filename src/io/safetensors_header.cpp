@@ -1,0 +1,166 @@
+#include "safetensors_header.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "adamite/io/safetensors.hpp"
+
+namespace adamite::io::detail {
+namespace {
+
+std::string quoted(const std::string& name) {
+  return "\"" + name + "\"";
+}
+
+}  // namespace
+
+void fail(const std::filesystem::path& file, const std::string& what) {
+  throw SafetensorsError("safetensors: " + file.string() + ": " + what);
+}
+
+std::string make_header(const std::filesystem::path& file,
+                        const std::vector<std::pair<std::string, Tensor>>& tensors,
+                        const std::map<std::string, std::string>& metadata) {
+  Json header = Json::object();
+  if (!metadata.empty()) header[kMetadataKey] = metadata;
+  std::set<std::string> names;
+  uint64_t offset = 0;
+  for (const auto& [name, tensor] : tensors) {
+    if (name == kMetadataKey) fail(file, "\"__metadata__\" is reserved and cannot name a tensor");
+    if (!names.insert(name).second) fail(file, "duplicate tensor name " + quoted(name));
+    if (!tensor.defined()) fail(file, "tensor " + quoted(name) + " is undefined");
+    const uint64_t end = offset + static_cast<uint64_t>(tensor.numel()) * sizeof(float);
+    header[name] = Json{
+        {"dtype", "F32"}, {"shape", tensor.shape()}, {"data_offsets", Json::array({offset, end})}};
+    offset = end;
+  }
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const Json::exception& e) {  // names and metadata must be valid UTF-8
+    fail(file, std::string("cannot encode the header: ") + e.what());
+  }
+  text.append((kLengthBytes - text.size() % kLengthBytes) % kLengthBytes, ' ');
+  return text;
+}
+
+Json parse_header(const std::filesystem::path& file, const std::string& text) {
+  // A JSON object may legally repeat a key, but two tensors with one name are a corrupt file.
+  std::set<std::string> keys;
+  auto reject_duplicates = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::key && depth == 1 &&
+        !keys.insert(parsed.get<std::string>()).second)
+      fail(file, "header names " + quoted(parsed.get<std::string>()) + " twice");
+    return true;
+  };
+  try {
+    Json header = Json::parse(text, reject_duplicates);
+    if (!header.is_object())
+      fail(file, "at byte 8: header is a JSON " + std::string(header.type_name()) +
+                     ", expected an object");
+    return header;
+  } catch (const Json::parse_error& e) {
+    const uint64_t at = kLengthBytes + (e.byte > 0 ? e.byte - 1 : 0);
+    fail(file, "at byte " + std::to_string(at) + ": header is not valid JSON: " + e.what());
+  } catch (const Json::exception& e) {
+    fail(file, std::string("header is not valid JSON: ") + e.what());
+  }
+}
+
+std::map<std::string, std::string> parse_metadata(const std::filesystem::path& file,
+                                                  const Json& json) {
+  std::map<std::string, std::string> metadata;
+  if (json.is_null()) return metadata;  // the reference writer's "no metadata"
+  if (!json.is_object()) fail(file, "\"__metadata__\" is not an object of strings");
+  for (const auto& [key, value] : json.items()) {
+    if (!value.is_string())
+      fail(file, "\"__metadata__\" value of " + quoted(key) + " is a " + value.type_name() +
+                     ", expected a string");
+    metadata[key] = value.get<std::string>();
+  }
+  return metadata;
+}
+
+Entry parse_entry(const std::filesystem::path& file, const std::string& name, const Json& info,
+                  uint64_t buffer_size) {
+  auto bad = [&](const std::string& what) { fail(file, "tensor " + quoted(name) + ": " + what); };
+  if (!info.is_object())
+    bad(std::string("entry is a JSON ") + info.type_name() +
+        ", expected an object with dtype, shape and data_offsets");
+  for (const char* field : {"dtype", "shape", "data_offsets"})
+    if (!info.contains(field)) bad(std::string("missing \"") + field + "\"");
+
+  Entry entry{name, nullptr, {}, 0, 0};
+  const Json& dtype = info["dtype"];
+  if (!dtype.is_string()) bad("\"dtype\" is not a string");
+  entry.dtype = find_dtype(dtype.get<std::string>());
+  if (!entry.dtype)
+    bad("unsupported dtype " + quoted(dtype.get<std::string>()) +
+        " (supported: F32, F64, F16, BF16)");
+
+  const Json& shape = info["shape"];
+  if (!shape.is_array()) bad("\"shape\" is not an array");
+  // The byte size of the non-zero dimensions must fit in int64 even when another dimension is 0,
+  // so that no later product of these dimensions (numel, offsets) can overflow.
+  uint64_t bytes = entry.dtype->size;
+  bool overflow = false, empty = false;
+  for (const Json& dim : shape) {
+    if (!dim.is_number_integer()) bad("\"shape\" holds a non-integer: " + dim.dump());
+    if (!dim.is_number_unsigned()) bad("negative dimension " + dim.dump() + " in \"shape\"");
+    const uint64_t size = dim.get<uint64_t>();
+    if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      bad("dimension " + dim.dump() + " is too large");
+    entry.shape.push_back(static_cast<int64_t>(size));
+    if (size == 0)
+      empty = true;
+    else
+      overflow = overflow || __builtin_mul_overflow(bytes, size, &bytes);
+  }
+  if (overflow || bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    bad("shape " + shape.dump() + " is too large (its byte size overflows)");
+  if (empty) bytes = 0;
+
+  const Json& offsets = info["data_offsets"];
+  if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+      !offsets[1].is_number_unsigned())
+    bad("\"data_offsets\" is " + offsets.dump() +
+        ", expected [begin, end] (non-negative integers)");
+  entry.begin = offsets[0].get<uint64_t>();
+  entry.end = offsets[1].get<uint64_t>();
+  if (entry.begin > entry.end) bad("\"data_offsets\" " + offsets.dump() + " ends before it begins");
+  if (entry.end > buffer_size)
+    bad("\"data_offsets\" " + offsets.dump() + " reach past the end of the " +
+        std::to_string(buffer_size) + "-byte data buffer");
+  if (entry.end - entry.begin != bytes)
+    bad("\"data_offsets\" " + offsets.dump() + " span " + std::to_string(entry.end - entry.begin) +
+        " bytes, but dtype " + entry.dtype->name + " and shape " + to_string(entry.shape) +
+        " need " + std::to_string(bytes));
+  return entry;
+}
+
+void check_coverage(const std::filesystem::path& file, std::vector<Entry>& entries,
+                    uint64_t buffer_start, uint64_t buffer_size) {
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  uint64_t covered = 0;
+  const Entry* previous = nullptr;
+  for (const Entry& entry : entries) {
+    if (entry.begin < covered)
+      fail(file, "tensor " + quoted(entry.name) + " overlaps tensor " + quoted(previous->name) +
+                     " at byte " + std::to_string(buffer_start + entry.begin));
+    if (entry.begin > covered)
+      fail(file, "bytes " + std::to_string(buffer_start + covered) + " to " +
+                     std::to_string(buffer_start + entry.begin) +
+                     " belong to no tensor (a gap in the data buffer)");
+    covered = entry.end;
+    previous = &entry;
+  }
+  if (covered != buffer_size)
+    fail(file, "bytes " + std::to_string(buffer_start + covered) + " to " +
+                   std::to_string(buffer_start + buffer_size) +
+                   " belong to no tensor (unused data at the end of the file)");
+}
+
+}  // namespace adamite::io::detail
