@@ -1,4 +1,5 @@
-#include <filesystem>
+#include "adamite/train/datasets.hpp"
+
 #include <iostream>
 
 #include "adamite/data/cifar10_fetch.hpp"
@@ -6,9 +7,8 @@
 #include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
 #include "adamite/data/transforms.hpp"
-#include "commands.hpp"
 
-namespace adamite::cli {
+namespace adamite::train {
 
 const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names = {"mnist", "fashion-mnist", "cifar10", "imdb"};
@@ -51,4 +51,4 @@ std::string apply_whitening(const std::string& requested, const std::string& dat
   return kind;
 }
 
-}  // namespace adamite::cli
+}  // namespace adamite::train
