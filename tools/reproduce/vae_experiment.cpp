@@ -97,8 +97,6 @@ std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early,
   return claims;
 }
 
-}  // namespace
-
 // The negative ELBO as the loss (the same noise for every run); progress, and each epoch's loss.
 struct VaeCallbacks : train::FitCallbacks {
   VaeCallbacks(models::Vae& vae_model, Generator& vae_noise, GridPoint& grid_point,
@@ -123,6 +121,8 @@ struct VaeCallbacks : train::FitCallbacks {
   HarnessProgress& progress;
   int64_t epochs;
 };
+
+}  // namespace
 
 double run_vae_experiment(const Settings& settings) {
   int64_t epochs = settings.quick ? 3 : 100;
