@@ -19,7 +19,9 @@ const std::vector<ModelEntry>& model_registry() {
 
 std::shared_ptr<nn::Module> make_model(const std::string& name, const ModelConfig& config) {
   const int64_t inputs = numel(config.example_shape);
-  if (name == "logreg") return logistic_regression(inputs, config.classes);
+  if (name == "logreg")
+    return logistic_regression(inputs, config.classes,
+                               config.logreg_input_dropout ? config.input_dropout : 0.0f);
   if (name == "mlp") {
     MlpOptions options;
     options.inputs = inputs;

@@ -1,4 +1,4 @@
-// The paper's models by name, for the command line.
+// The paper's models by name, for the command line and the reproduction harness.
 #pragma once
 
 #include <memory>
@@ -14,6 +14,9 @@ struct ModelConfig {
   int64_t classes = 10;
   float input_dropout = 0.2f;  // models without dropout ignore these
   float hidden_dropout = 0.5f;
+  // Logistic regression takes input_dropout only when this says so (paper Fig. 1 right): the
+  // command line's dropout options are the MLP's and the CNN's.
+  bool logreg_input_dropout = false;
 };
 
 struct ModelEntry {

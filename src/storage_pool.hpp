@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "adamite/detail/storage_cache.hpp"
+
 namespace adamite::detail {
 
 // 64-byte aligned, uninitialised storage for `count` floats (at least one).
@@ -28,7 +30,5 @@ struct StoragePoolStats {
   size_t misses = 0;           // allocations that went to the system
 };
 StoragePoolStats storage_pool_stats();
-// Returns every cached block to the system (e.g. after training, before a memory-heavy phase).
-void release_cached_storage();
 
 }  // namespace adamite::detail

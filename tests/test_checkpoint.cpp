@@ -59,15 +59,28 @@ Outcome run(const data::Dataset& train_set, int64_t epochs, int64_t stop_after,
   if (resume)
     options.start = train::load_checkpoint(checkpoint_dir, *model, adam, &average, kConfig);
   Outcome outcome;
-  bool stop = false;
-  options.on_epoch = [&](const train::EpochResult& r) { outcome.losses.push_back(r.train_loss); };
-  options.on_position = [&](const train::TrainingPosition& next, bool) {
-    if (stop_after > 0 && adam.step_count() == stop_after) {
-      train::save_checkpoint(checkpoint_dir, *model, adam, &average, next, kConfig);
-      stop = true;
+  // Checkpoints after step `stop_after` and asks to stop there.
+  struct StopAfter : train::FitCallbacks {
+    StopAfter(Outcome& o, int64_t after, optim::Adam& a, nn::Module& m,
+              optim::ParameterAverage& avg, const fs::path& dir)
+        : outcome(o), stop_after(after), adam(a), model(m), average(avg), checkpoint_dir(dir) {}
+    void on_epoch(const train::EpochResult& r) override { outcome.losses.push_back(r.train_loss); }
+    void on_position(const train::TrainingPosition& next, bool) override {
+      if (stop_after > 0 && adam.step_count() == stop_after) {
+        train::save_checkpoint(checkpoint_dir, model, adam, &average, next, kConfig);
+        stop = true;
+      }
     }
-  };
-  options.stop_requested = [&] { return stop; };
+    bool stop_requested() override { return stop; }
+    Outcome& outcome;
+    int64_t stop_after;
+    optim::Adam& adam;
+    nn::Module& model;
+    optim::ParameterAverage& average;
+    const fs::path& checkpoint_dir;
+    bool stop = false;
+  } callbacks(outcome, stop_after, adam, *model, average, checkpoint_dir);
+  options.callbacks = &callbacks;
   train::fit(*model, adam, loader, nullptr, options);
   optim::AveragedWeightsScope averaged(average);  // the average must resume exactly too
   for (const auto& [name, p] : model->named_parameters())

@@ -64,7 +64,7 @@ double relative_difference(const std::vector<float>& a, const std::vector<float>
 
 TEST_SUITE("data parallel") {
   TEST_CASE(
-      "data parallel: dropout of rows 3 to 6 under DropoutRowOffset(3) equals those rows of the "
+      "data parallel: dropout of rows 3 to 6 told first_row 3 equals those rows of the "
       "dropout of the whole batch") {
     Generator values(1);
     const Tensor x = Tensor::empty({10, 6});
@@ -73,11 +73,8 @@ TEST_SUITE("data parallel") {
     const std::vector<float> whole = dropout(x, 0.5f, true, whole_generator).to_vector();
     const Tensor rows =
         Tensor::from_vector({4, 6}, std::vector<float>(x.data() + 3 * 6, x.data() + 7 * 6));
-    std::vector<float> shard;
-    {
-      const DropoutRowOffset offset(3);
-      shard = dropout(rows, 0.5f, true, shard_generator).to_vector();
-    }
+    const std::vector<float> shard =
+        dropout(rows, 0.5f, true, shard_generator, /*first_row=*/3).to_vector();
     CHECK(shard == std::vector<float>(whole.begin() + 3 * 6, whole.begin() + 7 * 6));
     // Without the offset the shard gets rows 0-3's mask: a different one.
     Generator again(9);

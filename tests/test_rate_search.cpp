@@ -8,9 +8,7 @@
 #include <utility>
 #include <vector>
 
-// The test binary does not link the tools/ sources, so the implementation is compiled into this
-// translation unit directly (the path is relative to this file, which sits on the include path).
-#include "../tools/reproduce/rate_search.cpp"
+#include "reproduce/rate_search.hpp"
 
 namespace {
 

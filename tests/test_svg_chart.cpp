@@ -10,13 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "reproduce/svg_chart.hpp"
 #include "support.hpp"
-
-// The test binary does not link the tools/ sources, so the implementation (both of its files) is
-// compiled into this translation unit directly (the paths are relative to this file, which sits
-// on the include path).
-#include "../tools/reproduce/svg_axis.cpp"
-#include "../tools/reproduce/svg_chart.cpp"
 
 namespace {
 

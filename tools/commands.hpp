@@ -6,8 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "adamite/data/dataset.hpp"
-#include "adamite/fetch/fetch.hpp"
+#include "adamite/train/datasets.hpp"
 
 namespace adamite::cli {
 
@@ -40,15 +39,11 @@ void add_reproduce_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_show_samples_command(CLI::App& app);
 
-// The named dataset's train and test splits, fetched into the data root first if missing.
-data::Splits load_named_dataset(const std::string& name);
-std::filesystem::path fetch_named_dataset(const std::string& name,
-                                          const data::FetchOptions& options);
-// Fits `requested` (zca, standardize, none; auto = zca for cifar10, else none) on the training
-// split and applies it to both splits. Returns what was applied.
-std::string apply_whitening(const std::string& requested, const std::string& dataset,
-                            data::Splits& splits);
-inline const std::vector<std::string> kWhitenChoices = {"auto", "zca", "standardize", "none"};
-const std::vector<std::string>& dataset_names();
+// The datasets by name live in the library (adamite/train/datasets.hpp).
+using train::apply_whitening;
+using train::dataset_names;
+using train::fetch_named_dataset;
+using train::kWhitenChoices;
+using train::load_named_dataset;
 
 }  // namespace adamite::cli

@@ -1,6 +1,5 @@
 #include <omp.h>
 
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -9,21 +8,15 @@
 #include <optional>
 #include <sstream>
 
-#include "adamite/data/dataloader.hpp"
 #include "adamite/distributed/communicator.hpp"
 #include "adamite/io/safetensors.hpp"
-#include "adamite/optim/averaging.hpp"
 #include "adamite/optim/registry.hpp"
-#include "adamite/optim/schedule.hpp"
 #include "adamite/random.hpp"
-#include "adamite/train/checkpoint.hpp"
-#include "adamite/train/csv_log.hpp"
-#include "adamite/train/fit.hpp"
-#include "adamite/train/progress.hpp"
+#include "adamite/train/run.hpp"
 #include "commands.hpp"
 #include "models/registry.hpp"
-#include "plot_curves.hpp"
 #include "stop_signals.hpp"
+#include "train_report.hpp"
 
 namespace adamite::cli {
 namespace {
@@ -81,7 +74,7 @@ train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t 
   return config;
 }
 
-// --checkpoint-every: "epoch" or a number of steps.
+// --checkpoint-every: "epoch" (0) or a number of steps.
 int64_t checkpoint_steps(const std::string& every) {
   if (every == "epoch") return 0;
   size_t used = 0;
@@ -97,16 +90,42 @@ int64_t checkpoint_steps(const std::string& every) {
   return steps;
 }
 
-std::string percent(double fraction) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(2) << 100.0 * fraction << '%';
-  return out.str();
-}
-
 void list_optimizers() {
   for (const auto& entry : optim::optimizer_registry())
     std::cout << std::left << std::setw(10) << entry.name << entry.summary
               << "\n          defaults: " << entry.defaults << '\n';
+}
+
+train::RunSpec run_spec(const TrainArgs& args) {
+  train::RunSpec spec;
+  spec.optimizer = args.optimizer;
+  spec.hyper = args.hyper;
+  spec.hyper.bias_correction = !args.no_bias_correction;
+  spec.hyper.centered = args.centered;
+  spec.epochs = args.epochs;
+  spec.max_steps = args.max_steps;
+  spec.batch_size = args.batch_size;
+  spec.shuffle = !args.no_shuffle;
+  spec.seed = args.seed;
+  spec.schedule = args.schedule;
+  spec.warmup = args.warmup;
+  spec.average = args.average;
+  spec.checkpoint_every = checkpoint_steps(args.checkpoint_every);
+  return spec;
+}
+
+void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& model,
+                  const std::string& whitening, const std::vector<train::EpochResult>& history) {
+  std::map<std::string, std::string> metadata = {{"model", args.model},
+                                                 {"dataset", args.dataset},
+                                                 {"optimizer", args.optimizer},
+                                                 {"seed", std::to_string(args.seed)},
+                                                 {"whiten", whitening}};
+  if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
+  std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
+  if (run.average()) averaged.emplace(*run.average());
+  io::save_module(args.save, model, metadata);
+  std::cout << "saved weights to " << args.save << '\n';
 }
 
 void run_train(const TrainArgs& args) {
@@ -116,14 +135,15 @@ void run_train(const TrainArgs& args) {
   if (args.threads > 0) omp_set_num_threads(args.threads);
   if (!args.resume.empty() && !std::filesystem::exists(train::checkpoint_file(args.resume)))
     throw UsageError("--resume: no checkpoint in " + args.resume);
-  const int64_t every_steps = checkpoint_steps(args.checkpoint_every);
+  const train::RunSpec spec = run_spec(args);
   // A resumed run goes on checkpointing where it resumed from, unless told otherwise.
   const std::string checkpoint_dir = args.checkpoint.empty() ? args.resume : args.checkpoint;
   if (args.mpi_timeout > 0.0) distributed::set_collective_timeout(args.mpi_timeout);
   // Under mpirun/srun: data-parallel over all processes; only rank 0 prints, logs and saves.
   distributed::Communicator& world = distributed::world();
   const bool root = world.is_root();
-  if (args.batch_size < world.size() * args.micro_batches)
+  const int64_t shards = world.size() * args.micro_batches;
+  if (args.batch_size < shards)
     throw UsageError("--batch-size " + std::to_string(args.batch_size) + " is smaller than " +
                      std::to_string(world.size()) + " processes x " +
                      std::to_string(args.micro_batches) + " micro-batches");
@@ -142,60 +162,36 @@ void run_train(const TrainArgs& args) {
       args.input_dropout >= 0.0f ? args.input_dropout : (args.dropout > 0.0f ? 0.2f : 0.0f);
   auto model = models::make_model(args.model, config);
   if (!args.init.empty()) io::load_module(args.init, *model);
-
-  optim::Hyperparameters hyper = args.hyper;
-  hyper.bias_correction = !args.no_bias_correction;
-  hyper.centered = args.centered;
-  std::unique_ptr<optim::Optimizer> optimizer;
+  std::optional<train::Run> run;
   try {
-    optimizer = optim::make_optimizer(args.optimizer, model->parameters(), hyper);
+    run.emplace(spec, *model, splits.train);
   } catch (const std::invalid_argument& e) {  // e.g. Nesterov with --momentum 0: a usage error
-    throw UsageError(e.what());
-  }
-  data::DataLoader loader(splits.train, args.batch_size, !args.no_shuffle, args.seed);
-  std::unique_ptr<optim::Schedule> schedule;
-  std::unique_ptr<optim::ParameterAverage> average;
-  try {
-    optim::ScheduleContext context;
-    context.steps_per_epoch = loader.batches_per_epoch();
-    context.total_steps = args.max_steps > 0
-                              ? args.max_steps
-                              : std::max<int64_t>(1, args.epochs * loader.batches_per_epoch());
-    context.warmup_steps = args.warmup;
-    schedule = optim::make_schedule(args.schedule, context);
-    if (!args.average.empty())
-      average = optim::ParameterAverage::parse(args.average, model->parameters());
-  } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
 
   std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
             << " train / " << splits.test.size() << " test), optimizer " << args.optimizer
-            << ", lr schedule " << schedule->describe()
-            << (average ? ", evaluating " + average->describe() : std::string()) << ", whitening "
-            << whitening << ", batch " << args.batch_size << ", seed " << args.seed << ", threads "
-            << omp_get_max_threads() << '\n';
-  if (world.size() > 1 || args.micro_batches > 1)
+            << ", lr schedule " << run->schedule().describe()
+            << (run->average() ? ", evaluating " + run->average()->describe() : std::string())
+            << ", whitening " << whitening << ", batch " << args.batch_size << ", seed "
+            << args.seed << ", threads " << omp_get_max_threads() << '\n';
+  if (shards > 1)
     std::cout << "data parallel: " << world.describe() << " x " << args.micro_batches
-              << " micro-batches, " << args.batch_size / (world.size() * args.micro_batches)
-              << (args.batch_size % (world.size() * args.micro_batches) ? "+" : "")
-              << " examples per shard, gradients summed "
+              << " micro-batches, " << args.batch_size / shards
+              << (args.batch_size % shards ? "+" : "") << " examples per shard, gradients summed "
               << (args.rank_order_reduce ? "in rank order" : "by MPI_Allreduce") << '\n';
   std::cout << nn::summary(*model) << std::flush;
 
-  const int64_t total_steps = args.max_steps > 0
-                                  ? args.max_steps
-                                  : std::max<int64_t>(1, args.epochs * loader.batches_per_epoch());
-  const train::RunConfig identity = run_config(args, config.input_dropout, total_steps);
-  train::TrainingPosition start;
+  const train::RunConfig identity = run_config(args, config.input_dropout, run->total_steps());
+  train::FitOptions options = run->fit_options();
   if (!args.resume.empty()) {
     try {
-      start = train::load_checkpoint(args.resume, *model, *optimizer, average.get(), identity);
+      options.start = run->resume(args.resume, identity);
     } catch (const train::CheckpointError& e) {  // another run's checkpoint: a usage error
       throw UsageError(e.what());
     }
-    std::cout << "resuming from " << args.resume << " at epoch " << start.epoch + 1 << ", step "
-              << optimizer->step_count() << '\n';
+    std::cout << "resuming from " << args.resume << " at epoch " << options.start.epoch + 1
+              << ", step " << run->optimizer().step_count() << '\n';
   }
 
   std::unique_ptr<CurvePlot> plot;  // a resumed run's plot starts with its log's earlier rows
@@ -207,81 +203,21 @@ void run_train(const TrainArgs& args) {
   std::unique_ptr<train::CsvLog> log;  // a resumed run adds to its log
   if (!args.log.empty() && root)
     log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty());
-  train::ProgressBar progress;
-  train::FitOptions options;
-  options.epochs = args.epochs;
-  options.max_steps = args.max_steps;
-  options.schedule = schedule.get();
-  options.average = average.get();
   options.world = &world;
   options.micro_batches = args.micro_batches;
   options.rank_order_reduce = args.rank_order_reduce;
-  options.on_step = [&](int64_t epoch, int64_t batch, int64_t batches, double loss) {
-    if (root)
-      progress.update("epoch " + std::to_string(epoch) + "/" + std::to_string(args.epochs), batch,
-                      batches, loss);
-  };
-  options.on_epoch = [&](const train::EpochResult& r) {
-    progress.clear();
-    std::cout << "epoch " << r.epoch << "/" << args.epochs << "  step " << r.step << "  train_loss "
-              << std::fixed << std::setprecision(4) << r.train_loss << "  test_loss " << r.test_loss
-              << "  test_accuracy " << percent(r.test_accuracy) << "  " << std::setprecision(1)
-              << r.seconds << "s" << std::defaultfloat << std::endl;
-    if (log) log->write(r);
-    if (plot) plot->add(r);
-  };
-  options.start = start;
   const StopOnSignal stop_on_signal;
-  bool stopped = false;  // by a signal to this process or, under MPI, to any other
-  options.stop_requested = [] { return stop_signal() != 0; };
-  options.on_stop = [&] { stopped = true; };
-  options.on_position = [&](const train::TrainingPosition& next, bool epoch_end) {
-    if (checkpoint_dir.empty() || !root) return;  // every process holds the same state
-    const bool due =
-        every_steps > 0 ? !epoch_end && optimizer->step_count() % every_steps == 0 : epoch_end;
-    if (due || (stopped && !epoch_end))
-      train::save_checkpoint(checkpoint_dir, *model, *optimizer, average.get(), next, identity);
-  };
-  // Throughput over whole steps from the second on (the first fills the buffer pools), leaving
-  // out the gaps that hold an evaluation; time in collectives over the same steps.
-  using Clock = std::chrono::steady_clock;
-  Clock::time_point last_step{};
-  double step_seconds = 0.0, collective_seconds = 0.0, last_collectives = 0.0;
-  int64_t timed_steps = 0;
-  options.on_iteration = [&, batches = loader.batches_per_epoch()](int64_t step, double) {
-    const auto now = Clock::now();
-    const double in_collectives = world.seconds_in_collectives();
-    if (last_step != Clock::time_point{} && (step - 1) % batches != 0) {
-      step_seconds += std::chrono::duration<double>(now - last_step).count();
-      collective_seconds += in_collectives - last_collectives;
-      ++timed_steps;
-    }
-    last_step = now;
-    last_collectives = in_collectives;
-  };
-  const auto history = train::fit(*model, *optimizer, loader, &splits.test, options);
+  TrainReport report(*run, world, log.get(), plot.get(), checkpoint_dir, identity);
+  options.callbacks = &report;
+  const auto history = run->fit(&splits.test, options);
   if (plot) plot->write();
-  if (timed_steps > 0) {
-    std::cout << "throughput: " << std::fixed << std::setprecision(0)
-              << double(timed_steps * args.batch_size) / step_seconds << " samples/s over "
-              << timed_steps << " steps (evaluation left out)";
-    if (world.size() > 1) {
-      int64_t parameters = 0;
-      for (const Tensor& p : model->parameters()) parameters += p.numel();
-      std::cout << "; collectives " << std::setprecision(2)
-                << 1e3 * collective_seconds / double(timed_steps) << " ms per step ("
-                << std::setprecision(0) << 100.0 * collective_seconds / step_seconds
-                << "% of it) to sum " << std::setprecision(1) << 4e-6 * double(parameters)
-                << " MB of gradients";
-    }
-    std::cout << std::defaultfloat << '\n';
-  }
-  if (stopped) {
-    progress.clear();
+  report.print_throughput(*model);
+  if (report.stopped()) {
+    report.clear_progress();
     // A process the signal did not reach stops with its peers, as if sent SIGTERM.
     const bool interrupt = stop_signal() == SIGINT;
     std::string message = std::string(interrupt ? "SIGINT" : "SIGTERM") + ": stopped after step " +
-                          std::to_string(optimizer->step_count());
+                          std::to_string(run->optimizer().step_count());
     message += checkpoint_dir.empty()
                    ? "; nothing saved (no --checkpoint given)"
                    : "; checkpoint saved in " + checkpoint_dir +
@@ -293,18 +229,7 @@ void run_train(const TrainArgs& args) {
     std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
               << args.model << ", " << args.dataset << ", " << history.back().epoch << " epochs)\n";
   if (plot) std::cout << "plotted the learning curves in " << args.plot << '\n';
-  if (!args.save.empty() && root) {
-    std::map<std::string, std::string> metadata = {{"model", args.model},
-                                                   {"dataset", args.dataset},
-                                                   {"optimizer", args.optimizer},
-                                                   {"seed", std::to_string(args.seed)},
-                                                   {"whiten", whitening}};
-    if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
-    std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
-    if (average) averaged.emplace(*average);
-    io::save_module(args.save, *model, metadata);
-    std::cout << "saved weights to " << args.save << '\n';
-  }
+  if (!args.save.empty() && root) save_weights(args, *run, *model, whitening, history);
 }
 
 }  // namespace

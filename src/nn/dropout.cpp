@@ -13,7 +13,7 @@ Dropout::Dropout(float p, Generator& generator) : p_(p), generator_(&generator) 
 }
 
 Tensor Dropout::forward(const Tensor& input) {
-  return dropout(input, p_, is_training(), *generator_);
+  return dropout(input, p_, is_training(), *generator_, first_row_);
 }
 
 std::string Dropout::describe() const {

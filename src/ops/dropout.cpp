@@ -39,19 +39,9 @@ void apply_mask(const DropoutMask& mask, float scale, const float* in, float* ou
   }
 }
 
-thread_local int64_t g_first_row = 0;  // DropoutRowOffset's row
-
 }  // namespace
 
-DropoutRowOffset::DropoutRowOffset(int64_t first_row) : previous_(g_first_row) {
-  g_first_row = first_row;
-}
-
-DropoutRowOffset::~DropoutRowOffset() {
-  g_first_row = previous_;
-}
-
-Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
+Tensor dropout(const Tensor& x, float p, bool training, Generator& generator, int64_t first_row) {
   if (!(p >= 0.0f && p <= 1.0f))
     throw std::invalid_argument("dropout: probability must be in [0, 1], got " + std::to_string(p));
   if (!training || p == 0.0f) return x;
@@ -61,7 +51,7 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator) {
   const int64_t row_values = x.dim() > 0 && x.size(0) > 0 ? x.numel() / x.size(0) : 0;
   const DropoutMask mask{generator.next_u64(),
                          static_cast<uint32_t>(std::ceil(static_cast<double>(p) * 0x1.0p24)),
-                         g_first_row * row_values};
+                         first_row * row_values};
   Tensor y = Tensor::empty(x.shape());
   apply_mask<false>(mask, keep_scale, x.data(), y.data(), x.numel());
   record("dropout", y, {x}, [x, mask, keep_scale](const Tensor& g) {

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "adamite/autograd.hpp"
+#include "adamite/distributed/communicator.hpp"
 #include "adamite/ops/loss.hpp"
 
 namespace adamite::train {

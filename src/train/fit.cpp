@@ -6,10 +6,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "../storage_pool.hpp"
+#include "adamite/detail/storage_cache.hpp"
 #include "adamite/ops/loss.hpp"
 #include "adamite/train/evaluate.hpp"
-#include "sharded_step.hpp"
+#include "training_step.hpp"
 
 namespace adamite::train {
 namespace {
@@ -47,6 +47,10 @@ NonFiniteError diverged(const nn::Module& model, float loss, int64_t step, int64
 
 }  // namespace
 
+Tensor FitCallbacks::loss(nn::Module& model, const data::Batch& batch) {
+  return cross_entropy(model.forward(batch.inputs), batch.labels);
+}
+
 std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
                              data::DataLoader& loader, const data::Dataset* test,
                              const FitOptions& options) {
@@ -56,16 +60,14 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
   if (options.micro_batches < 1)
     throw std::invalid_argument("fit: micro_batches must be at least 1, got " +
                                 std::to_string(options.micro_batches));
+  FitCallbacks defaults;
+  FitCallbacks& callbacks = options.callbacks ? *options.callbacks : defaults;
   distributed::Communicator& world = options.world ? *options.world : distributed::this_process();
-  std::optional<detail::ShardedStep> sharded;
-  if (world.size() > 1 || options.micro_batches > 1)
-    sharded.emplace(model, world, options.micro_batches, options.rank_order_reduce);
+  detail::TrainingStep training_step(model, world, options.micro_batches,
+                                     options.rank_order_reduce);
   // Every process starts from rank 0's weights (its own random or loaded ones may differ).
   if (world.size() > 1)
     for (const Tensor& p : model.parameters()) world.broadcast({p.data(), size_t(p.numel())}, 0);
-  const auto loss_of = [&](nn::Module& m, const data::Batch& b) {
-    return options.loss ? options.loss(m, b) : cross_entropy(m.forward(b.inputs), b.labels);
-  };
   for (int64_t epoch = options.start.epoch; epoch < options.epochs; ++epoch) {
     if (options.max_steps >= 0 && step >= options.max_steps) break;
     model.train();
@@ -76,34 +78,20 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     loader.skip(position.batch);
     data::Batch batch;
     while ((options.max_steps < 0 || step < options.max_steps) && loader.next(batch)) {
-      optimizer.zero_grad();
-      float value = 0.0f;
-      bool stop = false;
-      if (sharded) {
-        const bool asked = options.stop_requested && options.stop_requested();
-        const auto result = sharded->run(batch, loss_of, asked);
-        value = result.loss, stop = result.stop;
-        if (!std::isfinite(value)) throw diverged(model, value, step + 1, epoch + 1);
-      } else {
-        const Tensor loss = loss_of(model, batch);
-        value = loss.item();
-        if (!std::isfinite(value)) throw diverged(model, value, step + 1, epoch + 1);
-        loss.backward();
-      }
+      const auto [loss, stop] = training_step.run(batch, callbacks);
+      if (!std::isfinite(loss)) throw diverged(model, loss, step + 1, epoch + 1);
       if (options.schedule) options.schedule->apply(optimizer);
       optimizer.step();
       if (options.average) options.average->update();
       ++step;
-      if (options.on_iteration) options.on_iteration(step, value);
-      position.loss_sum += double(value) * double(batch.size());
+      callbacks.on_iteration(step, loss);
+      position.loss_sum += double(loss) * double(batch.size());
       position.examples += batch.size();
       ++position.batch;
-      if (options.on_step)
-        options.on_step(epoch + 1, position.batch, loader.batches_per_epoch(),
+      callbacks.on_step(epoch + 1, position.batch, loader.batches_per_epoch(),
                         position.loss_sum / double(position.examples));
-      if (!sharded) stop = options.stop_requested && options.stop_requested();
-      if (stop && options.on_stop) options.on_stop();
-      if (options.on_position) options.on_position(position, false);
+      if (stop) callbacks.on_stop();
+      callbacks.on_position(position, false);
       if (stop) return history;
     }
     EpochResult result;
@@ -125,8 +113,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(result);
-    if (options.on_epoch) options.on_epoch(result);
-    if (options.on_position) options.on_position(TrainingPosition{epoch + 1, 0, 0.0, 0}, true);
+    callbacks.on_epoch(result);
+    callbacks.on_position(TrainingPosition{epoch + 1, 0, 0.0, 0}, true);
   }
   return history;
 }

@@ -128,9 +128,12 @@ long fit_allocations(int64_t micro_batches) {
   options.micro_batches = micro_batches;
   allocations = 0;
   // Called right after each step: counting covers steps 3..10 from start to end.
-  options.on_iteration = [](int64_t step, double) {
-    counting = step >= kFirstCounted - 1 && step < kLastCounted;
-  };
+  struct CountSteps : train::FitCallbacks {
+    void on_iteration(int64_t step, double) override {
+      counting = step >= kFirstCounted - 1 && step < kLastCounted;
+    }
+  } count_steps;
+  options.callbacks = &count_steps;
   train::fit(*model, adam, loader, nullptr, options);
   counting = false;
   return allocations.load();

@@ -25,12 +25,21 @@ int main() {
   auto model = make_model();
   optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
   data::DataLoader loader(mnist.train, 128, /*shuffle=*/true, /*seed=*/0);
+  struct CheckpointAtStep100 : train::FitCallbacks {  // fit's hooks: override what you need
+    nn::Module& model;
+    optim::Adam& adam;
+    std::filesystem::path folder;
+    train::RunConfig config;
+    CheckpointAtStep100(nn::Module& m, optim::Adam& a, std::filesystem::path f, train::RunConfig c)
+        : model(m), adam(a), folder(std::move(f)), config(std::move(c)) {}
+    void on_position(const train::TrainingPosition& next, bool) override {
+      if (adam.step_count() == 100)
+        train::save_checkpoint(folder, model, adam, /*average=*/nullptr, next, config);
+    }
+  } checkpoint_at_100(*model, adam, folder, config);
   train::FitOptions options;
   options.max_steps = 300;
-  options.on_position = [&](const train::TrainingPosition& next, bool) {
-    if (adam.step_count() == 100)
-      train::save_checkpoint(folder, *model, adam, /*average=*/nullptr, next, config);
-  };
+  options.callbacks = &checkpoint_at_100;
   train::fit(*model, adam, loader, &mnist.test, options);
   const double accuracy = train::evaluate(*model, mnist.test).accuracy;
   std::cout << "test accuracy " << accuracy << "\n";

@@ -6,18 +6,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "adamite/data/dataloader.hpp"
-#include "adamite/nn/dropout.hpp"
-#include "adamite/nn/flatten.hpp"
-#include "adamite/nn/linear.hpp"
-#include "adamite/nn/sequential.hpp"
-#include "adamite/optim/averaging.hpp"
-#include "adamite/optim/schedule.hpp"
 #include "adamite/random.hpp"
+#include "adamite/train/run.hpp"
 #include "experiment_data.hpp"
 #include "harness_progress.hpp"
 #include "initial_weights.hpp"
-#include "models/logistic_regression.hpp"
 #include "models/registry.hpp"
 #include "outputs.hpp"
 #include "rate_search.hpp"
@@ -27,20 +20,12 @@ namespace {
 
 std::shared_ptr<nn::Module> build_model(const Experiment& experiment, const data::Dataset& train,
                                         bool dropout) {
-  const Shape shape = train.example_shape();
-  const float input_dropout = dropout ? experiment.input_dropout : 0.0f;
-  if (experiment.model == "logreg") {
-    if (input_dropout == 0.0f) return models::logistic_regression(numel(shape), train.num_classes);
-    // Fig. 1 (right): dropout noise on the bag-of-words features, then the linear layer.
-    return std::make_shared<nn::Sequential>(
-        std::make_shared<nn::Flatten>(), std::make_shared<nn::Dropout>(input_dropout),
-        std::make_shared<nn::Linear>(numel(shape), train.num_classes));
-  }
   models::ModelConfig config;
-  config.example_shape = shape;
+  config.example_shape = train.example_shape();
   config.classes = train.num_classes;
-  config.input_dropout = input_dropout;
+  config.input_dropout = dropout ? experiment.input_dropout : 0.0f;
   config.hidden_dropout = dropout ? experiment.hidden_dropout : 0.0f;
+  config.logreg_input_dropout = true;  // Fig. 1 (right): dropout noise on bag-of-words features
   return models::make_model(experiment.model, config);
 }
 
@@ -51,6 +36,32 @@ struct RunPlan {
   int64_t max_steps = -1;       // trials stop early
   bool evaluate = true;         // trials skip the test set
   int64_t iteration_steps = 0;  // record per-iteration costs for this many steps
+};
+
+// Progress, the per-iteration costs and a line per evaluated epoch, into the run's record.
+struct RunCallbacks : train::FitCallbacks {
+  RunCallbacks(const RunPlan& run_plan, RunRecord& run_record, HarnessProgress& harness_progress)
+      : plan(run_plan), record(run_record), progress(harness_progress) {}
+  void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
+    progress.step(epoch, plan.epochs, batch, batches, loss);
+  }
+  void on_iteration(int64_t step, double loss) override {
+    if (step <= plan.iteration_steps) record.iteration_costs.push_back(loss);
+  }
+  void on_epoch(const train::EpochResult& result) override {
+    record.epochs.push_back(result);
+    if (plan.evaluate) {
+      std::ostringstream text;
+      text << record.contender.label << " lr " << plan.lr << ": epoch " << result.epoch << "/"
+           << plan.epochs << " train cost " << std::setprecision(4) << result.train_loss
+           << " test accuracy " << std::fixed << std::setprecision(2)
+           << 100.0 * result.test_accuracy << "%";
+      progress.line(text.str());
+    }
+  }
+  const RunPlan& plan;
+  RunRecord& record;
+  HarnessProgress& progress;
 };
 
 RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const data::Splits& splits,
@@ -66,45 +77,25 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
   initial.load_into(*model);
   record.init_checksum = weights_checksum(*model);
 
-  optim::Hyperparameters hyper = contender.hyper;
-  hyper.lr = plan.lr;
-  if (experiment.weight_decay > 0) hyper.weight_decay = experiment.weight_decay;
-  auto optimizer = optim::make_optimizer(contender.optimizer, model->parameters(), hyper);
-  data::DataLoader loader(splits.train, settings.batch_size, /*shuffle=*/true, settings.seed);
-  optim::ScheduleContext context;
-  context.steps_per_epoch = loader.batches_per_epoch();
-  context.total_steps = std::max<int64_t>(1, plan.epochs * loader.batches_per_epoch());
-  const auto schedule = optim::make_schedule(experiment.schedule, context);
-  std::unique_ptr<optim::ParameterAverage> average;
-  if (!contender.average.empty())
-    average = optim::ParameterAverage::parse(contender.average, model->parameters());
-
-  train::FitOptions options;
-  options.epochs = plan.epochs;
-  options.max_steps = plan.max_steps;
-  options.schedule = schedule.get();
-  options.average = average.get();
-  options.on_step = [&](int64_t epoch, int64_t batch, int64_t batches, double loss) {
-    progress.step(epoch, plan.epochs, batch, batches, loss);
-  };
-  options.on_iteration = [&](int64_t step, double loss) {
-    if (step <= plan.iteration_steps) record.iteration_costs.push_back(loss);
-  };
-  options.on_epoch = [&](const train::EpochResult& result) {
-    record.epochs.push_back(result);
-    if (plan.evaluate) {
-      std::ostringstream text;
-      text << contender.label << " lr " << plan.lr << ": epoch " << result.epoch << "/"
-           << plan.epochs << " train cost " << std::setprecision(4) << result.train_loss
-           << " test accuracy " << std::fixed << std::setprecision(2)
-           << 100.0 * result.test_accuracy << "%";
-      progress.line(text.str());
-    }
-  };
+  train::RunSpec spec;
+  spec.optimizer = contender.optimizer;
+  spec.hyper = contender.hyper;
+  spec.hyper.lr = plan.lr;
+  if (experiment.weight_decay > 0) spec.hyper.weight_decay = experiment.weight_decay;
+  spec.epochs = plan.epochs;
+  spec.max_steps = plan.max_steps;
+  spec.batch_size = settings.batch_size;
+  spec.seed = settings.seed;
+  spec.schedule = experiment.schedule;
+  spec.average = contender.average;
+  train::Run run(spec, *model, splits.train);
+  train::FitOptions options = run.fit_options();
+  RunCallbacks callbacks(plan, record, progress);
+  options.callbacks = &callbacks;
   const auto start = std::chrono::steady_clock::now();
   try {
-    train::fit(*model, *optimizer, loader, plan.evaluate ? &splits.test : nullptr, options);
-  } catch (const std::runtime_error& error) {
+    run.fit(plan.evaluate ? &splits.test : nullptr, options);
+  } catch (const train::NonFiniteError& error) {
     // A learning rate too large for this optimizer: record it and go on with the others.
     record.diverged = true;
     record.divergence = error.what();

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <iostream>
 
-#include "../commands.hpp"
 #include "adamite/data/imdb.hpp"
 #include "adamite/fetch/imdb.hpp"
 #include "adamite/random.hpp"
+#include "adamite/train/datasets.hpp"
 
 namespace adamite::reproduce {
 
@@ -37,12 +37,12 @@ data::Splits experiment_data(const std::string& dataset, int64_t train_subset, i
     options.max_test = test_subset;
     splits = data::load_imdb(data::fetch_imdb(), options);
   } else {
-    splits = cli::load_named_dataset(dataset);
+    splits = train::load_named_dataset(dataset);
   }
   splits.train = random_subset(splits.train, train_subset, seed);
   splits.test = random_subset(splits.test, test_subset, seed + 1);
   // ZCA for CIFAR-10 as in the paper; the other datasets are used as they are.
-  cli::apply_whitening("auto", dataset, splits);
+  train::apply_whitening("auto", dataset, splits);
   return splits;
 }
 

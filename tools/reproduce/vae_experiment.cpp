@@ -4,10 +4,8 @@
 #include <limits>
 #include <sstream>
 
-#include "adamite/data/dataloader.hpp"
-#include "adamite/optim/adam.hpp"
 #include "adamite/random.hpp"
-#include "adamite/train/fit.hpp"
+#include "adamite/train/run.hpp"
 #include "experiment_data.hpp"
 #include "harness_progress.hpp"
 #include "initial_weights.hpp"
@@ -99,6 +97,31 @@ std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early,
   return claims;
 }
 
+// The negative ELBO as the loss (the same noise for every run); progress, and each epoch's loss.
+struct VaeCallbacks : train::FitCallbacks {
+  VaeCallbacks(models::Vae& vae_model, Generator& vae_noise, GridPoint& grid_point,
+               HarnessProgress& harness_progress, int64_t total_epochs)
+      : vae(vae_model),
+        noise(vae_noise),
+        point(grid_point),
+        progress(harness_progress),
+        epochs(total_epochs) {}
+  Tensor loss(nn::Module&, const data::Batch& batch) override {
+    return vae.negative_elbo(batch.inputs, noise);
+  }
+  void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
+    progress.step(epoch, epochs, batch, batches, loss);
+  }
+  void on_epoch(const train::EpochResult& r) override {
+    point.epoch_losses.push_back(r.train_loss);
+  }
+  models::Vae& vae;
+  Generator& noise;
+  GridPoint& point;
+  HarnessProgress& progress;
+  int64_t epochs;
+};
+
 }  // namespace
 
 double run_vae_experiment(const Settings& settings) {
@@ -123,8 +146,8 @@ double run_vae_experiment(const Settings& settings) {
   const auto initial_model = models::vae();
   const InitialWeights initial(*initial_model);
   const std::string checksum = weights_checksum(*initial_model);
-  data::DataLoader loader(splits.train, settings.batch_size, true, settings.seed);
-  HarnessProgress progress("fig4", int64_t(grid.size()) * epochs * loader.batches_per_epoch());
+  const int64_t batches = (splits.train.size() + settings.batch_size - 1) / settings.batch_size;
+  HarnessProgress progress("fig4", int64_t(grid.size()) * epochs * batches);
 
   std::ostringstream table;
   table << "beta1,beta2,bias_correction,lr,loss_epoch_" << early << ",loss_epoch_" << epochs
@@ -135,23 +158,23 @@ double run_vae_experiment(const Settings& settings) {
     manual_seed(settings.seed + 1);
     const auto model = models::vae();
     initial.load_into(*model);
-    optim::AdamOptions options(std::pow(10.0, point.log10_lr));
-    options.betas({point.beta1, point.beta2}).bias_correction(point.bias_correction);
-    optim::Adam adam(model->parameters(), options);
+    train::RunSpec spec;
+    spec.optimizer = "adam";
+    spec.hyper.lr = std::pow(10.0, point.log10_lr);
+    spec.hyper.beta1 = point.beta1;
+    spec.hyper.beta2 = point.beta2;
+    spec.hyper.bias_correction = point.bias_correction;
+    spec.epochs = epochs;
+    spec.batch_size = settings.batch_size;
+    spec.seed = settings.seed;
+    train::Run run(spec, *model, splits.train);
     Generator noise(settings.seed + 2);  // the same reparameterisation noise for every run
-
-    train::FitOptions fit;
-    fit.epochs = epochs;
-    fit.loss = [&](nn::Module&, const data::Batch& batch) {
-      return model->negative_elbo(batch.inputs, noise);
-    };
-    fit.on_step = [&](int64_t epoch, int64_t batch, int64_t batches, double loss) {
-      progress.step(epoch, epochs, batch, batches, loss);
-    };
-    fit.on_epoch = [&](const train::EpochResult& r) { point.epoch_losses.push_back(r.train_loss); };
+    VaeCallbacks callbacks(*model, noise, point, progress, epochs);
+    train::FitOptions fit = run.fit_options();
+    fit.callbacks = &callbacks;
     try {
-      train::fit(*model, adam, loader, nullptr, fit);
-    } catch (const std::runtime_error&) {
+      run.fit(nullptr, fit);
+    } catch (const train::NonFiniteError&) {
       point.diverged = true;  // a non-finite loss: the run stops, its later losses stay NaN
     }
     std::ostringstream csv;

@@ -11,20 +11,10 @@ namespace adamite {
 
 // Masks are numbered by an element's place in the whole minibatch. A forward pass over rows
 // [first_row, ...) of a minibatch split into shards (micro-batches, data-parallel processes) says
-// so with this scope; started from the same generator state as the other shards (train::fit
-// restores it), each shard is then masked exactly as those rows of the whole minibatch are,
-// however the minibatch was split.
-class DropoutRowOffset {
- public:
-  explicit DropoutRowOffset(int64_t first_row);
-  ~DropoutRowOffset();
-  DropoutRowOffset(const DropoutRowOffset&) = delete;
-  DropoutRowOffset& operator=(const DropoutRowOffset&) = delete;
-
- private:
-  int64_t previous_;
-};
-
-Tensor dropout(const Tensor& x, float p, bool training, Generator& generator = default_generator());
+// so here; started from the same generator state as the other shards (train::fit restores it),
+// each shard is then masked exactly as those rows of the whole minibatch are, however the
+// minibatch was split.
+Tensor dropout(const Tensor& x, float p, bool training, Generator& generator = default_generator(),
+               int64_t first_row = 0);
 
 }  // namespace adamite

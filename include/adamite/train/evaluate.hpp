@@ -2,8 +2,11 @@
 #pragma once
 
 #include "adamite/data/dataset.hpp"
-#include "adamite/distributed/communicator.hpp"
 #include "adamite/nn/module.hpp"
+
+namespace adamite::distributed {
+class Communicator;
+}
 
 namespace adamite::train {
 

@@ -3,16 +3,18 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <stdexcept>
 #include <vector>
 
 #include "adamite/data/dataloader.hpp"
-#include "adamite/distributed/communicator.hpp"
 #include "adamite/nn/module.hpp"
 #include "adamite/optim/averaging.hpp"
 #include "adamite/optim/optimizer.hpp"
 #include "adamite/optim/schedule.hpp"
+
+namespace adamite::distributed {
+class Communicator;
+}
 
 namespace adamite::train {
 
@@ -41,39 +43,48 @@ class NonFiniteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What fit asks of its caller and tells it, in one object: override what you need (the defaults
+// do nothing, and the loss is cross-entropy). Every hook runs on every process of a
+// data-parallel run.
+class FitCallbacks {
+ public:
+  virtual ~FitCallbacks() = default;
+  // The minibatch loss to minimise; cross-entropy of model(inputs) against the labels by default.
+  // (The VAE of paper Fig. 4 returns its negative ELBO.) A mean over the batch's examples.
+  virtual Tensor loss(nn::Module& model, const data::Batch& batch);
+  // After every optimizer step, with the step number (1-based) and that minibatch's loss, for
+  // curves plotted per iteration (paper Fig. 3, left).
+  virtual void on_iteration(int64_t /*step*/, double /*loss*/) {}
+  // After every step with the 1-based epoch, its minibatches done and in all, and their running
+  // mean loss (a progress bar).
+  virtual void on_step(int64_t /*epoch*/, int64_t /*batch*/, int64_t /*of*/, double /*mean*/) {}
+  virtual void on_epoch(const EpochResult& /*result*/) {}
+  // After every optimizer step, and at the end of every epoch (after on_epoch) with epoch_end
+  // set, with the position training would resume from: where checkpoints are taken.
+  virtual void on_position(const TrainingPosition& /*next*/, bool /*epoch_end*/) {}
+  // Polled once per step (e.g. a signal arrived); true makes fit return right after the
+  // on_position call of that step. With several processes, a request on any of them stops all of
+  // them after the same step; on_stop runs then, on every process, before that step's on_position
+  // (which may want to checkpoint).
+  virtual bool stop_requested() { return false; }
+  virtual void on_stop() {}
+};
+
 struct FitOptions {
   int64_t epochs = 1;
   int64_t max_steps = -1;  // stop after this many optimizer steps (< 0: no limit)
   const optim::Schedule* schedule = nullptr;   // sets the learning-rate factor before every step
   optim::ParameterAverage* average = nullptr;  // updated after every step; evaluation uses it
-  // The minibatch loss to minimise; empty means cross-entropy of model(inputs) against the labels.
-  // (The VAE of paper Fig. 4 supplies its negative ELBO here.)
-  std::function<Tensor(nn::Module& model, const data::Batch& batch)> loss;
-  // Called after every optimizer step with the step number (1-based) and that minibatch's loss,
-  // for curves plotted per iteration (paper Fig. 3, left).
-  std::function<void(int64_t step, double loss)> on_iteration;
-  // Called with the running mean loss after every step (a progress bar), and after every epoch.
-  std::function<void(int64_t epoch, int64_t batch, int64_t batches, double loss)> on_step;
-  std::function<void(const EpochResult&)> on_epoch;
+  FitCallbacks* callbacks = nullptr;           // null: cross-entropy, nothing reported
   // Continue from here (a resumed run); the optimizer's step count is already restored.
   TrainingPosition start;
-  // Called after every optimizer step, and at the end of every epoch (after on_epoch) with
-  // epoch_end set, with the position training would resume from: where checkpoints are taken.
-  std::function<void(const TrainingPosition& next, bool epoch_end)> on_position;
-  // Polled after every step (e.g. a signal arrived); true makes fit return at once, right after
-  // the on_position call of that step. With several processes, a request on any of them stops
-  // all of them after the same step. on_stop runs then, on every process, before that step's
-  // on_position (which may want to checkpoint).
-  std::function<bool()> stop_requested;
-  std::function<void()> on_stop;
 
   // Data parallelism (docs/distributed.md). Every minibatch is split into micro_batches shards
   // per process of `world`; each process trains on its own shards one after another and the
   // gradients are summed over all shards of all processes, with one collective per step, before
   // the optimizer step: every process then holds the same weights. Equal to training on whole
-  // minibatches up to float rounding (dropout masks included); with one process and
-  // micro_batches > 1 this is gradient accumulation. The loss must be a mean over the batch.
-  // Evaluation is split over the processes too. Callbacks run on every process.
+  // minibatches up to float rounding (nn::Dropout's masks included); with one process and
+  // micro_batches > 1 this is gradient accumulation. Evaluation is split over the processes too.
   distributed::Communicator* world = nullptr;  // null: this process alone
   int64_t micro_batches = 1;
   // Sum the processes' gradients in rank order (Communicator::sum_in_rank_order): bitwise equal

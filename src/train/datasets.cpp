@@ -1,4 +1,5 @@
-#include <filesystem>
+#include "adamite/train/datasets.hpp"
+
 #include <iostream>
 
 #include "adamite/data/imdb.hpp"
@@ -8,9 +9,8 @@
 #include "adamite/fetch/fetch.hpp"
 #include "adamite/fetch/imdb.hpp"
 #include "adamite/io/zca.hpp"
-#include "commands.hpp"
 
-namespace adamite::cli {
+namespace adamite::train {
 
 const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names = {"mnist", "fashion-mnist", "cifar10", "imdb"};
@@ -53,4 +53,4 @@ std::string apply_whitening(const std::string& requested, const std::string& dat
   return kind;
 }
 
-}  // namespace adamite::cli
+}  // namespace adamite::train

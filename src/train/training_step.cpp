@@ -1,8 +1,8 @@
-#include "sharded_step.hpp"
+#include "training_step.hpp"
 
+#include <cmath>
 #include <cstring>
 
-#include "adamite/ops/dropout.hpp"
 #include "adamite/random.hpp"
 
 namespace adamite::train::detail {
@@ -21,23 +21,48 @@ data::Batch rows_of(const data::Batch& batch, int64_t first, int64_t count) {
   return shard;
 }
 
+void collect_dropouts(nn::Module& module, std::vector<nn::Dropout*>& out) {
+  if (auto* dropout = dynamic_cast<nn::Dropout*>(&module)) out.push_back(dropout);
+  for (const auto& [name, child] : module.children()) collect_dropouts(*child, out);
+}
+
 }  // namespace
 
-ShardedStep::ShardedStep(nn::Module& model, distributed::Communicator& world, int64_t micro_batches,
-                         bool rank_order)
+TrainingStep::TrainingStep(nn::Module& model, distributed::Communicator& world,
+                           int64_t micro_batches, bool rank_order)
     : model_(model),
       parameters_(model.parameters()),
       world_(world),
       micro_batches_(micro_batches),
       rank_order_(rank_order),
-      buffer_(parameters_, 2) {}
+      buffer_(world.size() * micro_batches > 1 ? parameters_ : std::vector<Tensor>{}, 2) {
+  collect_dropouts(model, dropouts_);
+}
 
-ShardedStep::Result ShardedStep::run(const data::Batch& batch, const Loss& loss,
-                                     bool stop_requested) {
-  const int64_t rows = batch.size();
+void TrainingStep::set_first_row(int64_t row) {
+  for (nn::Dropout* dropout : dropouts_) dropout->set_first_row(row);
+}
+
+void TrainingStep::zero_gradients() {
+  for (const Tensor& p : parameters_)
+    if (p.grad().defined()) p.grad().fill_(0.0f);
+}
+
+TrainingStep::Result TrainingStep::run_alone(const data::Batch& batch, FitCallbacks& callbacks) {
+  zero_gradients();
+  const Tensor loss = callbacks.loss(model_, batch);
+  const float value = loss.item();
+  if (std::isfinite(value)) loss.backward();
+  return {value, callbacks.stop_requested()};
+}
+
+TrainingStep::Result TrainingStep::run(const data::Batch& batch, FitCallbacks& callbacks) {
   const int64_t shards = world_.size() * micro_batches_;
+  if (shards == 1) return run_alone(batch, callbacks);  // nothing to split nor to sum
+  const int64_t rows = batch.size();
   // Every shard starts from the step's generator state: dropout then draws the same streams for
-  // all of them, as one pass over the whole minibatch would (DropoutRowOffset).
+  // all of them, as one pass over the whole minibatch would (told their first row,
+  // ops/dropout.hpp).
   const auto generator_state = default_generator().state();
   buffer_.clear();
   float local_loss = 0.0f;
@@ -47,11 +72,9 @@ ShardedStep::Result ShardedStep::run(const data::Batch& batch, const Loss& loss,
     const int64_t first = shard * rows / shards, last = (shard + 1) * rows / shards;
     default_generator().set_state(generator_state);
     if (last > first) {
-      const DropoutRowOffset offset(first);
-      if (k > 0)  // the caller zeroed them for the first shard
-        for (const Tensor& p : parameters_)
-          if (p.grad().defined()) p.grad().fill_(0.0f);
-      const Tensor value = loss(model_, rows_of(batch, first, last - first));
+      set_first_row(first);
+      zero_gradients();
+      const Tensor value = callbacks.loss(model_, rows_of(batch, first, last - first));
       value.backward();
       // Each shard's mean loss weighs by its share of the minibatch: the sum is the mean of all.
       const float weight = static_cast<float>(last - first) / static_cast<float>(rows);
@@ -61,8 +84,9 @@ ShardedStep::Result ShardedStep::run(const data::Batch& batch, const Loss& loss,
       buffer_.accumulate(0.0f);
     }
   }
+  set_first_row(0);
   buffer_.extras()[0] = local_loss;
-  buffer_.extras()[1] = stop_requested ? 1.0f : 0.0f;
+  buffer_.extras()[1] = callbacks.stop_requested() ? 1.0f : 0.0f;
   buffer_.reduce(world_, rank_order_);
   return {buffer_.extras()[0], buffer_.extras()[1] > 0.0f};
 }

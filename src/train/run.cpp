@@ -1,0 +1,53 @@
+#include "adamite/train/run.hpp"
+
+#include <algorithm>
+
+namespace adamite::train {
+
+Run::Run(const RunSpec& spec, nn::Module& model, const data::Dataset& train)
+    : spec_(spec),
+      model_(model),
+      optimizer_(optim::make_optimizer(spec.optimizer, model.parameters(), spec.hyper)),
+      loader_(train, spec.batch_size, spec.shuffle, spec.seed) {
+  optim::ScheduleContext context;
+  context.steps_per_epoch = loader_.batches_per_epoch();
+  context.total_steps = total_steps();
+  context.warmup_steps = spec.warmup;
+  schedule_ = optim::make_schedule(spec.schedule, context);
+  if (!spec.average.empty())
+    average_ = optim::ParameterAverage::parse(spec.average, model.parameters());
+}
+
+int64_t Run::total_steps() const {
+  if (spec_.max_steps > 0) return spec_.max_steps;
+  return std::max<int64_t>(1, spec_.epochs * loader_.batches_per_epoch());
+}
+
+FitOptions Run::fit_options() {
+  FitOptions options;
+  options.epochs = spec_.epochs;
+  options.max_steps = spec_.max_steps;
+  options.schedule = schedule_.get();
+  options.average = average_.get();
+  return options;
+}
+
+std::vector<EpochResult> Run::fit(const data::Dataset* test, const FitOptions& options) {
+  return train::fit(model_, *optimizer_, loader_, test, options);
+}
+
+TrainingPosition Run::resume(const std::filesystem::path& dir, const RunConfig& identity) {
+  return load_checkpoint(dir, model_, *optimizer_, average_.get(), identity);
+}
+
+bool Run::checkpoint_due(bool epoch_end) const {
+  if (spec_.checkpoint_every == 0) return epoch_end;
+  return !epoch_end && optimizer_->step_count() % spec_.checkpoint_every == 0;
+}
+
+void Run::save_checkpoint(const std::filesystem::path& dir, const TrainingPosition& next,
+                          const RunConfig& identity) const {
+  train::save_checkpoint(dir, model_, *optimizer_, average_.get(), next, identity);
+}
+
+}  // namespace adamite::train

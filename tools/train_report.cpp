@@ -1,0 +1,82 @@
+#include "train_report.hpp"
+
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "stop_signals.hpp"
+
+namespace adamite::cli {
+
+std::string percent(double fraction) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << 100.0 * fraction << '%';
+  return out.str();
+}
+
+TrainReport::TrainReport(train::Run& run, distributed::Communicator& world, train::CsvLog* log,
+                         CurvePlot* plot, std::filesystem::path checkpoint_dir,
+                         train::RunConfig identity)
+    : run_(run),
+      world_(world),
+      log_(log),
+      plot_(plot),
+      checkpoint_dir_(std::move(checkpoint_dir)),
+      identity_(std::move(identity)) {}
+
+void TrainReport::on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) {
+  if (world_.is_root())
+    progress_.update("epoch " + std::to_string(epoch) + "/" + std::to_string(run_.spec().epochs),
+                     batch, batches, loss);
+}
+
+void TrainReport::on_epoch(const train::EpochResult& r) {
+  progress_.clear();
+  std::cout << "epoch " << r.epoch << "/" << run_.spec().epochs << "  step " << r.step
+            << "  train_loss " << std::fixed << std::setprecision(4) << r.train_loss
+            << "  test_loss " << r.test_loss << "  test_accuracy " << percent(r.test_accuracy)
+            << "  " << std::setprecision(1) << r.seconds << "s" << std::defaultfloat << std::endl;
+  if (log_) log_->write(r);
+  if (plot_) plot_->add(r);
+}
+
+void TrainReport::on_iteration(int64_t step, double) {
+  const auto now = Clock::now();
+  const double in_collectives = world_.seconds_in_collectives();
+  if (last_step_ != Clock::time_point{} && (step - 1) % run_.loader().batches_per_epoch() != 0) {
+    step_seconds_ += std::chrono::duration<double>(now - last_step_).count();
+    collective_seconds_ += in_collectives - last_collectives_;
+    ++timed_steps_;
+  }
+  last_step_ = now;
+  last_collectives_ = in_collectives;
+}
+
+void TrainReport::on_position(const train::TrainingPosition& next, bool epoch_end) {
+  if (checkpoint_dir_.empty() || !world_.is_root()) return;  // every process holds the same state
+  if (run_.checkpoint_due(epoch_end) || (stopped_ && !epoch_end))
+    run_.save_checkpoint(checkpoint_dir_, next, identity_);
+}
+
+bool TrainReport::stop_requested() {
+  return stop_signal() != 0;
+}
+
+void TrainReport::print_throughput(const nn::Module& model) const {
+  if (timed_steps_ == 0) return;
+  std::cout << "throughput: " << std::fixed << std::setprecision(0)
+            << double(timed_steps_ * run_.spec().batch_size) / step_seconds_ << " samples/s over "
+            << timed_steps_ << " steps (evaluation left out)";
+  if (world_.size() > 1) {
+    int64_t parameters = 0;
+    for (const Tensor& p : model.parameters()) parameters += p.numel();
+    std::cout << "; collectives " << std::setprecision(2)
+              << 1e3 * collective_seconds_ / double(timed_steps_) << " ms per step ("
+              << std::setprecision(0) << 100.0 * collective_seconds_ / step_seconds_
+              << "% of it) to sum " << std::setprecision(1) << 4e-6 * double(parameters)
+              << " MB of gradients";
+  }
+  std::cout << std::defaultfloat << '\n';
+}
+
+}  // namespace adamite::cli
