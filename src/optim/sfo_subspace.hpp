@@ -1,0 +1,47 @@
+// Internal to src/optim: SFO's shared subspace (Sohl-Dickstein et al. 2014).
+//
+// An orthonormal basis P (M × k, k ≤ K_max) of the directions SFO has seen: the start point and
+// every gradient evaluated since the last collapse. Every subfunction model lives in coordinates
+// x̃ = Pᵀx, so all the per-subfunction algebra is K_max-sized instead of M-sized. P is the one
+// M-sized matrix SFO keeps, so it is stored in float32 (M·K_max·4 bytes); its products accumulate
+// in double over blocks of rows, so a projection's rounding is that of float inputs, not of a
+// float sum over M terms.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+
+namespace adamite::optim::detail {
+
+class SfoSubspace {
+ public:
+  // A basis of at most `max_dimension` directions in R^M, started with `first` (unit length).
+  // When max_dimension ≥ M the basis is the identity and never changes.
+  SfoSubspace(int64_t M, int64_t max_dimension, const Eigen::VectorXf& first);
+
+  int64_t dimension() const { return dimension_; }
+  int64_t max_dimension() const { return max_dimension_; }
+  bool spans_everything() const { return full_; }
+
+  // Pᵀx, zero beyond dimension().
+  Eigen::VectorXd project(const Eigen::VectorXf& x) const;
+  // x ← x + P·coords (the first dimension() coordinates are used).
+  void add_to(Eigen::VectorXf& x, const Eigen::VectorXd& coords) const;
+
+  // Adds the component of x orthogonal to the basis (Gram–Schmidt, twice for stability) as a new
+  // column. Returns false when x is (numerically) inside the basis already or the basis is full.
+  bool try_add(const Eigen::VectorXf& x);
+
+  // P ← P·Q for Q with orthonormal columns in the current coordinates (dimension() × r): the
+  // collapse. The new dimension is r.
+  void rotate(const Eigen::MatrixXd& Q);
+
+  int64_t bytes() const { return static_cast<int64_t>(basis_.size()) * 4; }
+
+ private:
+  Eigen::MatrixXf basis_;  // M × K_max; columns beyond dimension_ are unused
+  int64_t dimension_ = 0, max_dimension_;
+  bool full_;
+};
+
+}  // namespace adamite::optim::detail
