@@ -42,6 +42,7 @@ void check(const std::vector<Tensor>& params, int64_t N, const SFOOptions& o) {
   if (!(o.max_gradient_noise > 0)) fail("max_gradient_noise must be positive");
   if (o.min_subspace < 0) fail("min_subspace must be 0 (2N + 2) or positive");
   if (!(o.subspace_growth > 1)) fail("subspace_growth must exceed 1");
+  if (!(o.max_step_ratio > 0)) fail("max_step_ratio must be positive");
 }
 
 // Qᵀv for v in the old coordinates, zero-padded to v's length.
