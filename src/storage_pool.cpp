@@ -1,4 +1,4 @@
-#include "storage_pool.hpp"
+#include "adamite/detail/storage_pool.hpp"
 
 #include <algorithm>
 #include <cstdlib>

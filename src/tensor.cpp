@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "adamite/autograd.hpp"
-#include "storage_pool.hpp"
+#include "adamite/detail/storage_pool.hpp"
 
 namespace adamite {
 namespace {

@@ -2,7 +2,7 @@
 // pool never holds more (live + cached) than twice the most memory ever live at once.
 #include <doctest/doctest.h>
 
-#include "src/storage_pool.hpp"
+#include "adamite/detail/storage_pool.hpp"
 
 using namespace adamite::detail;
 

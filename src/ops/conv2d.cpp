@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "../storage_pool.hpp"
 #include "adamite/autograd.hpp"
+#include "adamite/detail/storage_pool.hpp"
 #include "conv2d_blocks.hpp"
 #include "gemm.hpp"
 #include "im2col.hpp"

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "../storage_pool.hpp"
 #include "adamite/autograd.hpp"
+#include "adamite/detail/storage_pool.hpp"
 
 namespace adamite {
 namespace {

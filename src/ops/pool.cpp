@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "../storage_pool.hpp"
 #include "adamite/autograd.hpp"
+#include "adamite/detail/storage_pool.hpp"
 #include "window.hpp"
 
 namespace adamite {

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "adamite/detail/storage_cache.hpp"
+#include "adamite/detail/storage_pool.hpp"
 #include "adamite/ops/loss.hpp"
 #include "adamite/train/evaluate.hpp"
 #include "training_step.hpp"

@@ -1,13 +1,12 @@
-// Tensor storage comes from a pool that keeps freed blocks for reuse. A training step allocates
-// the same sizes every time; without the pool each large block went back to the kernel on free
-// and came back as fresh zeroed pages on the next step (page faults were ~10% of a CNN step).
+// Tensor storage comes from a pool (the tensor layer's; ops borrow from it for saved indices) that
+// keeps freed blocks for reuse. A training step allocates the same sizes every time; without the
+// pool each large block went back to the kernel on free and came back as fresh zeroed pages on the
+// next step (page faults were ~10% of a CNN step).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-
-#include "adamite/detail/storage_cache.hpp"
 
 namespace adamite::detail {
 
@@ -21,6 +20,10 @@ inline std::shared_ptr<int32_t[]> allocate_index_storage(int64_t count) {
   int32_t* indices = reinterpret_cast<int32_t*>(block.get());
   return std::shared_ptr<int32_t[]>(std::move(block), indices);  // aliasing: shares the block
 }
+
+// Returns every cached block to the system. Layers that know when a phase with other tensor sizes
+// begins (train::fit, between training and evaluation) call it so the two never add up.
+void release_cached_storage();
 
 struct StoragePoolStats {
   size_t live_bytes = 0;       // held by tensors now
