@@ -2,9 +2,6 @@
 
 namespace adamite::optim {
 
-AdaDelta::AdaDelta(ParamGroups params, const AdaDeltaOptions& defaults)
-    : OptimizerOf("adadelta", std::move(params), defaults) {}
-
 void AdaDelta::update(const AdaDeltaOptions& o, double lr, ParamView& p, int64_t) {
   const auto rho = static_cast<float>(o.rho()), c = static_cast<float>(1.0 - o.rho());
   const auto eps = static_cast<float>(o.eps());

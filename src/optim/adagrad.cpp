@@ -2,9 +2,6 @@
 
 namespace adamite::optim {
 
-AdaGrad::AdaGrad(ParamGroups params, const AdaGradOptions& defaults)
-    : OptimizerOf("adagrad", std::move(params), defaults) {}
-
 void AdaGrad::update(const AdaGradOptions& o, double lr, ParamView& p, int64_t) {
   const auto alpha = static_cast<float>(lr), eps = static_cast<float>(o.eps());
   ArrayMap s = p.state(sum_);

@@ -41,9 +41,6 @@ void adam_step(ArrayMap& theta, const ArrayMap& grad, ArrayMap m, ArrayMap v, Ar
 }
 }  // namespace detail
 
-Adam::Adam(ParamGroups params, const AdamOptions& defaults)
-    : OptimizerOf(defaults.amsgrad() ? "amsgrad" : "adam", std::move(params), defaults) {}
-
 void Adam::update(const AdamOptions& o, double lr, ParamView& p, int64_t t) {
   // A group may leave AMSGrad off when the defaults turn it on (it then ignores its v_max).
   ArrayMap v_max = max_exp_avg_sq_ ? p.state(max_exp_avg_sq_) : ArrayMap(nullptr, 0);

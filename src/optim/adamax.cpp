@@ -4,9 +4,6 @@
 
 namespace adamite::optim {
 
-AdaMax::AdaMax(ParamGroups params, const AdaMaxOptions& defaults)
-    : OptimizerOf("adamax", std::move(params), defaults) {}
-
 void AdaMax::update(const AdaMaxOptions& o, double lr, ParamView& p, int64_t t) {
   const auto [beta1, beta2] = o.betas();
   const auto b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);

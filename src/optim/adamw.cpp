@@ -7,15 +7,12 @@
 
 namespace adamite::optim {
 
-AdamW::AdamW(ParamGroups params, const AdamWOptions& defaults)
-    : OptimizerOf("adamw", std::move(params), defaults) {
-  check_groups([](const AdamWOptions& o) {
-    if (o.Options::weight_decay() != 0.0)
-      throw std::invalid_argument(
-          "adamw: the L2 weight decay (Options::weight_decay) must be 0, got " +
-          detail::number(o.Options::weight_decay()) +
-          "; AdamWOptions::weight_decay sets the decoupled decay");
-  });
+void AdamWOptions::check() const {
+  if (Options::weight_decay() != 0.0)
+    throw std::invalid_argument(
+        "adamw: the L2 weight decay (Options::weight_decay) must be 0, got " +
+        detail::number(Options::weight_decay()) +
+        "; AdamWOptions::weight_decay sets the decoupled decay");
 }
 
 void AdamW::update(const AdamWOptions& o, double lr, ParamView& p, int64_t t) {

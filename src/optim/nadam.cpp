@@ -4,9 +4,6 @@
 
 namespace adamite::optim {
 
-Nadam::Nadam(ParamGroups params, const NadamOptions& defaults)
-    : OptimizerOf("nadam", std::move(params), defaults) {}
-
 void Nadam::update(const NadamOptions& o, double lr, ParamView& p, int64_t t) {
   const auto [beta1, beta2] = o.betas();
   // 1 − β is rounded from double: 1 − float(0.999) would be off by 1.3e-5 relative.

@@ -2,9 +2,6 @@
 
 namespace adamite::optim {
 
-RMSProp::RMSProp(ParamGroups params, const RMSPropOptions& defaults)
-    : OptimizerOf("rmsprop", std::move(params), defaults) {}
-
 void RMSProp::update(const RMSPropOptions& o, double lr, ParamView& p, int64_t) {
   const auto rho = static_cast<float>(o.rho()), c = static_cast<float>(1.0 - o.rho());
   const auto eps = static_cast<float>(o.eps());

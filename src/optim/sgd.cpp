@@ -4,12 +4,9 @@
 
 namespace adamite::optim {
 
-SGD::SGD(ParamGroups params, const SGDOptions& options)
-    : OptimizerOf("sgd", std::move(params), options) {
-  check_groups([](const SGDOptions& o) {
-    if (o.nesterov() && o.momentum() == 0.0)
-      throw std::invalid_argument("sgd: Nesterov needs a momentum > 0");
-  });
+void SGDOptions::check() const {
+  if (nesterov() && momentum() == 0.0)
+    throw std::invalid_argument("sgd: Nesterov needs a momentum > 0");
 }
 
 void SGD::update(const SGDOptions& o, double lr, ParamView& p, int64_t) {

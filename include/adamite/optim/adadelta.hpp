@@ -17,18 +17,17 @@ namespace adamite::optim {
   ARG(double, eps, 1e-6, positive)
 
 struct AdaDeltaOptions : OptionsOf<AdaDeltaOptions> {
-  explicit AdaDeltaOptions(double lr = 1.0) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 1.0;
   ADAMITE_OPTIONS(ADAMITE_ADADELTA_ARGS)
+  std::string algorithm() const { return "adadelta"; }
 };
 
 class AdaDelta : public OptimizerOf<AdaDeltaOptions> {
  public:
-  explicit AdaDelta(ParamGroups params, const AdaDeltaOptions& defaults = AdaDeltaOptions());
-
- protected:
-  void update(const AdaDeltaOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const AdaDeltaOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot square_avg_ = add_state("square_avg");  // s
   const StateSlot acc_delta_ = add_state("acc_delta");    // d
 };

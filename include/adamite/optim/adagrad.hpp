@@ -13,18 +13,17 @@ namespace adamite::optim {
 #define ADAMITE_ADAGRAD_ARGS(ARG) ARG(double, eps, 1e-10, non_negative)
 
 struct AdaGradOptions : OptionsOf<AdaGradOptions> {
-  explicit AdaGradOptions(double lr = 1e-2) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 1e-2;
   ADAMITE_OPTIONS(ADAMITE_ADAGRAD_ARGS)
+  std::string algorithm() const { return "adagrad"; }
 };
 
 class AdaGrad : public OptimizerOf<AdaGradOptions> {
  public:
-  explicit AdaGrad(ParamGroups params, const AdaGradOptions& defaults = AdaGradOptions());
-
- protected:
-  void update(const AdaGradOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const AdaGradOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot sum_ = add_state("sum");  // s
 };
 

@@ -23,19 +23,18 @@ namespace adamite::optim {
   ARG(bool, amsgrad, false, any)
 
 struct AdamOptions : OptionsOf<AdamOptions> {
-  explicit AdamOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 1e-3;
   ADAMITE_OPTIONS(ADAMITE_ADAM_ARGS)
+  // "amsgrad" when AMSGrad is on (the registry's name for it), else "adam".
+  std::string algorithm() const { return amsgrad() ? "amsgrad" : "adam"; }
 };
 
-// Named "amsgrad" when the defaults turn AMSGrad on (the registry's name for it), else "adam".
 class Adam : public OptimizerOf<AdamOptions> {
  public:
-  explicit Adam(ParamGroups params, const AdamOptions& defaults = AdamOptions());
-
- protected:
-  void update(const AdamOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const AdamOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot exp_avg_ = add_state("exp_avg");        // m
   const StateSlot exp_avg_sq_ = add_state("exp_avg_sq");  // v
   const StateSlot max_exp_avg_sq_ =                       // v_max

@@ -15,18 +15,17 @@ namespace adamite::optim {
   ARG(bool, bias_correction, true, any)
 
 struct AdaMaxOptions : OptionsOf<AdaMaxOptions> {
-  explicit AdaMaxOptions(double lr = 2e-3) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 2e-3;
   ADAMITE_OPTIONS(ADAMITE_ADAMAX_ARGS)
+  std::string algorithm() const { return "adamax"; }
 };
 
 class AdaMax : public OptimizerOf<AdaMaxOptions> {
  public:
-  explicit AdaMax(ParamGroups params, const AdaMaxOptions& defaults = AdaMaxOptions());
-
- protected:
-  void update(const AdaMaxOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const AdaMaxOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot exp_avg_ = add_state("exp_avg");  // m
   const StateSlot exp_inf_ = add_state("exp_inf");  // u
 };

@@ -20,18 +20,18 @@ namespace adamite::optim {
   ARG(bool, bias_correction, true, any)
 
 struct AdamWOptions : OptionsOf<AdamWOptions> {
-  explicit AdamWOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 1e-3;
   ADAMITE_OPTIONS(ADAMITE_ADAMW_ARGS)
+  std::string algorithm() const { return "adamw"; }
+  void check() const;  // the L2 Options::weight_decay is 0
 };
 
 class AdamW : public OptimizerOf<AdamWOptions> {
  public:
-  explicit AdamW(ParamGroups params, const AdamWOptions& defaults = AdamWOptions());
-
- protected:
-  void update(const AdamWOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const AdamWOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot exp_avg_ = add_state("exp_avg");        // m
   const StateSlot exp_avg_sq_ = add_state("exp_avg_sq");  // v
 };

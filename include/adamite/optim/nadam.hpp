@@ -22,18 +22,17 @@ namespace adamite::optim {
   ARG(bool, bias_correction, true, any)
 
 struct NadamOptions : OptionsOf<NadamOptions> {
-  explicit NadamOptions(double lr = 2e-3) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 2e-3;
   ADAMITE_OPTIONS(ADAMITE_NADAM_ARGS)
+  std::string algorithm() const { return "nadam"; }
 };
 
 class Nadam : public OptimizerOf<NadamOptions> {
  public:
-  explicit Nadam(ParamGroups params, const NadamOptions& defaults = NadamOptions());
-
- protected:
-  void update(const NadamOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const NadamOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot exp_avg_ = add_state("exp_avg");        // m
   const StateSlot exp_avg_sq_ = add_state("exp_avg_sq");  // v
 };

@@ -111,11 +111,16 @@ void check_ranges(const std::string& algorithm, Options& options);
 }  // namespace detail
 
 // The base of an algorithm with options type AlgorithmOptions: every group's options are checked
-// to be of that type and in range, and update() receives them as that type.
+// to be of that type, in range and (AlgorithmOptions::check) consistent, and update() receives
+// them as that type. An algorithm inherits the constructors (using OptimizerOf::OptimizerOf).
 template <class AlgorithmOptions>
 class OptimizerOf : public Optimizer {
  public:
   using options_type = AlgorithmOptions;
+
+  // Named defaults.algorithm().
+  explicit OptimizerOf(ParamGroups params, const AlgorithmOptions& defaults = AlgorithmOptions())
+      : OptimizerOf(defaults.algorithm(), std::move(params), defaults) {}
 
  protected:
   OptimizerOf(std::string name, ParamGroups params, const AlgorithmOptions& defaults)
@@ -127,6 +132,8 @@ class OptimizerOf : public Optimizer {
             this->name() + ": a parameter group's options are of another optimizer's type");
       detail::check_ranges(this->name(), *options);
     }
+    for (const ParamGroup& group : param_groups())
+      static_cast<const AlgorithmOptions&>(*group.options).check();
   }
 
   // A buffer only some settings need (AMSGrad's v_max, RMSProp's momentum): allocated when the
@@ -139,13 +146,6 @@ class OptimizerOf : public Optimizer {
         throw std::invalid_argument(name() + ": a parameter group needs the state buffer " +
                                     state_name + ", which only the defaults can turn on");
     return {};
-  }
-
-  // For rules that tie hyperparameters together: `check` sees every group's options.
-  template <class Check>
-  void check_groups(Check check) const {
-    for (const ParamGroup& group : param_groups())
-      check(static_cast<const AlgorithmOptions&>(*group.options));
   }
 
   virtual void update(const AlgorithmOptions& options, double lr, ParamView& param, int64_t t) = 0;

@@ -3,8 +3,9 @@
 // reads, options.eps(1e-8) sets and returns the options, so settings chain.
 //
 //   struct AdaDeltaOptions : OptionsOf<AdaDeltaOptions> {
-//     explicit AdaDeltaOptions(double lr = 1.0) : OptionsOf(lr) {}
+//     static constexpr double kDefaultLr = 1.0;
 //     ADAMITE_OPTIONS(ADAMITE_ADADELTA_ARGS)
+//     std::string algorithm() const { return "adadelta"; }
 //   };
 //
 // where ADAMITE_ADADELTA_ARGS(ARG) is the list ARG(double, rho, 0.95, unit)
@@ -84,11 +85,14 @@ struct Options {
 
 // The base of an algorithm's options type: copies of the right type, and lr() and weight_decay()
 // setters that return it, so that AdamOptions(0.1).weight_decay(1e-4).eps(1e-6) chains.
+// Self(lr) and Self() (lr = Self::kDefaultLr) come from here. Self::algorithm() names the
+// algorithm ("adam"), and Self may hide check() to reject combinations the ranges cannot express.
 template <class Self>
 struct OptionsOf : Options {
+  explicit OptionsOf(double lr = Self::kDefaultLr) : Options(lr) {}
   using Options::lr;
-  using Options::Options;
   using Options::weight_decay;
+  void check() const {}
   Self& lr(double value) { return static_cast<Self&>(Options::lr(value)); }
   Self& weight_decay(double value) { return static_cast<Self&>(Options::weight_decay(value)); }
   std::unique_ptr<Options> clone() const override {
@@ -115,11 +119,12 @@ struct OptionsOf : Options {
 #define ADAMITE_VISIT_ARG(TYPE, NAME, DEFAULT, RANGE) \
   ::adamite::optim::detail::visit_arg(visit, #NAME, NAME##_, ::adamite::optim::Range::RANGE);
 
-// Declares every hyperparameter of LIST (an X-macro of ARG(type, name, default, range) entries)
-// and visit_args over them in the same order.
+// Declares every hyperparameter of LIST (an X-macro of ARG(type, name, default, range) entries),
+// visit_args over them in the same order, and the constructors Self() and Self(lr).
 #define ADAMITE_OPTIONS(LIST)                                     \
   LIST(ADAMITE_DECLARE_ARG)                                       \
  public:                                                          \
+  using OptionsOf::OptionsOf;                                     \
   void visit_args(::adamite::optim::ArgVisitor& visit) override { \
     LIST(ADAMITE_VISIT_ARG)                                       \
   }

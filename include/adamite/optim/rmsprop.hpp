@@ -25,18 +25,17 @@ namespace adamite::optim {
   ARG(bool, centered, false, any)
 
 struct RMSPropOptions : OptionsOf<RMSPropOptions> {
-  explicit RMSPropOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 1e-3;
   ADAMITE_OPTIONS(ADAMITE_RMSPROP_ARGS)
+  std::string algorithm() const { return "rmsprop"; }
 };
 
 class RMSProp : public OptimizerOf<RMSPropOptions> {
  public:
-  explicit RMSProp(ParamGroups params, const RMSPropOptions& defaults = RMSPropOptions());
-
- protected:
-  void update(const RMSPropOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const RMSPropOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot square_avg_ = add_state("square_avg");  // s
   const StateSlot momentum_buffer_ =                      // b
       add_state_if([](const RMSPropOptions& o) { return o.momentum() > 0.0; }, "momentum_buffer");

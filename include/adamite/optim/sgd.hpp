@@ -13,18 +13,18 @@ namespace adamite::optim {
   ARG(bool, nesterov, false, any)
 
 struct SGDOptions : OptionsOf<SGDOptions> {
-  explicit SGDOptions(double lr = 1e-2) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 1e-2;
   ADAMITE_OPTIONS(ADAMITE_SGD_ARGS)
+  std::string algorithm() const { return "sgd"; }
+  void check() const;  // Nesterov needs a momentum > 0
 };
 
 class SGD : public OptimizerOf<SGDOptions> {
  public:
-  SGD(ParamGroups params, const SGDOptions& options);
-
- protected:
-  void update(const SGDOptions& o, double lr, ParamView& p, int64_t t) override;
+  using OptimizerOf::OptimizerOf;
 
  private:
+  void update(const SGDOptions& o, double lr, ParamView& p, int64_t t) override;
   const StateSlot momentum_buffer_ = add_state("momentum_buffer");  // b
 };
 
