@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "adamite/adamite.hpp"
-#include "adamite/fetch/cifar10.hpp"
 #include "adamite/data/transforms.hpp"
+#include "adamite/fetch/cifar10.hpp"
 #include "models/cnn.hpp"
 #include "support.hpp"
 

@@ -8,7 +8,7 @@
 namespace adamite::reproduce::svg {
 namespace {
 
-constexpr double kTickFont = 11;  // as draw_axes writes the labels
+constexpr double kTickFont = 11;                // as draw_axes writes the labels
 constexpr const char* kMinus = "\xe2\x88\x92";  // U+2212, a proper minus sign
 constexpr const char* kTimes = "\xc3\x97";      // U+00D7, multiplication sign
 
