@@ -112,6 +112,17 @@ Tensor Tensor::view(const Shape& new_shape) const {
   return Tensor(std::move(impl));
 }
 
+Tensor Tensor::view_at(int64_t offset, const Shape& part) const {
+  check_shape(part);
+  if (offset < 0 || offset + adamite::numel(part) > numel())
+    throw std::invalid_argument("view_at: " + to_string(part) + " from element " +
+                                std::to_string(offset) + " does not fit in " + to_string(shape()));
+  auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>{});
+  impl->shape = part;
+  impl->storage = std::shared_ptr<float[]>(impl_->storage, impl_->storage.get() + offset);
+  return Tensor(std::move(impl));
+}
+
 Tensor Tensor::clone() const {
   Tensor t = empty(shape());
   std::memcpy(t.data(), data(), sizeof(float) * static_cast<size_t>(numel()));

@@ -50,6 +50,19 @@ TEST_SUITE("autograd") {
     CHECK(w.grad().defined());
   }
 
+  TEST_CASE("autograd: a gradient that is a view into a flat buffer is accumulated in place") {
+    const Tensor flat = Tensor::zeros({40});
+    const Tensor w = Tensor::full({2, 3}, 2.0f).set_requires_grad(true);
+    w.set_grad(flat.view_at(16, {2, 3}));
+    sum(mul(w, w)).backward();
+    const std::vector<float> all = flat.to_vector();
+    for (int i = 0; i < 40; ++i) CHECK(all[i] == (i >= 16 && i < 22 ? 4.0f : 0.0f));
+    CHECK(w.grad().data() == flat.data() + 16);
+    CHECK_THROWS_WITH_AS(flat.view_at(36, {2, 3}), doctest::Contains("[2, 3] from element 36"),
+                         std::invalid_argument);
+    CHECK_THROWS_AS(flat.view_at(-1, {2}), std::invalid_argument);
+  }
+
   TEST_CASE("autograd: a backward pass run inside a backward closure leaves the outer one intact") {
     Tensor a = Tensor::full({1}, 3.0f);
     a.set_requires_grad(true);

@@ -116,24 +116,47 @@ TEST_SUITE("data parallel") {
   TEST_CASE("data parallel: the gradient buffer sums weighted gradients and carries its extras") {
     const Tensor a = Tensor::zeros({2}).set_requires_grad(true);
     const Tensor b = Tensor::zeros({3}).set_requires_grad(true);  // never gets a gradient
-    distributed::GradientBuffer buffer({a, b}, 1);
-    CHECK(buffer.gradient_values() == 5);
-    a.set_grad(Tensor::from_vector({2}, {1.0f, 2.0f}));
+    a.set_grad(Tensor::from_vector({2}, {5.0f, 6.0f}));
+    distributed::GradientBuffer buffer({a, b}, 1, 2);
+    // The gradients now live in the buffer, one after the other (each on a 64-byte line), their
+    // values kept.
+    CHECK(a.grad().to_vector() == std::vector<float>{5.0f, 6.0f});
+    CHECK(b.grad().to_vector() == std::vector<float>{0.0f, 0.0f, 0.0f});
+    CHECK(b.grad().data() == a.grad().data() + 16);
+    CHECK(buffer.extras().data() == a.grad().data() + 32);
+    const float* storage = a.grad().data();
+
     buffer.clear();
-    buffer.accumulate(0.5f);
+    buffer.zero_gradients();
+    a.grad().copy_(Tensor::from_vector({2}, {1.0f, 2.0f}));
+    buffer.add_shard(0.5f);
+    buffer.zero_gradients();
     a.grad().copy_(Tensor::from_vector({2}, {10.0f, 20.0f}));
-    buffer.accumulate(0.25f);
+    buffer.add_shard(0.25f);
     buffer.extras()[0] = 7.0f;
     buffer.reduce(distributed::this_process(), false);
     CHECK(a.grad().to_vector() == std::vector<float>{3.0f, 6.0f});
     CHECK(b.grad().to_vector() == std::vector<float>{0.0f, 0.0f, 0.0f});
     CHECK(buffer.extras()[0] == 7.0f);
-    // After clear() the next accumulate starts afresh.
+    CHECK(a.grad().data() == storage);  // summed where it lies: nothing copied out
+
+    // After clear() a step starts afresh; an empty shard (weight 0) reads nothing, NaN included.
     buffer.clear();
-    buffer.accumulate(1.0f);
+    a.grad().fill_(std::nanf(""));
+    buffer.add_shard(0.0f);
+    buffer.zero_gradients();
+    a.grad().copy_(Tensor::from_vector({2}, {4.0f, 8.0f}));
+    buffer.add_shard(1.0f);
     buffer.reduce(distributed::this_process(), true);
-    CHECK(a.grad().to_vector() == std::vector<float>{3.0f, 6.0f});
+    CHECK(a.grad().to_vector() == std::vector<float>{4.0f, 8.0f});
     CHECK(buffer.extras()[0] == 0.0f);
+
+    // One shard per step scales in place.
+    distributed::GradientBuffer single({a}, 0, 1);
+    single.clear();
+    single.add_shard(0.5f);
+    CHECK(a.grad().to_vector() == std::vector<float>{2.0f, 4.0f});
+    CHECK_THROWS_AS(distributed::GradientBuffer({a}, 0, 0), std::invalid_argument);
   }
 
   TEST_CASE(

@@ -50,6 +50,8 @@ class Tensor {
 
   // Same storage, different shape (numel must match). No autograd; see ops::reshape for that.
   Tensor view(const Shape& shape) const;
+  // Same storage from element `offset` on, as `shape` (which must fit): a part of a flat buffer.
+  Tensor view_at(int64_t offset, const Shape& shape) const;
   // New storage with the same values, outside any graph.
   Tensor clone() const;
   // Same storage, cut from the graph (requires_grad false).

@@ -35,7 +35,9 @@ TrainingStep::TrainingStep(nn::Module& model, distributed::Communicator& world,
       world_(world),
       micro_batches_(micro_batches),
       rank_order_(rank_order),
-      buffer_(world.size() * micro_batches > 1 ? parameters_ : std::vector<Tensor>{}, 2) {
+      // Sharded, the gradients live in one flat buffer that the collective sums in place.
+      buffer_(world.size() * micro_batches > 1 ? parameters_ : std::vector<Tensor>{}, 2,
+              micro_batches) {
   collect_dropouts(model, dropouts_);
 }
 
@@ -73,15 +75,15 @@ TrainingStep::Result TrainingStep::run(const data::Batch& batch, FitCallbacks& c
     default_generator().set_state(generator_state);
     if (last > first) {
       set_first_row(first);
-      zero_gradients();
+      buffer_.zero_gradients();
       const Tensor value = callbacks.loss(model_, rows_of(batch, first, last - first));
       value.backward();
       // Each shard's mean loss weighs by its share of the minibatch: the sum is the mean of all.
       const float weight = static_cast<float>(last - first) / static_cast<float>(rows);
       local_loss += weight * value.item();
-      buffer_.accumulate(weight);
+      buffer_.add_shard(weight);
     } else {
-      buffer_.accumulate(0.0f);
+      buffer_.add_shard(0.0f);
     }
   }
   set_first_row(0);

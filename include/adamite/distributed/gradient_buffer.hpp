@@ -1,5 +1,6 @@
-// Every parameter's gradient in one flat buffer, with a few scalars riding along (the loss, a
-// stop request), so that summing a step's gradients over processes is a single collective.
+// Every parameter's gradient as a view into one flat buffer, with a few scalars riding along (the
+// loss, a stop request), so that summing a step's gradients over processes is a single collective
+// on the buffer itself: nothing is copied in before it or out after it.
 #pragma once
 
 #include <cstdint>
@@ -13,26 +14,32 @@ namespace adamite::distributed {
 
 class GradientBuffer {
  public:
-  GradientBuffer(std::vector<Tensor> parameters, int64_t extras);
+  // From here on each parameter's grad() is a view into the buffer (values kept, zeros where
+  // there were none). A step sums `shards_per_step` weighted shard gradients; with more than one,
+  // a second buffer holds the running sum while the next shard's backward pass fills grad().
+  GradientBuffer(std::vector<Tensor> parameters, int64_t extras, int64_t shards_per_step);
 
-  // Adds weight × each parameter's current gradient into the buffer (a parameter without one
-  // counts as zeros). The first call after clear() writes instead of adding.
-  void accumulate(float weight);
+  // Starts a step: the extras become zeros.
   void clear();
+  // Zeroes every gradient, for a shard's backward pass to accumulate into.
+  void zero_gradients();
+  // Adds weight × the gradients of the shard just run to the step's sum (weight 0, an empty
+  // shard, reads nothing: its gradients may hold anything). After the step's last shard the sum
+  // is in every parameter's grad().
+  void add_shard(float weight);
   // The scalars after the gradients: set them before reduce(), read the sums after.
-  std::span<float> extras() { return {values_.data() + gradients_, values_.size() - gradients_}; }
+  std::span<float> extras() const;
 
-  // Sums the buffer over the processes of `world` (in rank order when asked: bitwise
-  // reproducible) and copies the summed gradients into the parameters' grad().
+  // Sums the buffer, gradients and extras, over the processes of `world` (in rank order when
+  // asked: bitwise reproducible).
   void reduce(Communicator& world, bool rank_order);
 
-  int64_t gradient_values() const { return static_cast<int64_t>(gradients_); }
-
  private:
-  std::vector<Tensor> parameters_;
-  std::vector<float> values_;  // gradients of parameters_ in order, then the extras
-  size_t gradients_ = 0;
-  bool empty_ = true;
+  Tensor values_;           // gradients of the parameters in order (each on a 64-byte line), extras
+  int64_t gradients_ = 0;   // how many of values_ are gradients (and the zero gaps between them)
+  std::vector<float> sum_;  // the running sum of a step's shards but its last
+  int64_t shards_per_step_;
+  int64_t shard_ = 0;  // shards added this step
 };
 
 }  // namespace adamite::distributed
