@@ -31,6 +31,8 @@ inline CLI::Validator positive() {
 inline CLI::Validator non_negative() {
   return number_at_least(0.0, true);
 }
+// --model and --dataset, each checked against its registry, shared by train and eval.
+void add_model_and_dataset_options(CLI::App* command, std::string& model, std::string& dataset);
 
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);

@@ -14,16 +14,9 @@ void add_eval_command(CLI::App& app) {
     std::string model = "mlp", dataset = "mnist", init, whiten = "auto";
   };
   auto args = std::make_shared<Args>();
-  std::vector<std::string> model_names;
-  for (const auto& m : models::model_registry()) model_names.push_back(m.name);
 
   auto* cmd = app.add_subcommand("eval", "Test loss and accuracy of saved weights");
-  cmd->add_option("--model", args->model, "Model")
-      ->check(CLI::IsMember(model_names))
-      ->capture_default_str();
-  cmd->add_option("--dataset", args->dataset, "Dataset")
-      ->check(CLI::IsMember(dataset_names()))
-      ->capture_default_str();
+  add_model_and_dataset_options(cmd, args->model, args->dataset);
   cmd->add_option("--init", args->init, "Weights (.safetensors) to evaluate")->required();
   cmd->add_option("--whiten", args->whiten,
                   "The preprocessing the model was trained with (auto: zca for cifar10)")

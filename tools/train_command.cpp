@@ -236,18 +236,12 @@ void run_train(const TrainArgs& args) {
 
 void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  std::vector<std::string> model_names, optimizer_names;
-  for (const auto& m : models::model_registry()) model_names.push_back(m.name);
+  std::vector<std::string> optimizer_names;
   for (const auto& o : optim::optimizer_registry()) optimizer_names.push_back(o.name);
 
   auto* cmd = app.add_subcommand(
       "train", "Train a model; with no options, the paper's MLP on MNIST with Adam");
-  cmd->add_option("--model", args->model, "Model")
-      ->check(CLI::IsMember(model_names))
-      ->capture_default_str();
-  cmd->add_option("--dataset", args->dataset, "Dataset")
-      ->check(CLI::IsMember(dataset_names()))
-      ->capture_default_str();
+  add_model_and_dataset_options(cmd, args->model, args->dataset);
   cmd->add_option("--optimizer", args->optimizer,
                   "Optimizer (--list-optimizers shows each one's defaults)")
       ->check(CLI::IsMember(optimizer_names))

@@ -7,14 +7,14 @@ namespace adamite::optim {
 #define ADAMITE_SIGNSGD_ARGS(ARG) ARG(double, momentum, 0.0, unit)
 
 struct SignSGDOptions : OptionsOf<SignSGDOptions> {
-  explicit SignSGDOptions(double lr = 1e-3) : OptionsOf(lr) {}
+  static constexpr double kDefaultLr = 1e-3;
   ADAMITE_OPTIONS(ADAMITE_SIGNSGD_ARGS)
+  std::string algorithm() const { return "signsgd"; }
 };
 
 class SignSGD : public OptimizerOf<SignSGDOptions> {
  public:
-  explicit SignSGD(ParamGroups params, const SignSGDOptions& defaults = SignSGDOptions())
-      : OptimizerOf("signsgd", std::move(params), defaults) {}
+  using OptimizerOf::OptimizerOf;
 
  protected:
   void update(const SignSGDOptions& o, double lr, ParamView& p, int64_t) override {

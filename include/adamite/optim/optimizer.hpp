@@ -120,11 +120,7 @@ class OptimizerOf : public Optimizer {
 
   // Named defaults.algorithm().
   explicit OptimizerOf(ParamGroups params, const AlgorithmOptions& defaults = AlgorithmOptions())
-      : OptimizerOf(defaults.algorithm(), std::move(params), defaults) {}
-
- protected:
-  OptimizerOf(std::string name, ParamGroups params, const AlgorithmOptions& defaults)
-      : Optimizer(std::move(name), std::move(params), defaults), defaults_(defaults) {
+      : Optimizer(defaults.algorithm(), std::move(params), defaults), defaults_(defaults) {
     for (const ParamGroup& group : param_groups()) {
       auto* options = dynamic_cast<AlgorithmOptions*>(group.options.get());
       if (options == nullptr)
@@ -136,6 +132,7 @@ class OptimizerOf : public Optimizer {
       static_cast<const AlgorithmOptions&>(*group.options).check();
   }
 
+ protected:
   // A buffer only some settings need (AMSGrad's v_max, RMSProp's momentum): allocated when the
   // defaults need it, and then a group may go without it, but not need it when they do not.
   template <class Needs>

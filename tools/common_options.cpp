@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "models/registry.hpp"
 
 namespace adamite::cli {
 namespace {
@@ -36,6 +37,17 @@ CLI::Validator number_in(double low, double high_exclusive) {
                                                       : "must be in " + range + ", got " + text;
       },
       "NUMBER in " + range.str());
+}
+
+void add_model_and_dataset_options(CLI::App* command, std::string& model, std::string& dataset) {
+  std::vector<std::string> model_names;
+  for (const auto& m : models::model_registry()) model_names.push_back(m.name);
+  command->add_option("--model", model, "Model")
+      ->check(CLI::IsMember(model_names))
+      ->capture_default_str();
+  command->add_option("--dataset", dataset, "Dataset")
+      ->check(CLI::IsMember(dataset_names()))
+      ->capture_default_str();
 }
 
 }  // namespace adamite::cli
