@@ -20,11 +20,9 @@ std::shared_ptr<nn::Sequential> cnn(const CnnOptions& options) {
   int64_t channels = options.input_shape[0], height = options.input_shape[1],
           width = options.input_shape[2];
   for (int64_t out : {64, 64, 128}) {
-    net->add<nn::Conv2d>(channels, out, std::array<int64_t, 2>{5, 5}, std::array<int64_t, 2>{1, 1},
-                         std::array<int64_t, 2>{2, 2});
+    net->add<nn::Conv2d>(channels, out, /*kernel=*/5, /*stride=*/1, /*padding=*/2);
     net->add<nn::ReLU>();
-    net->add<nn::MaxPool2d>(std::array<int64_t, 2>{3, 3}, std::array<int64_t, 2>{2, 2},
-                            std::array<int64_t, 2>{1, 1});
+    net->add<nn::MaxPool2d>(/*kernel=*/3, /*stride=*/2, /*padding=*/1);
     channels = out;
     height = (height + 2 - 3) / 2 + 1;  // the pooling's output size
     width = (width + 2 - 3) / 2 + 1;

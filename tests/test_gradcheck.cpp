@@ -79,7 +79,80 @@ TEST_SUITE("gradcheck") {
                       [](const Inputs& in) { return adamite::tanh(in[0]); });
       check_gradients("softplus", {random_tensor(shape, gen, -4, 4)},
                       [](const Inputs& in) { return softplus(in[0]); });
+      check_gradients("leaky_relu", {away_from_zero(shape, gen)},
+                      [](const Inputs& in) { return leaky_relu(in[0], 0.1f); });
+      check_gradients("elu", {away_from_zero(shape, gen, 0.1f, 2.0f)},
+                      [](const Inputs& in) { return elu(in[0], 1.5f); });
+      check_gradients("gelu", {random_tensor(shape, gen, -3, 3)},
+                      [](const Inputs& in) { return gelu(in[0]); });
     }
+  }
+
+  TEST_CASE("gradcheck: reductions, softmax and log_softmax along each dimension") {
+    Generator gen(11);
+    const Shape shape{2, 3, 4};
+    for (int64_t dim : {0, 1, 2, -1}) {
+      CAPTURE(dim);
+      for (bool keepdim : {false, true}) {
+        check_gradients("sum(dim)", {random_tensor(shape, gen)},
+                        [=](const Inputs& in) { return sum(in[0], dim, keepdim); });
+        check_gradients("mean(dim)", {random_tensor(shape, gen)},
+                        [=](const Inputs& in) { return mean(in[0], dim, keepdim); });
+        // Distinct values a step apart: the maximum does not move under the finite difference.
+        Tensor spread = Tensor::empty(shape);
+        for (int64_t i = 0; i < spread.numel(); ++i)
+          spread.data()[i] = static_cast<float>((i * 7) % 24) * 0.1f;
+        check_gradients("max(dim)", {spread},
+                        [=](const Inputs& in) { return max(in[0], dim, keepdim); });
+      }
+      check_gradients("softmax", {random_tensor(shape, gen, -3, 3)},
+                      [=](const Inputs& in) { return softmax(in[0], dim); });
+      check_gradients("log_softmax", {random_tensor(shape, gen, -3, 3)},
+                      [=](const Inputs& in) { return log_softmax(in[0], dim); });
+    }
+  }
+
+  TEST_CASE("gradcheck: concat, narrow, permute, adaptive average pooling") {
+    Generator gen(12);
+    check_gradients("concat dim 1",
+                    {random_tensor({2, 1, 3}, gen), random_tensor({2, 2, 3}, gen),
+                     random_tensor({2, 3, 3}, gen)},
+                    [](const Inputs& in) {
+                      return concat({in[0], in[1], in[2]}, 1);
+                    });
+    check_gradients("concat dim 0", {random_tensor({1, 4}, gen), random_tensor({3, 4}, gen)},
+                    [](const Inputs& in) {
+                      return concat({in[0], in[1]}, 0);
+                    });
+    check_gradients("narrow", {random_tensor({3, 5, 2}, gen)},
+                    [](const Inputs& in) { return narrow(in[0], 1, 1, 3); });
+    check_gradients("permute", {random_tensor({2, 3, 4, 5}, gen)}, [](const Inputs& in) {
+      return permute(in[0], {0, 2, 3, 1});
+    });
+    // 5×7 into 3×2: cells overlap (⌈·⌉ ends), so some inputs feed two outputs.
+    check_gradients("adaptive_avg_pool2d 3x2", {random_tensor({2, 3, 5, 7}, gen)},
+                    [](const Inputs& in) {
+                      return adaptive_avg_pool2d(in[0], {3, 2});
+                    });
+    check_gradients("adaptive_avg_pool2d 1 (global)", {random_tensor({2, 2, 4, 3}, gen)},
+                    [](const Inputs& in) {
+                      return adaptive_avg_pool2d(in[0], {1, 1});
+                    });
+  }
+
+  TEST_CASE("gradcheck: nll, smoothed cross-entropy, mse, binary cross-entropy with logits") {
+    Generator gen(13);
+    const std::vector<int32_t> targets = {2, 0, 1};
+    check_gradients("nll_loss", {random_tensor({3, 4}, gen)},
+                    [&](const Inputs& in) { return nll_loss(in[0], targets); });
+    check_gradients("cross_entropy smoothed", {random_tensor({3, 4}, gen, -3, 3)},
+                    [&](const Inputs& in) { return cross_entropy(in[0], targets, 0.2f); });
+    check_gradients("mse_loss", {random_tensor({3, 4}, gen), random_tensor({3, 4}, gen)},
+                    [](const Inputs& in) { return mse_loss(in[0], in[1]); });
+    check_gradients(
+        "binary_cross_entropy_with_logits",
+        {random_tensor({3, 4}, gen, -4, 4), random_tensor({3, 4}, gen, 0, 1)},
+        [](const Inputs& in) { return binary_cross_entropy_with_logits(in[0], in[1]); });
   }
 
   TEST_CASE("gradcheck: reductions") {

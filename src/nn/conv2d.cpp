@@ -3,21 +3,23 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "adamite/nn/init.hpp"
 #include "adamite/ops/conv2d.hpp"
-#include "init.hpp"
 
 namespace adamite::nn {
-Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, std::array<int64_t, 2> kernel,
-               std::array<int64_t, 2> stride, std::array<int64_t, 2> padding, bool bias,
-               Generator& generator)
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel, Size2 stride, Size2 padding,
+               bool bias, Generator& generator)
     : stride_(stride), padding_(padding) {
   if (in_channels <= 0 || out_channels <= 0 || kernel[0] <= 0 || kernel[1] <= 0)
     throw std::invalid_argument("Conv2d: channels and kernel sizes must be positive");
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_channels * kernel[0] * kernel[1]));
-  weight_ = register_parameter(
-      "weight",
-      detail::uniform({out_channels, in_channels, kernel[0], kernel[1]}, bound, generator));
-  if (bias) bias_ = register_parameter("bias", detail::uniform({out_channels}, bound, generator));
+  weight_ = register_parameter("weight",
+                               Tensor::empty({out_channels, in_channels, kernel[0], kernel[1]}));
+  init::uniform(weight_, -bound, bound, generator);
+  if (!bias) return;
+  bias_ = register_parameter("bias", Tensor::empty({out_channels}));
+  init::uniform(bias_, -bound, bound, generator);
 }
 
 Tensor Conv2d::forward(const Tensor& input) {

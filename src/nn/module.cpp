@@ -1,8 +1,21 @@
 #include "adamite/nn/module.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
 #include <sstream>
+#include <typeinfo>
 
 namespace adamite::nn {
+
+std::string Module::describe() const {
+  const char* mangled = typeid(*this).name();
+  int status = 0;
+  const std::unique_ptr<char, void (*)(void*)> name(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && name ? name.get() : mangled;
+}
 
 Tensor Module::register_parameter(std::string name, Tensor tensor) {
   tensor.set_requires_grad(true);

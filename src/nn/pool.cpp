@@ -11,8 +11,7 @@ std::string window_text(const char* name, std::array<int64_t, 2> k, std::array<i
 }
 }  // namespace
 
-MaxPool2d::MaxPool2d(std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
-                     std::array<int64_t, 2> padding)
+MaxPool2d::MaxPool2d(Size2 kernel, Size2 stride, Size2 padding)
     : kernel_(kernel), stride_(stride), padding_(padding) {}
 Tensor MaxPool2d::forward(const Tensor& input) {
   return max_pool2d(input, kernel_, stride_, padding_);
@@ -21,14 +20,22 @@ std::string MaxPool2d::describe() const {
   return window_text("MaxPool2d", kernel_, stride_, padding_);
 }
 
-AvgPool2d::AvgPool2d(std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
-                     std::array<int64_t, 2> padding)
+AvgPool2d::AvgPool2d(Size2 kernel, Size2 stride, Size2 padding)
     : kernel_(kernel), stride_(stride), padding_(padding) {}
 Tensor AvgPool2d::forward(const Tensor& input) {
   return avg_pool2d(input, kernel_, stride_, padding_);
 }
 std::string AvgPool2d::describe() const {
   return window_text("AvgPool2d", kernel_, stride_, padding_);
+}
+
+AdaptiveAvgPool2d::AdaptiveAvgPool2d(Size2 output_size) : output_size_(output_size) {}
+Tensor AdaptiveAvgPool2d::forward(const Tensor& input) {
+  return adaptive_avg_pool2d(input, output_size_);
+}
+std::string AdaptiveAvgPool2d::describe() const {
+  return "AdaptiveAvgPool2d(" + std::to_string(output_size_[0]) + "x" +
+         std::to_string(output_size_[1]) + ")";
 }
 
 }  // namespace adamite::nn

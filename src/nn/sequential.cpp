@@ -11,7 +11,14 @@ void Sequential::push_back(std::shared_ptr<Module> module) {
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& [name, child] : children()) x = child->forward(x);
+  for (const auto& [name, child] : children()) {
+    try {
+      x = child->forward(x);
+    } catch (const std::invalid_argument& e) {  // a shape error: say which layer met it
+      throw std::invalid_argument("Sequential layer " + name + " (" + child->describe() +
+                                  "): " + e.what());
+    }
+  }
   return x;
 }
 

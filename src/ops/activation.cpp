@@ -30,4 +30,25 @@ Tensor softplus(const Tensor& x) {
       [](float v, float) { return 1.0f / (1.0f + std::exp(-v)); });
 }
 
+Tensor leaky_relu(const Tensor& x, float slope) {
+  return detail::unary(
+      "leaky_relu", x, [slope](float v) { return v > 0.0f ? v : slope * v; },
+      [slope](float v, float) { return v > 0.0f ? 1.0f : slope; });
+}
+
+Tensor elu(const Tensor& x, float alpha) {
+  return detail::unary(
+      "elu", x, [alpha](float v) { return v > 0.0f ? v : alpha * std::expm1(v); },
+      [alpha](float v, float y) { return v > 0.0f ? 1.0f : y + alpha; });
+}
+
+Tensor gelu(const Tensor& x) {
+  constexpr float kInvSqrt2 = 0.70710678118654752f, kInvSqrt2Pi = 0.39894228040143268f;
+  return detail::unary(
+      "gelu", x, [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); },
+      [](float v, float) {  // Φ(x) + x φ(x)
+        return 0.5f * (1.0f + std::erf(v * kInvSqrt2)) + v * kInvSqrt2Pi * std::exp(-0.5f * v * v);
+      });
+}
+
 }  // namespace adamite

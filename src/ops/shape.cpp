@@ -45,4 +45,60 @@ Tensor transpose(const Tensor& x) {
   return y;
 }
 
+namespace {
+
+// Copies (or adds) x, of shape `in`, into y with y's dimension k being x's dimension dims[k].
+template <bool Add>
+void permute_into(const Shape& in, const std::vector<int64_t>& dims, const float* x, float* y) {
+  const size_t rank = in.size();
+  std::vector<int64_t> in_strides(rank, 1), out_shape(rank), stride(rank), counter(rank, 0);
+  for (size_t k = rank; k-- > 1;) in_strides[k - 1] = in_strides[k] * in[k];
+  for (size_t k = 0; k < rank; ++k) {
+    out_shape[k] = in[static_cast<size_t>(dims[k])];
+    stride[k] = in_strides[static_cast<size_t>(dims[k])];  // x's step for y's dimension k
+  }
+  const int64_t n = numel(in);
+  int64_t from = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    y[i] = Add ? y[i] + x[from] : x[from];
+    for (size_t k = rank; k-- > 0;) {  // the next position of y, an odometer
+      from += stride[k];
+      if (++counter[k] < out_shape[k]) break;
+      from -= stride[k] * out_shape[k];
+      counter[k] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
+  const auto rank = static_cast<int64_t>(x.dim());
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  std::vector<int64_t> order(dims.size()), inverse(dims.size());
+  bool valid = static_cast<int64_t>(dims.size()) == rank;
+  for (size_t k = 0; valid && k < dims.size(); ++k) {
+    const int64_t d = dims[k] < 0 ? dims[k] + rank : dims[k];
+    valid = d >= 0 && d < rank && !seen[static_cast<size_t>(d)];
+    if (valid) seen[static_cast<size_t>(d)] = true, order[k] = d;
+  }
+  if (!valid) {
+    std::string text;
+    for (int64_t d : dims) text += (text.empty() ? "" : ", ") + std::to_string(d);
+    throw std::invalid_argument("permute: (" + text + ") is not an order of the dimensions of " +
+                                to_string(x.shape()));
+  }
+  Shape shape(order.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    shape[k] = x.size(order[k]);
+    inverse[static_cast<size_t>(order[k])] = static_cast<int64_t>(k);
+  }
+  Tensor y = Tensor::empty(shape);
+  permute_into<false>(x.shape(), order, x.data(), y.data());
+  record("permute", y, {x}, [x, shape, inverse](const Tensor& g) {
+    permute_into<true>(shape, inverse, g.data(), x.grad_or_zeros().data());
+  });
+  return y;
+}
+
 }  // namespace adamite

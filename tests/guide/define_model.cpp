@@ -6,9 +6,7 @@ using namespace adamite;
 // A Module owns named parameters and children; forward() is any C++ you like.
 struct SmallConvNet : nn::Module {
   std::shared_ptr<nn::Conv2d> conv = register_module(
-      "conv", std::make_shared<nn::Conv2d>(1, 8, std::array<int64_t, 2>{5, 5},
-                                           /*stride=*/std::array<int64_t, 2>{1, 1},
-                                           /*padding=*/std::array<int64_t, 2>{2, 2}));
+      "conv", std::make_shared<nn::Conv2d>(1, 8, /*kernel=*/5, /*stride=*/1, /*padding=*/2));
   std::shared_ptr<nn::Linear> head =
       register_module("head", std::make_shared<nn::Linear>(8 * 14 * 14, 10));
   Tensor forward(const Tensor& x) override {

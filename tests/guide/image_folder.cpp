@@ -21,10 +21,9 @@ int main(int argc, char** argv) {
 
   manual_seed(0);
   auto model = std::make_shared<nn::Sequential>();
-  model->add<nn::Conv2d>(shape[0], 16, std::array<int64_t, 2>{3, 3}, std::array<int64_t, 2>{1, 1},
-                         /*padding=*/std::array<int64_t, 2>{1, 1});
+  model->add<nn::Conv2d>(shape[0], 16, {3, 3}, /*stride=*/{1, 1}, /*padding=*/{1, 1});
   model->add<nn::ReLU>();
-  model->add<nn::MaxPool2d>(std::array<int64_t, 2>{2, 2}, std::array<int64_t, 2>{2, 2});
+  model->add<nn::MaxPool2d>({2, 2});
   model->add<nn::Flatten>();
   model->add<nn::Linear>(16 * (shape[1] / 2) * (shape[2] / 2), int64_t(folder.classes.size()));
 

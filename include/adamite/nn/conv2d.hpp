@@ -4,6 +4,7 @@
 #include <array>
 
 #include "adamite/nn/module.hpp"
+#include "adamite/nn/size2.hpp"
 #include "adamite/random.hpp"
 
 namespace adamite::nn {
@@ -11,9 +12,8 @@ namespace adamite::nn {
 class Conv2d : public Module {
  public:
   // PyTorch's default initialisation: weight and bias uniform in ±1/√(in·kh·kw).
-  Conv2d(int64_t in_channels, int64_t out_channels, std::array<int64_t, 2> kernel,
-         std::array<int64_t, 2> stride = {1, 1}, std::array<int64_t, 2> padding = {0, 0},
-         bool bias = true, Generator& generator = default_generator());
+  Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel, Size2 stride = 1,
+         Size2 padding = 0, bool bias = true, Generator& generator = default_generator());
 
   Tensor forward(const Tensor& input) override;
   std::string describe() const override;

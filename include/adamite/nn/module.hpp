@@ -30,8 +30,8 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
-  // A one-line description, e.g. "Linear(in=784, out=1000)".
-  virtual std::string describe() const = 0;
+  // A one-line description, e.g. "Linear(in=784, out=1000)"; by default the class's name.
+  virtual std::string describe() const;
 
  protected:
   // Marks the tensor as requiring a gradient and lists it under `name`.

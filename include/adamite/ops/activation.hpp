@@ -10,5 +10,11 @@ Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 // log(1 + e^x), computed without overflow for large |x|.
 Tensor softplus(const Tensor& x);
+// x for x > 0, slope·x otherwise (PyTorch's default slope 0.01).
+Tensor leaky_relu(const Tensor& x, float slope = 0.01f);
+// x for x > 0, α(e^x − 1) otherwise.
+Tensor elu(const Tensor& x, float alpha = 1.0f);
+// x·Φ(x), Φ the standard normal CDF, exactly (with erf), as PyTorch's default GELU.
+Tensor gelu(const Tensor& x);
 
 }  // namespace adamite

@@ -15,4 +15,8 @@ Tensor max_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int
 Tensor avg_pool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
                   std::array<int64_t, 2> padding = {0, 0});
 
+// The mean of each cell of an output_size grid laid over each channel; cell i of a dimension of
+// size n spans [⌊i·n/out⌋, ⌈(i+1)·n/out⌉), as PyTorch's adaptive pooling. Output [N, C, oh, ow].
+Tensor adaptive_avg_pool2d(const Tensor& x, std::array<int64_t, 2> output_size);
+
 }  // namespace adamite

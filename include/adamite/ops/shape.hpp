@@ -1,6 +1,8 @@
 // Shape changes. Tensors are contiguous, so reshape never copies data.
 #pragma once
 
+#include <vector>
+
 #include "adamite/tensor.hpp"
 
 namespace adamite {
@@ -11,5 +13,13 @@ Tensor reshape(const Tensor& x, Shape shape);
 Tensor flatten(const Tensor& x, int64_t start_dim = 1);
 // The transpose of a 2-D tensor (copies).
 Tensor transpose(const Tensor& x);
+// Dimension k of the result is dimension dims[k] of x (copies): permute(x, {0, 2, 3, 1}) turns
+// NCHW into NHWC.
+Tensor permute(const Tensor& x, const std::vector<int64_t>& dims);
+
+// The tensors joined along `dim`; all other dimensions must agree.
+Tensor concat(const std::vector<Tensor>& tensors, int64_t dim);
+// Positions [start, start + length) of dimension `dim` (copies), as torch.narrow.
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 
 }  // namespace adamite
