@@ -138,7 +138,8 @@ TEST_SUITE("cli") {
     for (const std::string extra :
          {"--schedule cosine --warmup 5 --average ema:0.99",
           "--schedule step:1:0.5 --average polyak --whiten standardize",
-          "--schedule exp:0.9 --optimizer rmsprop --centered --momentum 0.9 --rho 0.95"}) {
+          "--schedule exp:0.9 --optimizer rmsprop --centered --momentum 0.9 --rho 0.95",
+          "--clip-grad-norm 0.5"}) {
       const Run r = run("train --model logreg --max-steps 40 " + extra, data_env());
       CAPTURE(r.output);
       CHECK_MESSAGE(r.exit_code == 0, extra);

@@ -34,6 +34,7 @@ struct TrainArgs {
   std::string log, plot, save, init;
   std::string schedule = "constant", average, whiten = "auto";
   int64_t warmup = 0;
+  double clip_grad_norm = 0.0;
   std::string checkpoint, checkpoint_every = "epoch", resume;
 };
 
@@ -71,6 +72,8 @@ train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t 
       {"average", args.average.empty() ? "none" : args.average},
   };
   if (args.schedule == "cosine") config["schedule_steps"] = std::to_string(total_steps);
+  // Only when on, so that checkpoints written before the option existed still resume.
+  if (args.clip_grad_norm > 0.0) config["clip_grad_norm"] = exact(args.clip_grad_norm);
   return config;
 }
 
@@ -109,6 +112,7 @@ train::RunSpec run_spec(const TrainArgs& args) {
   spec.seed = args.seed;
   spec.schedule = args.schedule;
   spec.warmup = args.warmup;
+  spec.clip_grad_norm = args.clip_grad_norm;
   spec.average = args.average;
   spec.checkpoint_every = checkpoint_steps(args.checkpoint_every);
   return spec;
@@ -285,6 +289,9 @@ void add_train_command(CLI::App& app) {
                   std::string("Learning-rate schedule: ") + optim::kScheduleForms)
       ->capture_default_str();
   cmd->add_option("--warmup", args->warmup, "Linear learning-rate warm-up over this many steps")
+      ->check(non_negative());
+  cmd->add_option("--clip-grad-norm", args->clip_grad_norm,
+                  "Clip the gradients' joint L2 norm to this before every step (0: off)")
       ->check(non_negative());
   cmd->add_option(
       "--average", args->average,

@@ -17,6 +17,7 @@
 #include "adamite/io/safetensors.hpp"
 #include "adamite/io/zca.hpp"
 #include "adamite/nn/activation.hpp"
+#include "adamite/nn/clip_grad.hpp"
 #include "adamite/nn/conv2d.hpp"
 #include "adamite/nn/dropout.hpp"
 #include "adamite/nn/flatten.hpp"

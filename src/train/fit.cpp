@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "adamite/detail/storage_pool.hpp"
+#include "adamite/nn/clip_grad.hpp"
 #include "adamite/ops/loss.hpp"
 #include "adamite/train/evaluate.hpp"
 #include "training_step.hpp"
@@ -60,14 +61,18 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
   if (options.micro_batches < 1)
     throw std::invalid_argument("fit: micro_batches must be at least 1, got " +
                                 std::to_string(options.micro_batches));
+  if (!(options.clip_grad_norm >= 0.0))
+    throw std::invalid_argument("fit: clip_grad_norm must be >= 0 (0: off), got " +
+                                std::to_string(options.clip_grad_norm));
   FitCallbacks defaults;
   FitCallbacks& callbacks = options.callbacks ? *options.callbacks : defaults;
   distributed::Communicator& world = options.world ? *options.world : distributed::this_process();
   detail::TrainingStep training_step(model, world, options.micro_batches,
                                      options.rank_order_reduce);
+  const std::vector<Tensor> parameters = model.parameters();  // listed once, not per step
   // Every process starts from rank 0's weights (its own random or loaded ones may differ).
   if (world.size() > 1)
-    for (const Tensor& p : model.parameters()) world.broadcast({p.data(), size_t(p.numel())}, 0);
+    for (const Tensor& p : parameters) world.broadcast({p.data(), size_t(p.numel())}, 0);
   for (int64_t epoch = options.start.epoch; epoch < options.epochs; ++epoch) {
     if (options.max_steps >= 0 && step >= options.max_steps) break;
     model.train();
@@ -80,6 +85,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     while ((options.max_steps < 0 || step < options.max_steps) && loader.next(batch)) {
       const auto [loss, stop] = training_step.run(batch, callbacks);
       if (!std::isfinite(loss)) throw diverged(model, loss, step + 1, epoch + 1);
+      if (options.clip_grad_norm > 0.0) nn::clip_grad_norm(parameters, options.clip_grad_norm);
+      callbacks.before_step(model, optimizer);
       if (options.schedule) options.schedule->apply(optimizer);
       optimizer.step();
       if (options.average) options.average->update();

@@ -29,6 +29,7 @@ FitOptions Run::fit_options() {
   options.max_steps = spec_.max_steps;
   options.schedule = schedule_.get();
   options.average = average_.get();
+  options.clip_grad_norm = spec_.clip_grad_norm;
   return options;
 }
 

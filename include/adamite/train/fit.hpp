@@ -52,6 +52,9 @@ class FitCallbacks {
   // The minibatch loss to minimise; cross-entropy of model(inputs) against the labels by default.
   // (The VAE of paper Fig. 4 returns its negative ELBO.) A mean over the batch's examples.
   virtual Tensor loss(nn::Module& model, const data::Batch& batch);
+  // After a step's gradients are complete (summed over the processes, clipped when asked) and
+  // before the optimizer applies them: inspect or change them here.
+  virtual void before_step(nn::Module& /*model*/, optim::Optimizer& /*optimizer*/) {}
   // After every optimizer step, with the step number (1-based) and that minibatch's loss, for
   // curves plotted per iteration (paper Fig. 3, left).
   virtual void on_iteration(int64_t /*step*/, double /*loss*/) {}
@@ -76,6 +79,8 @@ struct FitOptions {
   const optim::Schedule* schedule = nullptr;   // sets the learning-rate factor before every step
   optim::ParameterAverage* average = nullptr;  // updated after every step; evaluation uses it
   FitCallbacks* callbacks = nullptr;           // null: cross-entropy, nothing reported
+  // > 0: the gradients' joint L2 norm is clipped to this before every step (nn::clip_grad_norm).
+  double clip_grad_norm = 0.0;
   // Continue from here (a resumed run); the optimizer's step count is already restored.
   TrainingPosition start;
 

@@ -31,6 +31,7 @@ struct RunSpec {
   int64_t warmup = 0;                 // linear learning-rate warm-up steps
   std::string average;           // "" (none), or ParameterAverage::parse's "ema:BETA", "polyak"
   int64_t checkpoint_every = 0;  // optimizer steps between checkpoints; 0: every epoch's end
+  double clip_grad_norm = 0.0;   // > 0: clip the gradients' joint L2 norm to this every step
 };
 
 class Run {
