@@ -36,6 +36,18 @@ DataLoader::DataLoader(const Dataset& dataset, int64_t batch_size, bool shuffle,
   start_epoch(0);
 }
 
+DataLoader::DataLoader(Dataset&& dataset, int64_t batch_size, bool shuffle, uint64_t seed,
+                       bool drop_last)
+    : DataLoader(std::make_shared<const Dataset>(std::move(dataset)), batch_size, shuffle, seed,
+                 drop_last) {}
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, int64_t batch_size, bool shuffle,
+                       uint64_t seed, bool drop_last)
+    : DataLoader(dataset ? *dataset : throw std::invalid_argument("DataLoader: null dataset"),
+                 batch_size, shuffle, seed, drop_last) {
+  owned_ = std::move(dataset);
+}
+
 void DataLoader::start_epoch(int64_t epoch) {
   order_.resize(static_cast<size_t>(dataset_->size()));
   std::iota(order_.begin(), order_.end(), int64_t{0});
@@ -43,7 +55,9 @@ void DataLoader::start_epoch(int64_t epoch) {
     Generator generator(seed_ ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(epoch + 1)));
     for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[generator.below(i)]);
   }
+  epoch_ = epoch;
   cursor_ = 0;
+  ended_ = false;
 }
 
 int64_t DataLoader::batches_per_epoch() const {
@@ -57,8 +71,12 @@ void DataLoader::skip(int64_t batches) {
 
 bool DataLoader::next(Batch& batch) {
   const int64_t n = dataset_->size();
+  if (ended_) start_epoch(epoch_ + 1);  // the caller has seen the end: go on to the next epoch
   const int64_t count = std::min(batch_size_, n - cursor_);
-  if (count <= 0 || (drop_last_ && count < batch_size_)) return false;
+  if (count <= 0 || (drop_last_ && count < batch_size_)) {
+    ended_ = true;
+    return false;
+  }
 
   Tensor& target = count == batch_size_ ? full_batch_ : partial_batch_;
   if (!target.defined() || target.size(0) != count) {  // the last batch's size never changes
