@@ -122,6 +122,7 @@ TEST_SUITE("data") {
     CHECK(train.size() == 932);
     CHECK(test.size() == 846);
     CHECK(train.num_classes == 10);
+    CHECK(train.class_names == data::kCifar10Classes);
     // Held as the file's bytes (4x smaller than floats), read back as byte / 255.
     CHECK(train.pixel_shape == Shape{932, 3, 32, 32});
     CHECK(test.pixel_shape == Shape{846, 3, 32, 32});

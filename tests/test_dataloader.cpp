@@ -81,3 +81,29 @@ TEST_SUITE("data") {
                          doctest::Contains("null dataset"), std::invalid_argument);
   }
 }
+
+TEST_SUITE("data") {
+  TEST_CASE("data: random_split is seeded, disjoint and complete, and keeps the class names") {
+    data::Dataset set = numbered(50);
+    set.class_names = {"a", "b", "c", "d", "e", "f", "g"};
+    const auto [train, validation] = data::random_split(set, 40, 3);
+    CHECK(train.size() == 40);
+    CHECK(validation.size() == 10);
+    CHECK(train.name == "numbered/part1");
+    CHECK(validation.class_names == set.class_names);
+    std::vector<float> all = train.inputs.to_vector();
+    const std::vector<float> held_out = validation.inputs.to_vector();
+    all.insert(all.end(), held_out.begin(), held_out.end());
+    for (size_t i = 0; i < held_out.size(); ++i)  // labels follow their examples
+      CHECK(validation.labels[i] == static_cast<int32_t>(held_out[i]) % 7);
+    std::sort(all.begin(), all.end());
+    std::vector<float> expected(50);
+    std::iota(expected.begin(), expected.end(), 0.0f);
+    CHECK(all == expected);
+    CHECK(data::random_split(set, 40, 3).second.inputs.to_vector() == held_out);  // same seed
+    CHECK(data::random_split(set, 40, 4).second.inputs.to_vector() != held_out);
+    CHECK_THROWS_WITH_AS(data::random_split(set, 51, 0),
+                         doctest::Contains("cannot take 51 examples of dataset 'numbered'"),
+                         std::invalid_argument);
+  }
+}

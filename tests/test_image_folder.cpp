@@ -189,6 +189,7 @@ TEST_SUITE("data") {
     const data::Dataset& d = folder.dataset;
     CHECK(d.name == "pets");
     CHECK(d.num_classes == 3);
+    CHECK(d.class_names == folder.classes);
     CHECK(d.pixel_shape == Shape{6, 3, 3, 4});
     CHECK(d.labels == std::vector<int32_t>{0, 1, 1, 1, 2, 2});
     // Within b_cats by name: "1.PNG" < "10.BMP" < "2.png".

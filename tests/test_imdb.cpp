@@ -77,6 +77,7 @@ TEST_SUITE("data") {
     CHECK(train.name == "imdb/train");
     CHECK(imdb.test.name == "imdb/test");
     CHECK(train.num_classes == 2);
+    CHECK(train.class_names == std::vector<std::string>{"negative", "positive"});
     REQUIRE(train.inputs.shape() == Shape{5, 7});
     // Sorted by file name within each folder (0_9 < 10_8 < 2_7), then pos, neg, pos, neg, pos.
     CHECK(train.labels == std::vector<int32_t>{1, 0, 1, 0, 1});

@@ -128,6 +128,8 @@ TEST_SUITE("data") {
     CHECK(splits.train.name == "fashion-mnist/train");
     CHECK(splits.test.name == "fashion-mnist/test");
     CHECK(splits.train.num_classes == 10);
+    CHECK(splits.train.class_names.size() == 10);
+    CHECK(splits.test.class_names[7] == "Sneaker");  // named as Fashion-MNIST
     CHECK(splits.train.inputs.shape() == Shape{5, 1, 28, 28});
     CHECK(splits.test.inputs.shape() == Shape{3, 1, 28, 28});
     CHECK(splits.train.labels == std::vector<int32_t>{0, 1, 2, 3, 4});
@@ -182,6 +184,7 @@ TEST_SUITE("data") {
       CHECK(train.name == "mnist/train");
       CHECK(test.name == "mnist/test");
       CHECK(train.num_classes == 10);
+      CHECK(train.class_names[7] == "7");
       REQUIRE(train.size() == 60000);
       REQUIRE(test.size() == 10000);
       CHECK(train.inputs.shape() == Shape{60000, 1, 28, 28});
@@ -237,6 +240,8 @@ TEST_SUITE("data") {
     const data::Splits fashion =
         data::load_mnist(data::fetch_dataset("fashion-mnist", options), "fashion-mnist");
     CHECK(fashion.train.name == "fashion-mnist/train");
+    CHECK(fashion.train.class_names.front() == "T-shirt/top");
+    CHECK(fashion.test.class_names.back() == "Ankle boot");
     REQUIRE(fashion.train.size() == 60000);
     REQUIRE(fashion.test.size() == 10000);
     std::array<int, 10> train_counts, test_counts;

@@ -48,6 +48,7 @@ Dataset read_cifar10_batches(const std::vector<std::filesystem::path>& files,
   Dataset dataset;
   dataset.name = name;
   dataset.num_classes = kClasses;
+  dataset.class_names = kCifar10Classes;
   dataset.labels.resize(static_cast<size_t>(total));
   // Held as the file's bytes, 4x smaller than floats; batches are decoded as they are read.
   dataset.pixel_shape = {total, 3, kCifar10Side, kCifar10Side};

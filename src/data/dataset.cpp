@@ -2,7 +2,10 @@
 
 #include <array>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
+
+#include "adamite/random.hpp"
 
 namespace adamite::data {
 namespace {
@@ -77,6 +80,7 @@ Dataset Dataset::select(std::span<const int64_t> rows, std::string new_name) con
   Dataset subset;
   subset.name = std::move(new_name);
   subset.num_classes = num_classes;
+  subset.class_names = class_names;
   subset.preprocess = preprocess;
   const int64_t example = example_size();
   const auto n = static_cast<int64_t>(rows.size());
@@ -102,6 +106,23 @@ Dataset Dataset::select(std::span<const int64_t> rows, std::string new_name) con
     subset.labels.push_back(labels[size_t(row)]);
   }
   return subset;
+}
+
+std::pair<Dataset, Dataset> random_split(const Dataset& dataset, int64_t first_size,
+                                         uint64_t seed) {
+  const int64_t n = dataset.size();
+  if (first_size < 0 || first_size > n)
+    throw std::invalid_argument("random_split: cannot take " + std::to_string(first_size) +
+                                " examples of dataset '" + dataset.name + "', which has " +
+                                std::to_string(n));
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  Generator generator(seed);  // Fisher-Yates with our generator: the same split everywhere
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[generator.below(i)]);
+  const std::span<const int64_t> all(order);
+  const auto cut = static_cast<size_t>(first_size);
+  return {dataset.select(all.first(cut), dataset.name + "/part1"),
+          dataset.select(all.subspan(cut), dataset.name + "/part2")};
 }
 
 }  // namespace adamite::data

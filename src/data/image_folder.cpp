@@ -256,15 +256,14 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
   result.dataset.pixel_shape = {n, first.channels, first.height, first.width};
   result.dataset.labels = std::move(labels);
   result.dataset.num_classes = static_cast<int32_t>(result.classes.size());
+  result.dataset.class_names = result.classes;
   return result;
 }
 
 Splits load_cifar10_images(const std::filesystem::path& dir) {
-  static const std::vector<std::string> kClasses = {
-      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   const auto load = [&](const std::string& split) {
     ImageFolder folder = read_image_folder(dir / split, "cifar10/" + split);
-    if (folder.classes != kClasses) {
+    if (folder.classes != kCifar10Classes) {
       std::string found;
       for (const auto& c : folder.classes) found += " " + c;
       throw FormatError(

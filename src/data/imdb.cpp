@@ -130,6 +130,7 @@ Dataset load_split(const fs::path& dir, const std::string& split,
   Dataset dataset;
   dataset.name = "imdb/" + split;
   dataset.num_classes = 2;
+  dataset.class_names = {"negative", "positive"};
   dataset.labels.resize(order.size());
   dataset.inputs = Tensor::zeros({n, width});
   float* const inputs = dataset.inputs.data();

@@ -10,6 +10,11 @@ namespace {
 
 constexpr int64_t kSide = 28;
 constexpr int32_t kClasses = 10;
+const std::vector<std::string> kDigits = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+// Fashion-MNIST's label names, in label order (its README).
+const std::vector<std::string> kFashionClasses = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
+                                                  "Coat",        "Sandal",    "Shirt",    "Sneaker",
+                                                  "Bag",         "Ankle boot"};
 constexpr int64_t kLabelsHeaderBytes = 8;  // magic + one dimension
 
 // The published files are gzip-compressed; a raw copy (e.g. after gunzip) works too.
@@ -48,6 +53,7 @@ Dataset load_split(const std::filesystem::path& dir, const std::string& prefix,
   Dataset dataset;
   dataset.name = name + "/" + split;
   dataset.num_classes = kClasses;
+  dataset.class_names = name == "fashion-mnist" ? kFashionClasses : kDigits;
   dataset.labels.resize(static_cast<size_t>(n));
   for (size_t i = 0; i < labels.values.size(); ++i) {
     if (labels.values[i] >= kClasses)

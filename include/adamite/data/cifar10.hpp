@@ -12,6 +12,9 @@
 namespace adamite::data {
 
 inline constexpr int64_t kCifar10Side = 32;
+// The class names in label order (the binary batches' batches.meta.txt).
+inline const std::vector<std::string> kCifar10Classes = {
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
 inline constexpr int64_t kCifar10RecordBytes = 1 + 3 * kCifar10Side * kCifar10Side;  // 3073
 
 // Reads the records of `files`, in order, into one dataset named `name`: images held as their

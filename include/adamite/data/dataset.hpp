@@ -12,6 +12,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adamite/tensor.hpp"
@@ -23,6 +24,7 @@ struct Dataset {
   Tensor inputs;                // [N, ...], e.g. [N, 1, 28, 28] with pixels in [0, 1]; or undefined
   std::vector<int32_t> labels;  // N class indices in [0, num_classes)
   int32_t num_classes = 0;
+  std::vector<std::string> class_names;  // the classes' names in label order, when known
   std::vector<uint8_t> pixels;  // instead of `inputs`: the examples' bytes, shape `pixel_shape`
   Shape pixel_shape;            // [N, ...]
   // Runs in place on `count` examples just read, one after another in `values`.
@@ -50,5 +52,10 @@ struct Splits {
   Dataset train;
   Dataset test;
 };
+
+// A seeded random split into `first_size` examples and the rest (as torch.utils.data.random_split
+// with a generator): the same seed gives the same split. Bytes stay bytes; names get "/part1",
+// "/part2" added. E.g. 5,000 validation images held out of a training set.
+std::pair<Dataset, Dataset> random_split(const Dataset& dataset, int64_t first_size, uint64_t seed);
 
 }  // namespace adamite::data
