@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -144,6 +145,40 @@ TEST_SUITE("cli") {
       CAPTURE(r.output);
       CHECK_MESSAGE(r.exit_code == 0, extra);
     }
+  }
+
+  TEST_CASE("cli: train --optimizer sfo trains a deterministic model and refuses dropout") {
+    adamite::testing::TempDir dir;
+    const auto csv = dir / "sfo.csv";
+    // 10 subfunctions of 6000 images: a pass is 10 evaluations.
+    const Run sfo =
+        run("train --model logreg --optimizer sfo --epochs 2 --batch-size 6000 "
+            "--weight-decay 1e-4 --log " +
+                csv.string(),
+            data_env());
+    INFO(sfo.output);
+    REQUIRE(sfo.exit_code == 0);
+    CHECK(sfo.output.find("pass 2/2") != std::string::npos);
+    CHECK(sfo.output.find("sfo: 10 subfunctions") != std::string::npos);
+    CHECK(sfo.output.find("final test accuracy") != std::string::npos);
+    std::istringstream log(read_file(csv));
+    std::string header, row1, row2;
+    std::getline(log, header);
+    std::getline(log, row1);
+    std::getline(log, row2);
+    CHECK(header.rfind("epoch,", 0) == 0);
+    CHECK(row2.rfind("2,", 0) == 0);
+
+    // The MLP with its default dropout: a stochastic cost, refused in one line, exit code 2.
+    const Run dropout = run("train --model mlp --optimizer sfo --epochs 1", data_env());
+    CHECK(dropout.exit_code == 2);
+    CHECK(dropout.output.find("--optimizer sfo needs a deterministic cost") != std::string::npos);
+    CHECK(dropout.output.find("--dropout 0") != std::string::npos);
+    CHECK(std::count(dropout.output.begin(), dropout.output.end(), '\n') == 1);
+    // Options of the step-by-step loop it would ignore are refused too.
+    const Run lr = run("train --model logreg --optimizer sfo --lr 0.1", data_env());
+    CHECK(lr.exit_code == 2);
+    CHECK(lr.output.find("does not take --lr") != std::string::npos);
   }
 
   TEST_CASE("cli: the paper CNN trains on 1x28x28 inputs without changes") {

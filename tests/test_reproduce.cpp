@@ -103,7 +103,7 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
 
   const std::string report = read_file(out / "report.md");
   const std::map<std::string, size_t> runs_per_experiment = {
-      {"fig1-mnist", 3}, {"fig1-imdb", 4}, {"fig2-dropout", 5}, {"fig2-deterministic", 5},
+      {"fig1-mnist", 3}, {"fig1-imdb", 4}, {"fig2-dropout", 5}, {"fig2-deterministic", 7},
       {"fig3", 6},       {"adamax", 2},    {"averaging", 2}};
   for (const auto& [id, runs] : runs_per_experiment) {
     CAPTURE(id);
@@ -173,6 +173,54 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
     ++verdicts;
   CHECK(verdicts >= 3 + 2 + 1 + 1 + 6 + 2 + 1 + 1);
   CHECK(report.find("Not reproduced") == std::string::npos);
+}
+
+TEST_CASE("reproduce: fig2-deterministic puts SFO beside Adam against passes and time") {
+  adamite::testing::TempDir dir;
+  const fs::path out = dir / "results";
+  const int status = run_reproduce(
+      dir.path(), "fig2-deterministic --quick --epochs 2 --train-subset 512 --test-subset 200");
+  const std::string log = read_file(dir / "log.txt");
+  INFO(log);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  const fs::path folder = out / "fig2-deterministic";
+  const auto summary = read_csv(folder / "summary.csv");
+  std::map<std::string, std::vector<std::string>> rows;
+  for (size_t r = 1; r < summary.size(); ++r) rows[summary[r][0]] = summary[r];
+  for (const std::string label : {"\"SFO\"", "\"SFO (dropout)\"", "\"Adam\""}) {
+    CAPTURE(label);
+    REQUIRE(rows.count(label) == 1);
+    CHECK(std::stod(rows[label][column(summary[0], "seconds_per_step")]) > 0);
+  }
+  CHECK(rows["\"SFO\""][column(summary[0], "optimizer")] == "sfo");
+  CHECK(std::stod(rows["\"SFO\""][column(summary[0], "state_bytes")]) > 0);
+  // A row per pass with the full-batch cost, for SFO and Adam alike.
+  for (const std::string file : {"sfo.csv", "adam.csv"}) {
+    CAPTURE(file);
+    const auto passes = read_csv(folder / file);
+    REQUIRE(passes.size() == 3);
+    CHECK(passes[0].back() == "full_batch_cost");
+    CHECK(std::stod(passes[2].back()) > 0);
+  }
+  // Both x axes, with SFO and Adam on each.
+  const std::string svg = read_file(folder / "fig2-deterministic.svg");
+  CHECK(svg.find("passes over the training set") != std::string::npos);
+  CHECK(svg.find("wall-clock seconds") != std::string::npos);
+  check_svg(folder / "fig2-deterministic.svg");
+  // The claims, each with a verdict.
+  const std::string report = read_file(out / "report.md");
+  const size_t claims = report.find("**Claims**");
+  REQUIRE(claims != std::string::npos);
+  for (const std::string claim :
+       {"faster progress than SFO per pass", "faster progress than SFO in wall-clock time",
+        "5-10x slower per iteration", "linear in the number of minibatches",
+        "fails to converge on the cost with dropout"}) {
+    CAPTURE(claim);
+    const size_t at = report.find(claim, claims);
+    REQUIRE(at != std::string::npos);
+    CHECK(report.rfind("- **", at) > claims);
+  }
 }
 
 TEST_CASE("reproduce: a panel's name runs that panel alone") {

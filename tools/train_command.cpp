@@ -17,6 +17,7 @@
 #include "models/registry.hpp"
 #include "stop_signals.hpp"
 #include "train_report.hpp"
+#include "train_sfo.hpp"
 
 namespace adamite::cli {
 namespace {
@@ -97,6 +98,10 @@ void list_optimizers() {
   for (const auto& entry : optim::optimizer_registry())
     std::cout << std::left << std::setw(10) << entry.name << entry.summary
               << "\n          defaults: " << entry.defaults << '\n';
+  std::cout << std::left << std::setw(10) << "sfo"
+            << "Sum-of-Functions Optimizer (Sohl-Dickstein et al. 2014), a quasi-Newton method "
+               "over the minibatches; deterministic costs only (--dropout 0)\n          "
+               "defaults: no learning rate; docs/optimizers.md lists its options\n";
 }
 
 train::RunSpec run_spec(const TrainArgs& args) {
@@ -132,14 +137,60 @@ void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& mode
   std::cout << "saved weights to " << args.save << '\n';
 }
 
+// SFO has no learning rate and its own loop: the options of the step-by-step loop that it would
+// silently ignore are refused instead.
+void check_sfo_options(const TrainArgs& args) {
+  const auto refuse = [](const std::string& option) {
+    throw UsageError("--optimizer sfo does not take " + option);
+  };
+  if (args.hyper.lr) refuse("--lr (SFO has no learning rate)");
+  if (args.schedule != "constant" || args.warmup > 0) refuse("--schedule or --warmup");
+  if (!args.average.empty()) refuse("--average");
+  if (!args.checkpoint.empty() || !args.resume.empty()) refuse("--checkpoint or --resume");
+  if (args.max_steps >= 0) refuse("--max-steps (it counts passes: --epochs)");
+  if (args.micro_batches > 1 || distributed::launcher_size() > 1)
+    refuse("--micro-batches or several processes");
+  if (!args.plot.empty()) refuse("--plot (use --log)");
+}
+
+// With the model built: SFO's own loop, from train_sfo.hpp.
+void run_train_sfo(const TrainArgs& args, nn::Module& model, const data::Splits& splits) {
+  if (const std::string refusal = sfo_refusal(model); !refusal.empty()) throw UsageError(refusal);
+  std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
+            << " train / " << splits.test.size() << " test), optimizer sfo, batch "
+            << args.batch_size << ", seed " << args.seed << ", threads " << omp_get_max_threads()
+            << '\n'
+            << nn::summary(model) << std::flush;
+  SfoTrainRequest request;
+  request.passes = args.epochs;
+  request.batch_size = args.batch_size;
+  request.weight_decay = args.hyper.weight_decay.value_or(0.0);
+  request.seed = args.seed;
+  request.log = args.log;
+  const auto history = train_with_sfo(model, splits, request);
+  if (!history.empty())
+    std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
+              << args.model << ", " << args.dataset << ", " << history.back().epoch << " passes)\n";
+  if (!args.save.empty()) {
+    io::save_module(args.save, model,
+                    {{"model", args.model},
+                     {"dataset", args.dataset},
+                     {"optimizer", "sfo"},
+                     {"seed", std::to_string(args.seed)}});
+    std::cout << "saved weights to " << args.save << '\n';
+  }
+}
+
 void run_train(const TrainArgs& args) {
   if (args.list_optimizers) return list_optimizers();
+  const bool sfo = args.optimizer == "sfo";
+  if (sfo) check_sfo_options(args);
   if (!args.init.empty() && !std::filesystem::exists(args.init))
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
   if (!args.resume.empty() && !std::filesystem::exists(train::checkpoint_file(args.resume)))
     throw UsageError("--resume: no checkpoint in " + args.resume);
-  const train::RunSpec spec = run_spec(args);
+  const train::RunSpec spec = sfo ? train::RunSpec{} : run_spec(args);
   // A resumed run goes on checkpointing where it resumed from, unless told otherwise.
   const std::string checkpoint_dir = args.checkpoint.empty() ? args.resume : args.checkpoint;
   if (args.mpi_timeout > 0.0) distributed::set_collective_timeout(args.mpi_timeout);
@@ -166,6 +217,7 @@ void run_train(const TrainArgs& args) {
       args.input_dropout >= 0.0f ? args.input_dropout : (args.dropout > 0.0f ? 0.2f : 0.0f);
   auto model = models::make_model(args.model, config);
   if (!args.init.empty()) io::load_module(args.init, *model);
+  if (sfo) return run_train_sfo(args, *model, splits);
   std::optional<train::Run> run;
   try {
     run.emplace(spec, *model, splits.train);
@@ -242,6 +294,7 @@ void add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   std::vector<std::string> optimizer_names;
   for (const auto& o : optim::optimizer_registry()) optimizer_names.push_back(o.name);
+  optimizer_names.push_back("sfo");  // not a step(gradient) optimizer: train_sfo.hpp
 
   auto* cmd = app.add_subcommand(
       "train", "Train a model; with no options, the paper's MLP on MNIST with Adam");

@@ -58,8 +58,11 @@ struct SFO::State {
 
   int64_t choose_subfunction();
   double evaluate(int64_t i, const Eigen::VectorXf& at, Eigen::VectorXf& grad);
-  void add_direction(const Eigen::VectorXf& direction);
-  void collapse(const Eigen::VectorXd& newest);
+  // Adds a gradient's direction to the basis (collapsing it when full); returns the gradient's
+  // coordinates in the resulting basis. `also` (may be null) is rotated along in a collapse.
+  Eigen::VectorXd add_direction(const Eigen::VectorXf& direction, Eigen::VectorXd* also);
+  // Returns the rotation Q (old coordinates → new) it applied to the basis and models.
+  Eigen::MatrixXd collapse(const Eigen::VectorXd& newest);
   bool suspicious(int64_t j, double f) const;
   // Evaluates f_j at the previous point too: keeps the step or rejects it (returns true).
   bool check_step(int64_t j, double& f);
@@ -196,14 +199,19 @@ int64_t SFO::State::choose_subfunction() {
   return chosen;
 }
 
-void SFO::State::add_direction(const Eigen::VectorXf& direction) {
-  if (!subspace.try_add(direction)) return;
-  if (subspace.dimension() >= subspace.max_dimension() && !subspace.spans_everything())
-    collapse(subspace.project(direction));
+Eigen::VectorXd SFO::State::add_direction(const Eigen::VectorXf& direction, Eigen::VectorXd* also) {
+  Eigen::VectorXd coords;
+  if (!subspace.try_add(direction, coords)) return coords;
+  if (subspace.dimension() >= subspace.max_dimension() && !subspace.spans_everything()) {
+    const Eigen::MatrixXd Q = collapse(coords);
+    rotate_coordinates(coords, Q);
+    if (also) rotate_coordinates(*also, Q);
+  }
+  return coords;
 }
 
 // The new basis: each active model's position and gradient, x and the newest direction.
-void SFO::State::collapse(const Eigen::VectorXd& newest) {
+Eigen::MatrixXd SFO::State::collapse(const Eigen::VectorXd& newest) {
   const int64_t k = subspace.dimension();
   std::vector<Eigen::VectorXd> keep;
   for (int64_t i = 0; i < N; ++i) {
@@ -224,6 +232,7 @@ void SFO::State::collapse(const Eigen::VectorXd& newest) {
   rotate_coordinates(x_prior, Q);
   rotate_coordinates(x_extra, Q);
   ++collapses;
+  return Q;
 }
 
 void SFO::State::grow_active_set(bool questioned, const Eigen::LLT<Eigen::MatrixXd>& H) {
@@ -319,11 +328,17 @@ double SFO::State::step() {
   step_scale = std::max(step_scale, kMinStepScale);
   distance_travelled += (x - x_prior).norm();
 
-  add_direction(grad);
-  if (has_extra) add_direction(grad_other);
-  models.record(j, x, f, subspace.project(grad));
+  // Coordinates come from the Gram–Schmidt that adds each gradient's direction: no extra pass
+  // over P. A gradient added first has coordinate 0 on a direction added after it (it lies in
+  // the span before that direction), and is rotated along if that one causes a collapse.
+  Eigen::VectorXd grad_coords = add_direction(grad, nullptr);
+  Eigen::VectorXd other_coords;
+  if (has_extra) {
+    other_coords = add_direction(grad_other, &grad_coords);
+  }
+  models.record(j, x, f, grad_coords);
   ++evaluated[size_t(j)];
-  if (has_extra) models.add_pair(j, x_extra, subspace.project(grad_other));
+  if (has_extra) models.add_pair(j, x_extra, other_coords);
   const int64_t k = subspace.dimension();
   models.update_hessian(j, k, active);
 
@@ -338,10 +353,10 @@ double SFO::State::step() {
   if (evaluations > N && dx.norm() > longest && longest > 0) dx *= longest / dx.norm();
   theta_prior = theta;
   x_prior = x;
-  subspace.add_to(theta, dx);
   // The step theta took in float32 (a difference of nearby floats is exact), not the intended dx:
-  // the curvature pairs must describe the points the subfunctions were evaluated at.
-  x = x_prior + subspace.project(theta - theta_prior);
+  // the curvature pairs must describe the points the subfunctions were evaluated at. Computed in
+  // the same pass over P as the step itself.
+  x = x_prior + subspace.add_to_and_project_change(theta, dx);
   predicted_decrease = 0.5 * dx.head(k).dot(H * dx.head(k));
   write_parameters(theta);
 

@@ -9,6 +9,10 @@ constexpr int64_t kRows = 1024;
 // A direction whose part outside the basis is shorter than this (relative) is already inside it:
 // float32 projections leave residuals near 1e-7, far below it.
 constexpr double kInside = 1e-5;
+// Reorthogonalise when less than this fraction of a direction's length is outside the basis.
+constexpr double kReorthogonalize = 0.05;
+// Floats of P per row block of a fused pass: 256 KB, well inside a core's L2 cache.
+constexpr int64_t kCacheFloats = 65536;
 }  // namespace
 
 SfoSubspace::SfoSubspace(int64_t M, int64_t max_dimension, const Eigen::VectorXf& first)
@@ -43,19 +47,51 @@ void SfoSubspace::add_to(Eigen::VectorXf& x, const Eigen::VectorXd& coords) cons
   x.noalias() += basis_.leftCols(dimension_) * coords.head(dimension_).cast<float>();
 }
 
-bool SfoSubspace::try_add(const Eigen::VectorXf& x) {
+bool SfoSubspace::try_add(const Eigen::VectorXf& x, Eigen::VectorXd& coords) {
+  coords = project(x);
   if (full_ || dimension_ >= max_dimension_) return false;
   const double length = x.cast<double>().norm();
   if (!(length > 0)) return false;
-  Eigen::VectorXf q = x / static_cast<float>(length);
-  for (int pass = 0; pass < 2; ++pass) {  // the second pass removes the first one's rounding
-    add_to(q, -project(q));
-    const double outside = q.cast<double>().norm();
-    if (outside < kInside) return false;
-    q /= static_cast<float>(outside);
+  Eigen::VectorXf q = x;
+  add_to(q, -coords);
+  double outside = q.cast<double>().norm();
+  // "Twice is enough": a second pass only when the first removed most of x, where its rounding
+  // (relative to ‖x‖) would be large relative to what is left.
+  if (outside < kReorthogonalize * length && outside >= kInside * length) {
+    const Eigen::VectorXd correction = project(q);
+    add_to(q, -correction);
+    coords += correction;
+    outside = q.cast<double>().norm();
   }
-  basis_.col(dimension_++) = q;
+  if (outside < kInside * length) return false;
+  q /= static_cast<float>(outside);
+  basis_.col(dimension_) = q;
+  coords(dimension_++) = outside;  // x = P·coords + outside·q
   return true;
+}
+
+Eigen::VectorXd SfoSubspace::add_to_and_project_change(Eigen::VectorXf& x,
+                                                       const Eigen::VectorXd& coords) const {
+  if (full_) {
+    const Eigen::VectorXf before = x;
+    x += coords.cast<float>();
+    return (x - before).cast<double>();
+  }
+  Eigen::VectorXd change = Eigen::VectorXd::Zero(max_dimension_);
+  const Eigen::VectorXf c = coords.head(dimension_).cast<float>();
+  const int64_t M = basis_.rows();
+  const int64_t rows_per_block =
+      std::max<int64_t>(64, kCacheFloats / std::max<int64_t>(1, dimension_));
+  Eigen::VectorXf before;
+  for (int64_t r0 = 0; r0 < M; r0 += rows_per_block) {
+    const int64_t rows = std::min(rows_per_block, M - r0);
+    const auto block = basis_.block(r0, 0, rows, dimension_);
+    before = x.segment(r0, rows);
+    x.segment(r0, rows).noalias() += block * c;
+    before = x.segment(r0, rows) - before;
+    change.head(dimension_) += (block.transpose() * before).cast<double>();
+  }
+  return change;
 }
 
 void SfoSubspace::rotate(const Eigen::MatrixXd& Q) {

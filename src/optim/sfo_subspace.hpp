@@ -28,9 +28,16 @@ class SfoSubspace {
   // x ← x + P·coords (the first dimension() coordinates are used).
   void add_to(Eigen::VectorXf& x, const Eigen::VectorXd& coords) const;
 
-  // Adds the component of x orthogonal to the basis (Gram–Schmidt, twice for stability) as a new
-  // column. Returns false when x is (numerically) inside the basis already or the basis is full.
-  bool try_add(const Eigen::VectorXf& x);
+  // Adds the component of x orthogonal to the basis as a new column (Gram–Schmidt; a second pass
+  // only when the first cancelled most of x). Returns false when x is (numerically) inside the
+  // basis already or the basis is full. Either way `coords` becomes Pᵀx in the basis after the
+  // call, so the caller need not project x again: two passes over P, not five.
+  bool try_add(const Eigen::VectorXf& x, Eigen::VectorXd& coords);
+
+  // x ← x + P·coords, returning Pᵀ(x_new − x_old): the step x actually took in float32, in
+  // coordinates. One pass over P (row blocks small enough to stay in cache), not two.
+  Eigen::VectorXd add_to_and_project_change(Eigen::VectorXf& x,
+                                            const Eigen::VectorXd& coords) const;
 
   // P ← P·Q for Q with orthonormal columns in the current coordinates (dimension() × r): the
   // collapse. The new dimension is r.

@@ -71,6 +71,7 @@ std::vector<Claim> check_claims(const ExperimentResult& result) {
     claims.push_back(lowest(result, "Adam",
                             "Adam reaches the lowest training cost at the last "
                             "epoch"));
+    for (Claim& claim : check_sfo_claims(result)) claims.push_back(std::move(claim));
   } else if (id == "fig3") {
     for (const std::string suffix : {" (dropout)", ""}) {
       const std::string variant = suffix.empty() ? " without dropout" : " with dropout";

@@ -1,12 +1,14 @@
 #include "classifier_experiment.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
 #include "adamite/random.hpp"
+#include "adamite/train/evaluate.hpp"
 #include "adamite/train/run.hpp"
 #include "experiment_data.hpp"
 #include "harness_progress.hpp"
@@ -14,6 +16,7 @@
 #include "models/registry.hpp"
 #include "outputs.hpp"
 #include "rate_search.hpp"
+#include "sfo_run.hpp"
 
 namespace adamite::reproduce {
 namespace {
@@ -38,11 +41,21 @@ struct RunPlan {
   int64_t iteration_steps = 0;  // record per-iteration costs for this many steps
 };
 
-// Progress, the per-iteration costs and a line per evaluated epoch, into the run's record.
+using Clock = std::chrono::steady_clock;
+
+// Progress, the per-iteration costs and a line per evaluated epoch, into the run's record; the
+// time of each step (between two steps of an epoch, so no evaluation falls inside); and, when the
+// experiment asks, the full-batch training cost after each epoch, its time left out of `seconds`.
 struct RunCallbacks : train::FitCallbacks {
   RunCallbacks(const RunPlan& run_plan, RunRecord& run_record, HarnessProgress& harness_progress)
       : plan(run_plan), record(run_record), progress(harness_progress) {}
   void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
+    const Clock::time_point now = Clock::now();
+    if (batch > 1) {
+      step_seconds += std::chrono::duration<double>(now - last_step).count();
+      ++timed_steps;
+    }
+    last_step = now;
     progress.step(epoch, plan.epochs, batch, batches, loss);
   }
   void on_iteration(int64_t step, double loss) override {
@@ -50,6 +63,17 @@ struct RunCallbacks : train::FitCallbacks {
   }
   void on_epoch(const train::EpochResult& result) override {
     record.epochs.push_back(result);
+    record.epochs.back().seconds -= excluded_seconds;
+    if (full_batch_model) {
+      const Clock::time_point before = Clock::now();
+      double squares = 0.0;
+      for (const Tensor& p : full_batch_model->parameters())
+        squares += p.array().cast<double>().square().sum();
+      record.full_batch_costs.push_back(train::evaluate(*full_batch_model, *full_batch_data).loss +
+                                        0.5 * weight_decay * squares);
+      full_batch_model->train();
+      excluded_seconds += std::chrono::duration<double>(Clock::now() - before).count();
+    }
     if (plan.evaluate) {
       std::ostringstream text;
       text << record.contender.label << " lr " << plan.lr << ": epoch " << result.epoch << "/"
@@ -62,6 +86,11 @@ struct RunCallbacks : train::FitCallbacks {
   const RunPlan& plan;
   RunRecord& record;
   HarnessProgress& progress;
+  nn::Module* full_batch_model = nullptr;  // set: evaluate the training cost after each epoch
+  const data::Dataset* full_batch_data = nullptr;
+  double weight_decay = 0.0, excluded_seconds = 0.0, step_seconds = 0.0;
+  int64_t timed_steps = 0;
+  Clock::time_point last_step;
 };
 
 RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const data::Splits& splits,
@@ -75,7 +104,13 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
   manual_seed(settings.seed + 1);
   auto model = build_model(experiment, splits.train, contender.dropout);
   initial.load_into(*model);
-  record.init_checksum = weights_checksum(*model);
+  const std::string checksum = weights_checksum(*model);
+  if (contender.optimizer == "sfo") {
+    record = run_sfo(experiment, contender, *model, plan.epochs, splits, settings, progress);
+    record.init_checksum = checksum;
+    return record;
+  }
+  record.init_checksum = checksum;
 
   train::RunSpec spec;
   spec.optimizer = contender.optimizer;
@@ -91,6 +126,11 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
   train::Run run(spec, *model, splits.train);
   train::FitOptions options = run.fit_options();
   RunCallbacks callbacks(plan, record, progress);
+  if (experiment.full_batch_cost && plan.evaluate) {
+    callbacks.full_batch_model = model.get();
+    callbacks.full_batch_data = &splits.train;
+    callbacks.weight_decay = experiment.weight_decay;
+  }
   options.callbacks = &callbacks;
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -100,7 +140,10 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
     record.diverged = true;
     record.divergence = error.what();
   }
-  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+                   callbacks.excluded_seconds;
+  if (callbacks.timed_steps > 0)
+    record.seconds_per_step = callbacks.step_seconds / double(callbacks.timed_steps);
   return record;
 }
 
@@ -124,6 +167,12 @@ ExperimentResult run_classifier_experiment(const Experiment& experiment, const S
   ExperimentResult result;
   result.experiment = experiment;
   result.scale = scale_for(experiment.dataset, experiment.model, experiment.epochs, settings);
+  if (settings.quick && experiment.quick_train_subset > 0 && !settings.train_subset) {
+    result.scale.train_subset = experiment.quick_train_subset;
+    result.scale.search_steps = std::min<int64_t>(
+        result.scale.search_steps,
+        (experiment.quick_train_subset + settings.batch_size - 1) / settings.batch_size);
+  }
   const Scale& scale = result.scale;
   const data::Splits splits =
       experiment_data(experiment.dataset, scale.train_subset, scale.test_subset, settings.seed);

@@ -16,7 +16,7 @@ namespace adamite::reproduce {
 // from lr_grid by short runs (or copied from the contender named lr_from).
 struct Contender {
   std::string label;      // legend text, e.g. "Adam" or "AdaGrad (no dropout)"
-  std::string optimizer;  // registry name
+  std::string optimizer;  // registry name, or "sfo" (train::fit_sfo; no learning rate)
   optim::Hyperparameters hyper;
   bool dropout = true;
   std::string average;          // "" or an averaging spec ("ema:0.999"): evaluate θ̂, not θ
@@ -36,6 +36,11 @@ struct Experiment {
   std::string schedule = "constant";
   float input_dropout = 0.2f, hidden_dropout = 0.5f;  // for contenders with dropout
   bool log_y = true;
+  // Fig. 2 (b): the full-batch training cost (cross-entropy + L2) after every epoch, and a second
+  // panel against wall-clock seconds; --quick trains on quick_train_subset examples (when > 0),
+  // since SFO's time and memory per step grow with the number of minibatches.
+  bool full_batch_cost = false, plot_against_time = false;
+  int64_t quick_train_subset = 0;
   std::vector<Contender> contenders;
 };
 

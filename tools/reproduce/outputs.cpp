@@ -47,11 +47,17 @@ std::string csv_number(double value) {
 
 std::string run_csv(const RunRecord& run) {
   std::ostringstream csv;
-  csv << "epoch,step,train_cost,test_loss,test_accuracy,seconds\n";
-  for (const auto& e : run.epochs)
+  const bool full = !run.full_batch_costs.empty();
+  csv << "epoch,step,train_cost,test_loss,test_accuracy,seconds"
+      << (full ? ",full_batch_cost\n" : "\n");
+  for (size_t i = 0; i < run.epochs.size(); ++i) {
+    const auto& e = run.epochs[i];
     csv << e.epoch << ',' << e.step << ',' << csv_number(e.train_loss) << ','
         << csv_number(e.test_loss) << ',' << csv_number(e.test_accuracy) << ','
-        << csv_number(e.seconds) << '\n';
+        << csv_number(e.seconds);
+    if (full) csv << ',' << csv_number(run.plotted_cost(i));
+    csv << '\n';
+  }
   return csv.str();
 }
 
@@ -71,7 +77,7 @@ bool uses_dropout(const Experiment& e, const Contender& c) {
 std::string summary_csv(const ExperimentResult& result) {
   std::ostringstream csv;
   csv << "label,optimizer,lr,dropout,average,epochs,final_train_cost,test_loss,test_accuracy,"
-         "seconds,diverged,init_checksum\n";
+         "seconds,diverged,seconds_per_step,state_bytes,init_checksum\n";
   for (const RunRecord& run : result.runs) {
     const bool any = !run.epochs.empty();
     csv << '"' << run.contender.label << "\"," << run.contender.optimizer << ','
@@ -79,7 +85,8 @@ std::string summary_csv(const ExperimentResult& result) {
         << run.contender.average << ',' << run.epochs.size() << ',' << csv_number(run.final_cost())
         << ',' << csv_number(any ? run.epochs.back().test_loss : NAN) << ','
         << csv_number(any ? run.epochs.back().test_accuracy : NAN) << ',' << csv_number(run.seconds)
-        << ',' << run.diverged << ',' << run.init_checksum << '\n';
+        << ',' << run.diverged << ',' << csv_number(run.seconds_per_step) << ',' << run.state_bytes
+        << ',' << run.init_checksum << '\n';
   }
   return csv.str();
 }
@@ -127,17 +134,26 @@ Figure classifier_figure(const ExperimentResult& result) {
   Panel main;
   main.title = std::to_string(result.scale.epochs) + " epochs";
   main.x_label = "passes over the training set";
-  main.y_label = "training cost";
+  main.y_label =
+      e.full_batch_cost ? "full-batch training cost (cross-entropy + L2)" : "training cost";
   main.log_y = e.log_y;
+  Panel timed = main;  // the same costs against wall-clock time (Fig. 2 (b) claims both)
+  timed.title = "against wall-clock time";
+  timed.x_label = "wall-clock seconds";
   for (const RunRecord& run : result.runs) {
     Series series{run.contender.label, {}, {}, run.epochs.size() <= 12};
-    for (const auto& epoch : run.epochs) {
-      series.x.push_back(double(epoch.epoch));
-      series.y.push_back(epoch.train_loss);
+    Series against_time = series;
+    for (size_t i = 0; i < run.epochs.size(); ++i) {
+      series.x.push_back(double(run.epochs[i].epoch));
+      series.y.push_back(run.plotted_cost(i));
+      against_time.x.push_back(run.epochs[i].seconds);
+      against_time.y.push_back(run.plotted_cost(i));
     }
     main.series.push_back(series);
+    timed.series.push_back(against_time);
   }
   figure.panels.push_back(main);
+  if (e.plot_against_time) figure.panels.push_back(timed);
   figure.columns = int(figure.panels.size());
   return figure;
 }
@@ -168,7 +184,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
     char accuracy[32] = "-";
     if (any)
       std::snprintf(accuracy, sizeof accuracy, "%.2f%%", 100 * run.epochs.back().test_accuracy);
-    md << "| " << run.contender.label << " | " << format_number(run.lr) << " | "
+    const bool has_rate = run.contender.optimizer != "sfo";  // SFO has no learning rate
+    md << "| " << run.contender.label << " | " << (has_rate ? format_number(run.lr) : "-") << " | "
        << format_number(run.final_cost()) << " | "
        << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy << " | "
        << format_duration(run.seconds) << " |\n";

@@ -31,11 +31,19 @@ struct RunRecord {
   std::vector<double> iteration_costs;     // minibatch costs over the first iteration_epochs
   std::string init_checksum;               // of the weights the run started from
   double seconds = 0.0;
+  double seconds_per_step = 0.0;             // mean time of one optimizer step, its minibatch's too
+  std::vector<double> full_batch_costs;      // per epoch, when the experiment asks for them
+  int64_t state_bytes = 0;                   // SFO: its state's size (0 for the others)
+  int64_t subfunctions = 0, parameters = 0;  // SFO: N and M
 
   // The last epoch's mean training cost; +inf for a run that diverged.
   double final_cost() const {
     if (diverged || epochs.empty()) return std::numeric_limits<double>::infinity();
     return epochs.back().train_loss;
+  }
+  // The cost a figure plots after epoch e (0-based): full-batch when measured, else the mean.
+  double plotted_cost(size_t e) const {
+    return e < full_batch_costs.size() ? full_batch_costs[e] : epochs[e].train_loss;
   }
 };
 
@@ -57,5 +65,7 @@ struct Claim {
 };
 
 std::vector<Claim> check_claims(const ExperimentResult& result);
+// Fig. 2 (b)'s claims about SFO (sfo_claims.cpp); empty when the result has no "SFO" run.
+std::vector<Claim> check_sfo_claims(const ExperimentResult& result);
 
 }  // namespace adamite::reproduce

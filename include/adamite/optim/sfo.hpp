@@ -63,8 +63,12 @@
 // - Randomness (initial active set, order of second evaluations, growth) comes from a Generator
 //   seeded with options.seed; nothing depends on the thread count.
 //
+// - Gram–Schmidt reorthogonalises a new direction only when less than 5% of it lies outside the
+//   basis; a gradient's coordinates are those Gram–Schmidt computed (no second projection).
+//
 // Memory: P holds 4·K_max ≈ 4·1.5·(2N + 2) bytes per parameter, i.e. about 12 bytes per parameter
 // per subfunction; four M-sized float vectors and the K-sized models (independent of M) add to it.
+// Time: three passes over P per step (docs/optimizers.md measures them).
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,50 @@
+// Training a classifier with the Sum-of-Functions Optimizer (optim::SFO): the training set is cut
+// once into fixed minibatches, SFO's subfunctions, and SFO runs a given number of passes (one pass
+// = N subfunction evaluations). The result has the same per-epoch rows as train::fit, one per
+// pass, so `adamite train` and the reproduction harness report both the same way.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "adamite/data/dataset.hpp"
+#include "adamite/nn/module.hpp"
+#include "adamite/optim/sfo.hpp"
+#include "adamite/train/fit.hpp"
+
+namespace adamite::train {
+
+struct SfoFitSpec {
+  int64_t passes = 1;
+  int64_t batch_size = 128;   // examples per subfunction; N = ⌈examples / batch_size⌉
+  double weight_decay = 0.0;  // f_i = cross-entropy_i + (weight_decay / 2)·‖θ‖²
+  uint64_t seed = 0;          // which examples form each minibatch (a seeded shuffle, kept fixed)
+  optim::SFOOptions options;
+  // Also evaluate the full-batch training cost (cross-entropy + L2 term) after every pass; its
+  // time is left out of EpochResult::seconds.
+  bool full_batch_cost = false;
+};
+
+struct SfoFitResult {
+  // One row per pass: train_loss is the mean cross-entropy of the subfunction evaluations in the
+  // pass (like fit's mean minibatch loss), test_* after the pass, seconds since the start.
+  std::vector<EpochResult> passes;
+  std::vector<double> full_batch_costs;  // per pass, when asked for
+  int64_t subfunctions = 0;              // N
+  int64_t steps = 0, evaluations = 0, rejected_steps = 0;
+  double seconds_per_step = 0.0;  // mean wall time of SFO::step(), its evaluations included
+  int64_t state_bytes = 0;        // SFO's state at the end (its peak: P is allocated up front)
+  int64_t parameters = 0;         // M
+};
+
+// Whether the model has dropout switched on: SFO then sees a stochastic f_i and its curvature
+// model is wrong (the SFO paper assumes deterministic subfunctions).
+bool has_active_dropout(const nn::Module& model);
+
+// Trains `model` in place. callbacks (may be null) get on_step after every SFO step (epoch = the
+// pass in progress) and on_epoch after every pass; their loss() is the minibatch cost. Throws
+// NonFiniteError if SFO reaches a non-finite point.
+SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::Dataset* test,
+                     const SfoFitSpec& spec, FitCallbacks* callbacks = nullptr);
+
+}  // namespace adamite::train
