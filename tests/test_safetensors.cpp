@@ -1,7 +1,6 @@
 // safetensors: round trips, the exact bytes on disk, other writers' dtypes, module loading, and
 // that every corrupt file or failed save is reported (with the file name) without damage.
 #include <doctest/doctest.h>
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -409,6 +408,36 @@ TEST_CASE("safetensors: absurd header lengths, missing files and folders are rej
     const std::string message = error_of([&] { io::load_safetensors(dir.path()); });
     CHECK(contains(message, dir.path().string()));
     CHECK(contains(message, "not a regular file"));
+  }
+}
+
+// The adversarial run's file: 150,000 nested arrays crashed the parser's recursion (SIGSEGV),
+// and the error message echoed the whole header.
+TEST_CASE("safetensors: a deeply nested header is refused before parsing, naming the byte") {
+  TempDir dir;
+  const fs::path file = dir / "deep.safetensors";
+  const int depth = 150000;
+  const std::string header =
+      R"({"a":)" + std::string(depth, '[') + std::string(depth, ']') + R"(,"b":0})";
+  write_bytes(file, build_file(header, ""));
+  const std::string message = error_of([&] { io::load_safetensors(file); });
+  CHECK(contains(message, file.string()));
+  CHECK(contains(message, "at byte 20: header nests deeper than 8 levels"));
+  CHECK(message.size() < 400);
+
+  SUBCASE("brackets inside strings do not count") {
+    const std::string names = R"({"__metadata__":{"[[[[[[[[[[\"{{{{{{{{{":"]]]]"}})";
+    write_bytes(file, build_file(names, ""));
+    CHECK(io::load_safetensors(file).metadata.size() == 1);
+  }
+  SUBCASE("a long value in a message is cut short") {
+    const std::string shape = "[" + std::string(100000, '1') + "]";
+    write_bytes(file,
+                build_file(R"({"a":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,4]}})",
+                           raw({0x3f800000}, 4)));
+    const std::string too_long = error_of([&] { io::load_safetensors(file); });
+    CHECK(contains(too_long, file.string()));
+    CHECK(too_long.size() < 400);
   }
 }
 
