@@ -1,6 +1,8 @@
 // safetensors: round trips, the exact bytes on disk, other writers' dtypes, module loading, and
 // that every corrupt file or failed save is reported (with the file name) without damage.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -518,13 +520,51 @@ TEST_CASE("safetensors: saves that cannot be written fail cleanly") {
     CHECK(contains(message, file.string()));
     CHECK(read_bytes(dir / "plain-file") == "keep");
   }
-  SUBCASE("target is a folder: the rename fails and the temporary is removed") {
+  SUBCASE("target is a folder: refused, nothing left behind") {
     fs::create_directory(dir / "folder.safetensors");
     const fs::path file = dir / "folder.safetensors";
     const std::string message = error_of([&] { io::save_safetensors(file, tensors); });
     CHECK(contains(message, file.string()));
     CHECK(fs::is_directory(file));
     CHECK(folder_entries(dir.path()) == std::vector<std::string>{"folder.safetensors"});
+  }
+}
+
+// The adversarial run: a save onto a device node, or onto /dev/full, left a regular file in its
+// place, and a symbolic link was replaced instead of its target being written.
+TEST_CASE("safetensors: a save writes through a symbolic link and never replaces a device") {
+  TempDir dir;
+  const Named tensors = {{"x", Tensor::scalar(1.0f)}};
+
+  SUBCASE("a symbolic link stays, the file it names gets the content") {
+    write_bytes(dir / "real.safetensors", "old");
+    fs::create_symlink("real.safetensors", dir / "link.safetensors");
+    io::save_safetensors(dir / "link.safetensors", tensors);
+    CHECK(fs::is_symlink(dir / "link.safetensors"));
+    CHECK(io::load_safetensors(dir / "real.safetensors").tensors.size() == 1);
+    CHECK(folder_entries(dir.path()) ==
+          std::vector<std::string>{"link.safetensors", "real.safetensors"});
+  }
+  SUBCASE("a named pipe is refused and stays") {
+    const fs::path fifo = dir / "pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const std::string message = error_of([&] { io::save_safetensors(fifo, tensors); });
+    CHECK(contains(message, fifo.string() + ": is a named pipe (FIFO), not a regular file"));
+    CHECK(fs::is_fifo(fifo));
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"pipe"});
+  }
+  SUBCASE("a link to a character device is refused; the device stays") {
+    fs::create_symlink("/dev/null", dir / "null");
+    const std::string message = error_of([&] { io::save_safetensors(dir / "null", tensors); });
+    CHECK(contains(message, "is a character device, not a regular file"));
+    CHECK(fs::is_character_file("/dev/null"));
+    CHECK(fs::is_symlink(dir / "null"));
+  }
+  SUBCASE("a dangling link is refused and stays") {
+    fs::create_symlink("nowhere/x.safetensors", dir / "dangling");
+    const std::string message = error_of([&] { io::save_safetensors(dir / "dangling", tensors); });
+    CHECK(contains(message, "symbolic link to nothing"));
+    CHECK(fs::is_symlink(dir / "dangling"));
   }
 }
 

@@ -44,10 +44,45 @@ void require_file_path(const fs::path& target) {
   if (!target.has_filename()) throw AtomicWriteError(target.string() + ": not a file path");
 }
 
+const char* kind_of(fs::file_type type) {
+  switch (type) {
+    case fs::file_type::directory:
+      return "a folder";
+    case fs::file_type::character:
+      return "a character device";
+    case fs::file_type::block:
+      return "a block device";
+    case fs::file_type::fifo:
+      return "a named pipe (FIFO)";
+    case fs::file_type::socket:
+      return "a socket";
+    default:
+      return "not a regular file";
+  }
+}
+
 }  // namespace
 
-AtomicFile::AtomicFile(fs::path target) : target_(std::move(target)) {
-  require_file_path(target_);
+fs::path resolve_output_file(const fs::path& target) {
+  require_file_path(target);
+  std::error_code ec;
+  const fs::file_status link = fs::symlink_status(target, ec);
+  if (!fs::exists(link)) return target;
+  fs::path file = target;
+  if (fs::is_symlink(link)) {
+    file = fs::canonical(target, ec);
+    if (ec)
+      throw AtomicWriteError(target.string() + ": is a symbolic link to nothing (" +
+                             fs::read_symlink(target, ec).string() + "); refusing to replace it");
+  }
+  const fs::file_status status = fs::status(file, ec);
+  if (!fs::is_regular_file(status))
+    throw AtomicWriteError(target.string() + ": is " + kind_of(status.type()) +
+                           ", not a regular file; refusing to write there");
+  return file;
+}
+
+AtomicFile::AtomicFile(fs::path target) : target_(resolve_output_file(target)) {
   // Exclusive creation ("x"), retried with a new name, never clobbers another writer's temporary.
   for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
     temp_ = hidden_temp_name(target_);

@@ -21,9 +21,16 @@ class AtomicWriteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The file that writing `target` must replace: `target` itself when absent or a regular file, the
+// file a symbolic link names (written through, so the link stays), and otherwise an
+// AtomicWriteError: a device, FIFO, socket or folder is never replaced by a regular file, nor a
+// dangling link.
+std::filesystem::path resolve_output_file(const std::filesystem::path& target);
+
 class AtomicFile {
  public:
-  // Creates ".<name>.tmp-<pid>-<n>" beside `target`, exclusively (never another writer's).
+  // Creates ".<name>.tmp-<pid>-<n>" beside resolve_output_file(target), exclusively (never
+  // another writer's).
   explicit AtomicFile(std::filesystem::path target);
   ~AtomicFile();  // removes the temporary unless committed
   AtomicFile(const AtomicFile&) = delete;
