@@ -69,6 +69,38 @@ TEST_SUITE("cli") {
     }
   }
 
+  // The adversarial run: the checkpoint of a --max-steps run claimed its epoch was over, so a
+  // resume with a larger --max-steps trained nothing (exit 0) or started the next epoch.
+  TEST_CASE(
+      "cli: a --max-steps run resumes with a larger --max-steps to the straight run's bytes") {
+    adamite::testing::TempDir dir;
+    const std::string common = "train --model logreg --epochs 2 --seed 3 ";
+    const fs::path checkpoint = dir / "ck";
+    const Result straight =
+        run(common + "--max-steps 60 --save " + (dir / "straight.safetensors").string(),
+            dir / "straight.log");
+    REQUIRE(straight.exit_code == 0);
+    const Result first =
+        run(common + "--max-steps 30 --checkpoint " + checkpoint.string(), dir / "first.log");
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    const Result resumed = run(common + "--max-steps 60 --resume " + checkpoint.string() +
+                                   " --save " + (dir / "resumed.safetensors").string(),
+                               dir / "resumed.log");
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.output.find("resuming from " + checkpoint.string() + " at epoch 1, step 30") !=
+          std::string::npos);
+    CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
+
+    // Resuming a run that is already complete trains nothing: refused, not a silent success.
+    const Result done =
+        run(common + "--max-steps 60 --resume " + checkpoint.string(), dir / "done.log");
+    CHECK(done.exit_code == 2);
+    CHECK(done.output.find("is at step 60, this run stops at --max-steps 60: nothing left to "
+                           "train") != std::string::npos);
+  }
+
   TEST_CASE("cli: a checkpoint of other settings is refused with exit code 2") {
     adamite::testing::TempDir dir;
     const std::string base = "train --model logreg --epochs 1 --max-steps 5 --checkpoint-every 5 ";
