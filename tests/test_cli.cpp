@@ -114,6 +114,34 @@ TEST_SUITE("cli") {
     }
   }
 
+  // The adversarial run: these paths failed only after training, and the work was lost.
+  TEST_CASE("cli: output paths that cannot be written are refused before the first step") {
+    adamite::testing::TempDir dir;
+    std::ofstream(dir / "plain-file") << "keep";
+    std::filesystem::create_directory(dir / "folder");
+    const std::string missing = (dir / "missing" / "w.safetensors").string();
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--save " + missing, "--save: " + missing + ": cannot create temporary file"},
+        {"--save " + (dir / "folder").string(),
+         "--save: " + (dir / "folder").string() + ": is a folder"},
+        {"--save /proc/self/x.safetensors", "--save: /proc/self/x.safetensors"},
+        {"--log " + (dir / "missing" / "log.csv").string(), "--log: "},
+        {"--plot " + (dir / "folder").string(), "--plot: "},
+        {"--checkpoint " + (dir / "plain-file").string(),
+         "--checkpoint: " + (dir / "plain-file").string() + " is not a folder"},
+    };
+    for (const auto& [option, mention] : cases) {
+      const Run r = run("train --model logreg --epochs 1 " + option, data_env());
+      CAPTURE(option);
+      CAPTURE(r.output);
+      CHECK(r.exit_code == 2);
+      CHECK(r.output.find(mention) != std::string::npos);
+      CHECK(r.output.find("epoch 1/1") == std::string::npos);  // nothing trained
+    }
+    CHECK(read_file(dir / "plain-file") == "keep");
+    CHECK_FALSE(std::filesystem::exists(dir / "missing"));
+  }
+
   TEST_CASE("cli: --help of every subcommand shows the options with defaults") {
     const Run help = run("train --help");
     CHECK(help.exit_code == 0);

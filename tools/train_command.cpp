@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "adamite/distributed/communicator.hpp"
+#include "adamite/io/atomic_file.hpp"
 #include "adamite/io/safetensors.hpp"
 #include "adamite/optim/registry.hpp"
 #include "adamite/random.hpp"
@@ -128,6 +129,28 @@ void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& mode
   std::cout << "saved weights to " << args.save << '\n';
 }
 
+// Every file the run will write is tried before the first step, so that a typo in a path costs
+// seconds, not the training (an unwritable --save used to fail only after the last epoch).
+void check_outputs(const TrainArgs& args, const std::string& checkpoint_dir) {
+  auto check = [](const char* option, const std::filesystem::path& file) {
+    try {
+      io::check_can_write(file);
+    } catch (const io::AtomicWriteError& e) {
+      throw UsageError(std::string(option) + ": " + e.what());
+    }
+  };
+  if (!args.save.empty()) check("--save", args.save);
+  if (!args.plot.empty()) check("--plot", args.plot);
+  if (!args.log.empty()) check("--log", args.log);
+  if (checkpoint_dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(checkpoint_dir, ec);
+  if (ec || !std::filesystem::is_directory(checkpoint_dir))
+    throw UsageError("--checkpoint: " + checkpoint_dir + " is not a folder and cannot be made one" +
+                     (ec ? " (" + ec.message() + ")" : std::string()));
+  check("--checkpoint", train::checkpoint_file(checkpoint_dir));
+}
+
 void run_train(const TrainArgs& args) {
   if (args.list_optimizers) return list_optimizers();
   if (!args.init.empty() && !std::filesystem::exists(args.init))
@@ -142,6 +165,7 @@ void run_train(const TrainArgs& args) {
   // Under mpirun/srun: data-parallel over all processes; only rank 0 prints, logs and saves.
   distributed::Communicator& world = distributed::world();
   const bool root = world.is_root();
+  if (root) check_outputs(args, checkpoint_dir);
   const int64_t shards = world.size() * args.micro_batches;
   if (args.batch_size < shards)
     throw UsageError("--batch-size " + std::to_string(args.batch_size) + " is smaller than " +

@@ -128,6 +128,10 @@ void AtomicFile::fail(const char* what) const {
   throw AtomicWriteError(message + "; any previous file there is unchanged");
 }
 
+void check_can_write(const fs::path& target) {
+  AtomicFile probe(target);  // its destructor removes the empty temporary
+}
+
 void write_file_atomically(const fs::path& target, std::string_view bytes) {
   AtomicFile file(target);
   file.write(bytes);

@@ -55,6 +55,11 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// Throws the AtomicWriteError that writing `target` would throw at its start (a missing or
+// read-only folder, a folder or device in its place), by creating and removing the temporary:
+// a long job checks its outputs before it starts rather than failing at its end.
+void check_can_write(const std::filesystem::path& target);
+
 // Writes `bytes` as the whole content of `target` through an AtomicFile.
 void write_file_atomically(const std::filesystem::path& target, std::string_view bytes);
 
