@@ -239,7 +239,7 @@ TEST_CASE("safetensors: save_module and load_module round trip a Sequential") {
   CHECK(target(x).to_vector() == source(x).to_vector());
 }
 
-TEST_CASE("safetensors: load_module reports missing, unexpected and mis-shaped tensors") {
+TEST_CASE("safetensors: load_module reports missing, unexpected, mis-shaped and non-finite tensors") {
   TempDir dir;
   const fs::path file = dir / "bad.safetensors";
   Generator g1(1), g2(2);
@@ -261,6 +261,13 @@ TEST_CASE("safetensors: load_module reports missing, unexpected and mis-shaped t
   SUBCASE("mis-shaped") {
     tensors[0].second = Tensor::zeros({3, 4});
     expected = {"0.weight: file has shape [3, 4], model expects [4, 3]"};
+  }
+  SUBCASE("non-finite values (eval used to report test_loss nan and exit 0)") {
+    tensors[1].second = Tensor::zeros({4});
+    tensors[1].second.data()[2] = std::numeric_limits<float>::quiet_NaN();
+    tensors[2].second = Tensor::zeros({2, 4});
+    tensors[2].second.data()[0] = -std::numeric_limits<float>::infinity();
+    expected = {"0.bias holds non-finite values", "2.weight holds non-finite values"};
   }
   SUBCASE("all at once") {
     tensors.erase(tensors.begin() + 1);  // 0.bias
@@ -390,7 +397,8 @@ TEST_CASE("safetensors: corrupt files are rejected with the file name in the mes
   }
 }
 
-TEST_CASE("safetensors: absurd header lengths, missing files and folders are rejected") {
+TEST_CASE(
+    "safetensors: absurd header lengths, missing files, folders, pipes and devices are rejected") {
   TempDir dir;
   SUBCASE("header length above the 100 MB limit, within a (sparse) file") {
     const fs::path file = dir / "absurd-header.safetensors";
