@@ -414,6 +414,14 @@ TEST_CASE(
     CHECK(contains(message, file.string()));
     CHECK(contains(message, "cannot open"));
   }
+  SUBCASE("a named pipe or a device: refused without reading (a FIFO used to block forever)") {
+    const fs::path fifo = dir / "pipe.safetensors";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK(contains(error_of([&] { io::load_safetensors(fifo); }),
+                   "cannot open: a named pipe (FIFO), not a regular file"));
+    CHECK(contains(error_of([&] { io::load_safetensors("/dev/zero"); }),
+                   "/dev/zero: cannot open: a character device, not a regular file"));
+  }
   SUBCASE("a directory") {
     const std::string message = error_of([&] { io::load_safetensors(dir.path()); });
     CHECK(contains(message, dir.path().string()));
