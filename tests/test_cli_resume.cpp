@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -99,6 +100,64 @@ TEST_SUITE("cli") {
     CHECK(done.exit_code == 2);
     CHECK(done.output.find("is at step 60, this run stops at --max-steps 60: nothing left to "
                            "train") != std::string::npos);
+  }
+
+  // The adversarial run: under `ulimit -f` SIGXFSZ killed the program (exit 153, no message)
+  // and left the checkpoint's temporary behind.
+  TEST_CASE(
+      "cli: a file-size limit fails a checkpoint like a full disk, keeping the previous one") {
+    adamite::testing::TempDir dir;
+    const fs::path checkpoint = dir / "ck";
+    const std::string common = "train --model logreg --epochs 1 --checkpoint-every 5 ";
+    REQUIRE(run(common + "--max-steps 5 --checkpoint " + checkpoint.string(), dir / "a.log")
+                .exit_code == 0);
+    const std::string good = read_file(checkpoint / "checkpoint.safetensors");
+    REQUIRE(good.size() > 64 * 1024);  // Adam's state makes it larger than the limit below
+    const Result limited = adamite::testing::run_command(
+        "bash -c 'ulimit -f 64; exec " + std::string(ADAMITE_CLI) + " " + common +
+            "--max-steps 10 --resume " + checkpoint.string() + "'",
+        dir / "b.log");
+    INFO(limited.output);
+    CHECK(limited.exit_code == 1);
+    CHECK(limited.output.find((checkpoint / "checkpoint.safetensors").string() +
+                              ": cannot write (File too large)") != std::string::npos);
+    CHECK(read_file(checkpoint / "checkpoint.safetensors") == good);
+    std::vector<std::string> left;
+    for (const auto& entry : fs::directory_iterator(checkpoint))
+      left.push_back(entry.path().filename().string());
+    std::sort(left.begin(), left.end());
+    CHECK(left == std::vector<std::string>{".lock", "checkpoint.safetensors"});  // no temporary
+  }
+
+  // The adversarial run: two runs on one folder both exited 0 and the survivor was the second's.
+  TEST_CASE("cli: a second run on a checkpoint folder in use is refused, naming the first") {
+    adamite::testing::TempDir dir;
+    const fs::path checkpoint = dir / "ck";
+    std::vector<std::string> first = {
+        ADAMITE_CLI, "train",  "--model", "mlp",          "--epochs",
+        "3",         "--seed", "0",       "--checkpoint", checkpoint.string()};
+    const pid_t pid = adamite::testing::spawn(first, dir / "first.log");
+    // The lock is taken before the dataset loads; its file then holds the first run's id.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (read_file(checkpoint / ".lock").empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const Result second =
+        run("train --model mlp --epochs 3 --seed 5 --checkpoint " + checkpoint.string(),
+            dir / "second.log");
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    INFO(second.output);
+    CHECK(second.exit_code == 2);
+    CHECK(second.output.find(checkpoint.string() + " is in use by another training run (process " +
+                             std::to_string(pid) + ")") != std::string::npos);
+    // kill -9 leaves no stale lock: the folder is free again.
+    const Result after =
+        run("train --model logreg --max-steps 2 --checkpoint-every 2 --checkpoint " +
+                checkpoint.string(),
+            dir / "after.log");
+    INFO(after.output);
+    CHECK(after.exit_code == 0);
   }
 
   TEST_CASE("cli: a checkpoint of other settings is refused with exit code 2") {
