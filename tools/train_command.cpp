@@ -13,6 +13,7 @@
 #include "adamite/io/safetensors.hpp"
 #include "adamite/optim/registry.hpp"
 #include "adamite/random.hpp"
+#include "adamite/train/checkpoint_lock.hpp"
 #include "adamite/train/run.hpp"
 #include "commands.hpp"
 #include "models/registry.hpp"
@@ -165,7 +166,16 @@ void run_train(const TrainArgs& args) {
   // Under mpirun/srun: data-parallel over all processes; only rank 0 prints, logs and saves.
   distributed::Communicator& world = distributed::world();
   const bool root = world.is_root();
-  if (root) check_outputs(args, checkpoint_dir);
+  std::optional<train::CheckpointLock> lock;  // held until training ends
+  try {
+    if (root) check_outputs(args, checkpoint_dir);
+    if (root && !checkpoint_dir.empty()) lock.emplace(checkpoint_dir);
+  } catch (const std::exception& e) {
+    // Rank 0 alone found it: as an error of one process it also stops the others.
+    if (world.size() > 1) throw std::runtime_error(e.what());
+    throw UsageError(e.what());
+  }
+
   const int64_t shards = world.size() * args.micro_batches;
   if (args.batch_size < shards)
     throw UsageError("--batch-size " + std::to_string(args.batch_size) + " is smaller than " +
@@ -296,6 +306,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--max-steps", args->max_steps, "Stop after this many optimizer steps")
       ->check(positive());
   cmd->add_option("--seed", args->seed, "Seed for weights, dropout and data order")
+      ->check(whole_number())
       ->capture_default_str();
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the file order of the training set");
   cmd->add_option("--dropout", args->dropout,
@@ -335,22 +346,27 @@ void add_train_command(CLI::App& app) {
                   "stopping (default 600, or ADAMITE_MPI_TIMEOUT)")
       ->check(positive());
   cmd->add_option(
-      "--log", args->log,
-      "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds");
+         "--log", args->log,
+         "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds")
+      ->check(non_empty_path());
   cmd->add_option("--plot", args->plot,
                   "Draw the loss and accuracy curves as an SVG, updated after every epoch (a "
-                  "resumed run reads its earlier epochs from --log)");
-  cmd->add_option("--save", args->save, "Save the trained weights as .safetensors");
-  cmd->add_option("--init", args->init, "Start from weights in a .safetensors file");
+                  "resumed run reads its earlier epochs from --log)")
+      ->check(non_empty_path());
+  cmd->add_option("--save", args->save, "Save the trained weights as .safetensors")
+      ->check(non_empty_path());
+  cmd->add_option("--init", args->init, "Start from weights in a .safetensors file")
+      ->check(non_empty_path());
   cmd->add_option("--checkpoint", args->checkpoint,
                   "Save weights, optimizer, data position and random state to this folder "
-                  "(atomically; also on SIGINT/SIGTERM)");
+                  "(atomically; also on SIGINT/SIGTERM)")
+      ->check(non_empty_path());
   cmd->add_option("--checkpoint-every", args->checkpoint_every,
                   "When to checkpoint: 'epoch' or every N optimizer steps")
       ->capture_default_str();
-  cmd->add_option(
-      "--resume", args->resume,
-      "Continue the run checkpointed in this folder (same settings; --epochs may grow)");
+  cmd->add_option("--resume", args->resume,
+                  "Continue the run checkpointed in this folder (same settings; --epochs may grow)")
+      ->check(non_empty_path());
   cmd->callback([args] { run_train(*args); });
 }
 
