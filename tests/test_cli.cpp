@@ -104,6 +104,14 @@ TEST_SUITE("cli") {
         {"train --average ema", "ema"},
         {"train --optimizer nesterov --momentum 0", "momentum"},
         {"frobnicate", "frobnicate"},
+        // issue 21 #11: these were accepted (-1 and 2^64 both became seed 2^64-1; 1e-320 is 0
+        // as a float; an empty --resume meant no resume).
+        {"train --seed -1", "--seed"},
+        {"train --seed 18446744073709551616", "--seed"},
+        {"train --lr 1e-320", "--lr"},
+        {"train --lr inf", "--lr"},
+        {"train --resume ''", "--resume"},
+        {"train --save ''", "--save"},
     };
     for (const auto& [arguments, mention] : cases) {
       const Run r = run(arguments, data_env());
