@@ -1,4 +1,5 @@
-// Writes the synthetic seed files of the fuzz corpora into <dir>/safetensors and <dir>/image
+// Writes the synthetic seed files of the fuzz corpora into <dir>/safetensors, <dir>/checkpoint and
+// <dir>/image
 // (tools/fuzz.sh adds prefixes of the real datasets). The safetensors seeds come from the library's
 // own writer plus hand-made files: the other dtypes it reads (F64, F16, BF16), and a header nested
 // 150,000 deep (so fuzz.sh's max_len for safetensors must stay above 300 KB); the image
@@ -12,6 +13,7 @@
 
 #include "adamite/io/safetensors.hpp"
 #include "adamite/tensor.hpp"
+#include "checkpoint_model.hpp"
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -82,6 +84,16 @@ int main(int argc, char** argv) {
   save_safetensors(root / "safetensors" / "empty.safetensors", {});
   write_bytes(root / "safetensors" / "dtypes.safetensors", other_dtypes());
   write_bytes(root / "safetensors" / "deep-nesting.safetensors", deep_nesting());
+
+  // The checkpoint fuzzer's seeds: a valid checkpoint of its model, and the deep header.
+  fs::create_directories(root / "checkpoint");
+  adamite::fuzz::CheckpointTarget target;
+  const fs::path staging = root / "checkpoint-staging";
+  adamite::train::save_checkpoint(staging, target.model, *target.optimizer, target.average.get(),
+                                  {1, 2, 0.5, 6}, target.config);
+  fs::rename(adamite::train::checkpoint_file(staging), root / "checkpoint" / "valid.safetensors");
+  fs::remove(staging);
+  write_bytes(root / "checkpoint" / "deep-nesting.safetensors", deep_nesting());
 
   const int w = 5, h = 3;
   for (int channels = 1; channels <= 4; ++channels) {
