@@ -160,6 +160,35 @@ TEST_SUITE("cli") {
     CHECK(after.exit_code == 0);
   }
 
+  // The adversarial run: a --save that failed after training lost the trained weights.
+  TEST_CASE("cli: a --save that fails after training keeps the weights elsewhere and names it") {
+    adamite::testing::TempDir dir;
+    const fs::path folder = dir / "out";
+    fs::create_directory(folder);
+    const pid_t pid =
+        adamite::testing::spawn({ADAMITE_CLI, "train", "--model", "logreg", "--epochs", "2",
+                                 "--save", (folder / "w.safetensors").string()},
+                                dir / "train.log");
+    // The path is checked before the first step; the folder disappears during training.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    while (read_file(dir / "train.log").find("epoch 1/2") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    fs::remove_all(folder);
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    const std::string log = read_file(dir / "train.log");
+    INFO(log);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    const fs::path fallback =
+        fs::temp_directory_path() / ("adamite-weights-" + std::to_string(pid) + ".safetensors");
+    CHECK(log.find("the trained weights are saved in " + fallback.string() + " instead") !=
+          std::string::npos);
+    CHECK(fs::file_size(fallback) > 7850 * 4);  // logreg's 7850 weights
+    fs::remove(fallback);
+  }
+
   TEST_CASE("cli: a checkpoint of other settings is refused with exit code 2") {
     adamite::testing::TempDir dir;
     const std::string base = "train --model logreg --epochs 1 --max-steps 5 --checkpoint-every 5 ";

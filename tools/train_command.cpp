@@ -1,4 +1,5 @@
 #include <omp.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -126,7 +127,18 @@ void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& mode
   if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
   std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
   if (run.average()) averaged.emplace(*run.average());
-  io::save_module(args.save, model, metadata);
+  try {
+    io::save_module(args.save, model, metadata);
+  } catch (const io::SafetensorsError& e) {
+    // The path passed check_outputs, yet failed after training (a full disk, a folder removed):
+    // keep the trained weights where a write can still succeed, and say where.
+    const std::filesystem::path fallback =
+        std::filesystem::temp_directory_path() /
+        ("adamite-weights-" + std::to_string(::getpid()) + ".safetensors");
+    io::save_module(fallback, model, metadata);
+    throw std::runtime_error(std::string(e.what()) + "; the trained weights are saved in " +
+                             fallback.string() + " instead");
+  }
   std::cout << "saved weights to " << args.save << '\n';
 }
 
