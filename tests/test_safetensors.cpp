@@ -2,6 +2,7 @@
 // that every corrupt file or failed save is reported (with the file name) without damage.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -239,7 +240,8 @@ TEST_CASE("safetensors: save_module and load_module round trip a Sequential") {
   CHECK(target(x).to_vector() == source(x).to_vector());
 }
 
-TEST_CASE("safetensors: load_module reports missing, unexpected, mis-shaped and non-finite tensors") {
+TEST_CASE(
+    "safetensors: load_module reports missing, unexpected, mis-shaped and non-finite tensors") {
   TempDir dir;
   const fs::path file = dir / "bad.safetensors";
   Generator g1(1), g2(2);
@@ -582,6 +584,20 @@ TEST_CASE("safetensors: a save writes through a symbolic link and never replaces
     CHECK(contains(message, "symbolic link to nothing"));
     CHECK(fs::is_symlink(dir / "dangling"));
   }
+}
+
+// The adversarial run: every interrupted write left its temporary behind for good.
+TEST_CASE("safetensors: a save sweeps the temporaries of dead writers, never a live one's") {
+  TempDir dir;
+  // 2^22 + 1 is above Linux's largest pid, so no process has it.
+  const std::string dead = ".model.safetensors.tmp-4194305-0";
+  const std::string live = ".model.safetensors.tmp-" + std::to_string(::getppid()) + "-3";
+  write_bytes(dir / dead, "partial");
+  write_bytes(dir / live, "in progress");
+  write_bytes(dir / ".other.safetensors.tmp-4194305-0", "not this target's");
+  io::save_safetensors(dir / "model.safetensors", {{"x", Tensor::scalar(1.0f)}});
+  CHECK(folder_entries(dir.path()) ==
+        std::vector<std::string>{live, ".other.safetensors.tmp-4194305-0", "model.safetensors"});
 }
 
 TEST_CASE("safetensors: a save that fails mid-write keeps the previous file intact") {

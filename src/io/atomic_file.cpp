@@ -1,6 +1,7 @@
 #include "adamite/io/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -30,6 +31,30 @@ fs::path hidden_temp_name(const fs::path& target) {
   fs::path temp = target;
   temp.replace_filename(name);
   return temp;
+}
+
+// Removes the temporaries of `target` that a process killed mid-write left behind: those whose
+// pid no longer exists (kill(pid, 0) says ESRCH). Another live writer's are kept. Assumes one
+// host: a pid from another machine sharing the folder would look dead.
+void sweep_dead_temporaries(const fs::path& target) {
+  std::string prefix = ".";  // piece by piece: see hidden_temp_name
+  prefix += target.filename().string();
+  prefix += ".tmp-";
+  const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());  // "<pid>-<n>"
+    const size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || dash > 9 ||
+        rest.find_first_not_of("0123456789-") != std::string::npos)
+      continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);
+  }
 }
 
 // Makes a rename inside `folder` durable. Best effort: the new entry is already complete.
@@ -83,6 +108,7 @@ fs::path resolve_output_file(const fs::path& target) {
 }
 
 AtomicFile::AtomicFile(fs::path target) : target_(resolve_output_file(target)) {
+  sweep_dead_temporaries(target_);
   // Exclusive creation ("x"), retried with a new name, never clobbers another writer's temporary.
   for (int attempt = 0; attempt < 100 && !file_; ++attempt) {
     temp_ = hidden_temp_name(target_);
@@ -140,6 +166,7 @@ void write_file_atomically(const fs::path& target, std::string_view bytes) {
 
 AtomicFolder::AtomicFolder(fs::path target) : target_(std::move(target)) {
   require_file_path(target_);
+  sweep_dead_temporaries(target_);
   std::error_code ec;
   for (int attempt = 0; attempt < 100 && staging_.empty(); ++attempt) {
     const fs::path candidate = hidden_temp_name(target_);

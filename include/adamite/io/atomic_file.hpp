@@ -30,7 +30,8 @@ std::filesystem::path resolve_output_file(const std::filesystem::path& target);
 class AtomicFile {
  public:
   // Creates ".<name>.tmp-<pid>-<n>" beside resolve_output_file(target), exclusively (never
-  // another writer's).
+  // another writer's), after removing those of processes that no longer exist (a kill -9 or a
+  // power cut mid-write leaves one; the next writer of the same target sweeps it).
   explicit AtomicFile(std::filesystem::path target);
   ~AtomicFile();  // removes the temporary unless committed
   AtomicFile(const AtomicFile&) = delete;
@@ -68,7 +69,8 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 // replacement leaves no target, never a partial one).
 class AtomicFolder {
  public:
-  // Creates the empty staging folder ".<name>.tmp-<pid>-<n>" beside `target`.
+  // Creates the empty staging folder ".<name>.tmp-<pid>-<n>" beside `target`, after removing the
+  // staging folders of processes that no longer exist (an interrupted fetch leaves one).
   explicit AtomicFolder(std::filesystem::path target);
   ~AtomicFolder();  // removes the staging folder (or what commit() left of it)
   AtomicFolder(const AtomicFolder&) = delete;
