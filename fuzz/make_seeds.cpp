@@ -1,6 +1,8 @@
-// Writes the synthetic seed files of the fuzz corpora into <dir>/safetensors and <dir>/image
+// Writes the synthetic seed files of the fuzz corpora into <dir>/safetensors, <dir>/checkpoint and
+// <dir>/image
 // (tools/fuzz.sh adds prefixes of the real datasets). The safetensors seeds come from the library's
-// own writer plus one hand-made file with the other dtypes it reads (F64, F16, BF16); the image
+// own writer plus hand-made files: the other dtypes it reads (F64, F16, BF16), and a header nested
+// 150,000 deep (so fuzz.sh's max_len for safetensors must stay above 300 KB); the image
 // seeds are small PNG, BMP and JPEG files of each channel count.
 #include <cstdint>
 #include <cstdio>
@@ -11,6 +13,7 @@
 
 #include "adamite/io/safetensors.hpp"
 #include "adamite/tensor.hpp"
+#include "checkpoint_model.hpp"
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -52,6 +55,16 @@ std::string other_dtypes() {
   return out;
 }
 
+// 150,000 nested arrays: the adversarial run's file that overflowed the JSON parser's stack.
+std::string deep_nesting() {
+  const size_t depth = 150000;
+  const std::string header =
+      R"({"a":)" + std::string(depth, '[') + std::string(depth, ']') + R"(,"b":0})";
+  std::string out;
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  return out + header;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +83,17 @@ int main(int argc, char** argv) {
   save_safetensors(root / "safetensors" / "scalar.safetensors", {{"s", ramp({})}});
   save_safetensors(root / "safetensors" / "empty.safetensors", {});
   write_bytes(root / "safetensors" / "dtypes.safetensors", other_dtypes());
+  write_bytes(root / "safetensors" / "deep-nesting.safetensors", deep_nesting());
+
+  // The checkpoint fuzzer's seeds: a valid checkpoint of its model, and the deep header.
+  fs::create_directories(root / "checkpoint");
+  adamite::fuzz::CheckpointTarget target;
+  const fs::path staging = root / "checkpoint-staging";
+  adamite::train::save_checkpoint(staging, target.model, *target.optimizer, target.average.get(),
+                                  {1, 2, 0.5, 6}, target.config);
+  fs::rename(adamite::train::checkpoint_file(staging), root / "checkpoint" / "valid.safetensors");
+  fs::remove(staging);
+  write_bytes(root / "checkpoint" / "deep-nesting.safetensors", deep_nesting());
 
   const int w = 5, h = 3;
   for (int channels = 1; channels <= 4; ++channels) {

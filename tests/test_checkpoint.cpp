@@ -4,7 +4,9 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <tuple>
 
 #include "adamite/adamite.hpp"
 #include "adamite/io/safetensors.hpp"
@@ -191,6 +193,67 @@ TEST_SUITE("checkpoint") {
     CHECK(read_bytes(train::checkpoint_file(dir.path())) == good);
     const auto position = train::load_checkpoint(dir.path(), *model, adam, nullptr, kConfig);
     CHECK(position.epoch == 0);  // the earlier checkpoint, not the failed one
+  }
+
+  // The adversarial run: edited fields gave a wrong train_loss or a negative epoch with exit 0,
+  // an all-zero generator state was accepted, bit flips in the tensors passed, and NaN weights
+  // were resumed from.
+  TEST_CASE("checkpoint: edited or damaged fields and tensors are refused, naming the field") {
+    adamite::testing::TempDir dir;
+    manual_seed(1);
+    auto model = models::mlp({12, 8, 1, 4, 0.0f, 0.0f});
+    optim::Adam adam(model->parameters(), optim::AdamOptions(0.01));
+    train::save_checkpoint(dir.path(), *model, adam, nullptr, {0, 3, 4.5, 48}, kConfig);
+    const fs::path file = train::checkpoint_file(dir.path());
+    const io::SafetensorsFile good = io::load_safetensors(file);
+    auto refusal = [&] {
+      try {
+        train::load_checkpoint(dir.path(), *model, adam, nullptr, kConfig);
+      } catch (const train::CheckpointError& e) {
+        return std::string(e.what());
+      }
+      return std::string("(accepted)");
+    };
+    auto with_field = [&](const std::string& key, const std::string& value) {
+      io::SafetensorsFile edited = good;
+      edited.metadata[key] = value;
+      io::save_safetensors(file, edited.tensors, edited.metadata);
+      return refusal();
+    };
+    const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+        {"loss_sum", "nan", "bad 'loss_sum' entry 'nan'"},
+        {"loss_sum", "garbage", "bad 'loss_sum' entry 'garbage'"},
+        {"loss_sum", "-1", "bad 'loss_sum'"},
+        {"epoch", "9223372036854775807", "bad 'epoch' entry '9223372036854775807'"},
+        {"epoch", "+3", "bad 'epoch'"},
+        {"batch", "0", "'batch', 'examples' and 'loss_sum' disagree"},
+        {"rng", "0 0 0 0", "bad 'rng' entry '0 0 0 0'"},
+        {"rng", std::string(4 * 17 - 1, '0'), "bad 'rng'"},
+        {"optimizer_step", "", "bad 'optimizer_step'"},
+    };
+    for (const auto& [key, value, expected] : cases) {
+      CAPTURE(key);
+      CAPTURE(value);
+      const std::string message = with_field(key, value);
+      CHECK(message.find(file.string()) != std::string::npos);
+      CHECK(message.find(expected) != std::string::npos);
+    }
+    CHECK(with_field("epoch", "0") == "(accepted)");  // the edit helper itself changes nothing
+
+    // One flipped bit in the last tensor's bytes: still a valid file, but not the one written.
+    std::string bytes = read_bytes(file);
+    bytes.back() ^= 0x01;
+    std::ofstream(file, std::ios::binary) << bytes;
+    CHECK(refusal().find("do not match the file's checksum") != std::string::npos);
+
+    // NaN weights in a checkpoint without a checksum (written before it existed).
+    io::SafetensorsFile poisoned = good;
+    poisoned.metadata.erase("tensor_checksum");
+    poisoned.tensors[1].second = poisoned.tensors[1].second.clone();
+    poisoned.tensors[1].second.data()[0] = std::numeric_limits<float>::quiet_NaN();
+    io::save_safetensors(file, poisoned.tensors, poisoned.metadata);
+    CHECK(refusal().find("tensor " + poisoned.tensors[1].first + " holds non-finite values") !=
+          std::string::npos);
   }
 
   TEST_CASE("checkpoint: a truncated checkpoint is an error naming the file") {

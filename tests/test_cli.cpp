@@ -105,6 +105,14 @@ TEST_SUITE("cli") {
         {"train --average ema", "ema"},
         {"train --optimizer nesterov --momentum 0", "momentum"},
         {"frobnicate", "frobnicate"},
+        // issue 21 #11: these were accepted (-1 and 2^64 both became seed 2^64-1; 1e-320 is 0
+        // as a float; an empty --resume meant no resume).
+        {"train --seed -1", "--seed"},
+        {"train --seed 18446744073709551616", "--seed"},
+        {"train --lr 1e-320", "--lr"},
+        {"train --lr inf", "--lr"},
+        {"train --resume ''", "--resume"},
+        {"train --save ''", "--save"},
     };
     for (const auto& [arguments, mention] : cases) {
       const Run r = run(arguments, data_env());
@@ -113,6 +121,34 @@ TEST_SUITE("cli") {
       CHECK(r.exit_code == 2);
       CHECK(r.output.find(mention) != std::string::npos);
     }
+  }
+
+  // The adversarial run: these paths failed only after training, and the work was lost.
+  TEST_CASE("cli: output paths that cannot be written are refused before the first step") {
+    adamite::testing::TempDir dir;
+    std::ofstream(dir / "plain-file") << "keep";
+    std::filesystem::create_directory(dir / "folder");
+    const std::string missing = (dir / "missing" / "w.safetensors").string();
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--save " + missing, "--save: " + missing + ": cannot create temporary file"},
+        {"--save " + (dir / "folder").string(),
+         "--save: " + (dir / "folder").string() + ": is a folder"},
+        {"--save /proc/self/x.safetensors", "--save: /proc/self/x.safetensors"},
+        {"--log " + (dir / "missing" / "log.csv").string(), "--log: "},
+        {"--plot " + (dir / "folder").string(), "--plot: "},
+        {"--checkpoint " + (dir / "plain-file").string(),
+         "--checkpoint: " + (dir / "plain-file").string() + " is not a folder"},
+    };
+    for (const auto& [option, mention] : cases) {
+      const Run r = run("train --model logreg --epochs 1 " + option, data_env());
+      CAPTURE(option);
+      CAPTURE(r.output);
+      CHECK(r.exit_code == 2);
+      CHECK(r.output.find(mention) != std::string::npos);
+      CHECK(r.output.find("epoch 1/1") == std::string::npos);  // nothing trained
+    }
+    CHECK(read_file(dir / "plain-file") == "keep");
+    CHECK_FALSE(std::filesystem::exists(dir / "missing"));
   }
 
   TEST_CASE("cli: --help of every subcommand shows the options with defaults") {

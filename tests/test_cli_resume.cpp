@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -67,6 +68,125 @@ TEST_SUITE("cli") {
       CHECK(resumed.output.find("resuming from") != std::string::npos);
       CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
     }
+  }
+
+  // The adversarial run: the checkpoint of a --max-steps run claimed its epoch was over, so a
+  // resume with a larger --max-steps trained nothing (exit 0) or started the next epoch.
+  TEST_CASE(
+      "cli: a --max-steps run resumes with a larger --max-steps to the straight run's bytes") {
+    adamite::testing::TempDir dir;
+    const std::string common = "train --model logreg --epochs 2 --seed 3 ";
+    const fs::path checkpoint = dir / "ck";
+    const Result straight =
+        run(common + "--max-steps 60 --save " + (dir / "straight.safetensors").string(),
+            dir / "straight.log");
+    REQUIRE(straight.exit_code == 0);
+    const Result first =
+        run(common + "--max-steps 30 --checkpoint " + checkpoint.string(), dir / "first.log");
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    const Result resumed = run(common + "--max-steps 60 --resume " + checkpoint.string() +
+                                   " --save " + (dir / "resumed.safetensors").string(),
+                               dir / "resumed.log");
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.output.find("resuming from " + checkpoint.string() + " at epoch 1, step 30") !=
+          std::string::npos);
+    CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
+
+    // Resuming a run that is already complete trains nothing: refused, not a silent success.
+    const Result done =
+        run(common + "--max-steps 60 --resume " + checkpoint.string(), dir / "done.log");
+    CHECK(done.exit_code == 2);
+    CHECK(done.output.find("is at step 60, this run stops at --max-steps 60: nothing left to "
+                           "train") != std::string::npos);
+  }
+
+  // The adversarial run: under `ulimit -f` SIGXFSZ killed the program (exit 153, no message)
+  // and left the checkpoint's temporary behind.
+  TEST_CASE(
+      "cli: a file-size limit fails a checkpoint like a full disk, keeping the previous one") {
+    adamite::testing::TempDir dir;
+    const fs::path checkpoint = dir / "ck";
+    const std::string common = "train --model logreg --epochs 1 --checkpoint-every 5 ";
+    REQUIRE(run(common + "--max-steps 5 --checkpoint " + checkpoint.string(), dir / "a.log")
+                .exit_code == 0);
+    const std::string good = read_file(checkpoint / "checkpoint.safetensors");
+    REQUIRE(good.size() > 64 * 1024);  // Adam's state makes it larger than the limit below
+    const Result limited = adamite::testing::run_command(
+        "bash -c 'ulimit -f 64; exec " + std::string(ADAMITE_CLI) + " " + common +
+            "--max-steps 10 --resume " + checkpoint.string() + "'",
+        dir / "b.log");
+    INFO(limited.output);
+    CHECK(limited.exit_code == 1);
+    CHECK(limited.output.find((checkpoint / "checkpoint.safetensors").string() +
+                              ": cannot write (File too large)") != std::string::npos);
+    CHECK(read_file(checkpoint / "checkpoint.safetensors") == good);
+    std::vector<std::string> left;
+    for (const auto& entry : fs::directory_iterator(checkpoint))
+      left.push_back(entry.path().filename().string());
+    std::sort(left.begin(), left.end());
+    CHECK(left == std::vector<std::string>{".lock", "checkpoint.safetensors"});  // no temporary
+  }
+
+  // The adversarial run: two runs on one folder both exited 0 and the survivor was the second's.
+  TEST_CASE("cli: a second run on a checkpoint folder in use is refused, naming the first") {
+    adamite::testing::TempDir dir;
+    const fs::path checkpoint = dir / "ck";
+    std::vector<std::string> first = {
+        ADAMITE_CLI, "train",  "--model", "mlp",          "--epochs",
+        "3",         "--seed", "0",       "--checkpoint", checkpoint.string()};
+    const pid_t pid = adamite::testing::spawn(first, dir / "first.log");
+    // The lock is taken before the dataset loads; its file then holds the first run's id.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (read_file(checkpoint / ".lock").empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const Result second =
+        run("train --model mlp --epochs 3 --seed 5 --checkpoint " + checkpoint.string(),
+            dir / "second.log");
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    INFO(second.output);
+    CHECK(second.exit_code == 2);
+    CHECK(second.output.find(checkpoint.string() + " is in use by another training run (process " +
+                             std::to_string(pid) + ")") != std::string::npos);
+    // kill -9 leaves no stale lock: the folder is free again.
+    const Result after =
+        run("train --model logreg --max-steps 2 --checkpoint-every 2 --checkpoint " +
+                checkpoint.string(),
+            dir / "after.log");
+    INFO(after.output);
+    CHECK(after.exit_code == 0);
+  }
+
+  // The adversarial run: a --save that failed after training lost the trained weights.
+  TEST_CASE("cli: a --save that fails after training keeps the weights elsewhere and names it") {
+    adamite::testing::TempDir dir;
+    const fs::path folder = dir / "out";
+    fs::create_directory(folder);
+    const pid_t pid =
+        adamite::testing::spawn({ADAMITE_CLI, "train", "--model", "logreg", "--epochs", "2",
+                                 "--save", (folder / "w.safetensors").string()},
+                                dir / "train.log");
+    // The path is checked before the first step; the folder disappears during training.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    while (read_file(dir / "train.log").find("epoch 1/2") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    fs::remove_all(folder);
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    const std::string log = read_file(dir / "train.log");
+    INFO(log);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    const fs::path fallback =
+        fs::temp_directory_path() / ("adamite-weights-" + std::to_string(pid) + ".safetensors");
+    CHECK(log.find("the trained weights are saved in " + fallback.string() + " instead") !=
+          std::string::npos);
+    CHECK(fs::file_size(fallback) > 7850 * 4);  // logreg's 7850 weights
+    fs::remove(fallback);
   }
 
   TEST_CASE("cli: a checkpoint of other settings is refused with exit code 2") {

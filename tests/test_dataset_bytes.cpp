@@ -89,6 +89,18 @@ TEST_SUITE("data") {
     }
   }
 
+  // The adversarial run: --batch-size 10000000 reserved batch x 784 floats whatever the dataset's
+  // size; 2^40 rows would not fit in any memory.
+  TEST_CASE("dataset bytes: a batch size above the dataset's size reserves only the dataset") {
+    const Twins t = twins(10, 3);
+    data::DataLoader loader(t.bytes, int64_t{1} << 40, true, 7);
+    CHECK(loader.batches_per_epoch() == 1);
+    data::Batch batch;
+    REQUIRE(loader.next(batch));
+    CHECK(batch.inputs.shape() == Shape{10, 3, 4, 5});
+    CHECK_FALSE(loader.next(batch));
+  }
+
   TEST_CASE("dataset bytes: too few bytes for the shape is an error naming the dataset") {
     Twins t = twins(10, 3);
     t.bytes.pixels.pop_back();

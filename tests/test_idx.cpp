@@ -1,6 +1,7 @@
 // The IDX reader on small synthetic files: raw and gzip round trips, and every kind of damage a
 // download or a disk can do must give an error naming the file (and the offset where it helps).
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -89,6 +90,16 @@ TEST_SUITE("data") {
     CHECK(read_idx(tmp / "labels-idx1-ubyte").dims == std::vector<int64_t>{7});
     adamite::testing::write_file(tmp / "four-idx4-ubyte", idx_bytes({2, 1, 3, 2}, 12));
     CHECK(read_idx(tmp / "four-idx4-ubyte").dims == std::vector<int64_t>{2, 1, 3, 2});
+  }
+
+  // The adversarial run: a FIFO given as an MNIST file blocked forever, /dev/zero was read
+  // without end.
+  TEST_CASE("idx: a named pipe or a device is refused without reading it") {
+    TempDir tmp;
+    const fs::path fifo = tmp / "pipe-idx3-ubyte";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    expect_error(fifo, {"cannot open: a named pipe (FIFO), not a regular file"});
+    expect_error("/dev/zero", {"cannot open: a character device, not a regular file"});
   }
 
   TEST_CASE("idx: malformed files are rejected with file name and offset") {

@@ -2,6 +2,7 @@
 // every error; then the mirror's CIFAR-10 JPEG tree (never skipped) for counts and ranges, and its
 // pixels against the real official records in cifar-10-binary-prefix/.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -255,6 +256,16 @@ TEST_SUITE("data") {
       CHECK(contains(message, "cannot decode image: "));
       CHECK(message.size() > message.find("cannot decode image: ") + 21);  // stb's reason follows
     }
+  }
+
+  // The adversarial run: a FIFO named like an image blocked the reader forever.
+  TEST_CASE("image folder: a named pipe named like an image is refused without reading it") {
+    TempDir tmp;
+    write_image(tmp / "a" / "1.png", 1);
+    REQUIRE(::mkfifo((tmp / "a" / "2.png").c_str(), 0600) == 0);
+    const std::string message = error_of<data::FormatError>(tmp.path());
+    CHECK(contains(message, (tmp / "a" / "2.png").string()));
+    CHECK(contains(message, "a named pipe (FIFO), not a regular file"));
   }
 
   TEST_CASE("image folder: a header claiming 2^31-1 x 2^31-1 pixels is refused before decoding") {

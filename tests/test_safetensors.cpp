@@ -1,6 +1,8 @@
 // safetensors: round trips, the exact bytes on disk, other writers' dtypes, module loading, and
 // that every corrupt file or failed save is reported (with the file name) without damage.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -238,7 +240,8 @@ TEST_CASE("safetensors: save_module and load_module round trip a Sequential") {
   CHECK(target(x).to_vector() == source(x).to_vector());
 }
 
-TEST_CASE("safetensors: load_module reports missing, unexpected and mis-shaped tensors") {
+TEST_CASE(
+    "safetensors: load_module reports missing, unexpected, mis-shaped and non-finite tensors") {
   TempDir dir;
   const fs::path file = dir / "bad.safetensors";
   Generator g1(1), g2(2);
@@ -260,6 +263,13 @@ TEST_CASE("safetensors: load_module reports missing, unexpected and mis-shaped t
   SUBCASE("mis-shaped") {
     tensors[0].second = Tensor::zeros({3, 4});
     expected = {"0.weight: file has shape [3, 4], model expects [4, 3]"};
+  }
+  SUBCASE("non-finite values (eval used to report test_loss nan and exit 0)") {
+    tensors[1].second = Tensor::zeros({4});
+    tensors[1].second.data()[2] = std::numeric_limits<float>::quiet_NaN();
+    tensors[2].second = Tensor::zeros({2, 4});
+    tensors[2].second.data()[0] = -std::numeric_limits<float>::infinity();
+    expected = {"0.bias holds non-finite values", "2.weight holds non-finite values"};
   }
   SUBCASE("all at once") {
     tensors.erase(tensors.begin() + 1);  // 0.bias
@@ -389,7 +399,8 @@ TEST_CASE("safetensors: corrupt files are rejected with the file name in the mes
   }
 }
 
-TEST_CASE("safetensors: absurd header lengths, missing files and folders are rejected") {
+TEST_CASE(
+    "safetensors: absurd header lengths, missing files, folders, pipes and devices are rejected") {
   TempDir dir;
   SUBCASE("header length above the 100 MB limit, within a (sparse) file") {
     const fs::path file = dir / "absurd-header.safetensors";
@@ -405,10 +416,48 @@ TEST_CASE("safetensors: absurd header lengths, missing files and folders are rej
     CHECK(contains(message, file.string()));
     CHECK(contains(message, "cannot open"));
   }
+  SUBCASE("a named pipe or a device: refused without reading (a FIFO used to block forever)") {
+    const fs::path fifo = dir / "pipe.safetensors";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK(contains(error_of([&] { io::load_safetensors(fifo); }),
+                   "cannot open: a named pipe (FIFO), not a regular file"));
+    CHECK(contains(error_of([&] { io::load_safetensors("/dev/zero"); }),
+                   "/dev/zero: cannot open: a character device, not a regular file"));
+  }
   SUBCASE("a directory") {
     const std::string message = error_of([&] { io::load_safetensors(dir.path()); });
     CHECK(contains(message, dir.path().string()));
     CHECK(contains(message, "not a regular file"));
+  }
+}
+
+// The adversarial run's file: 150,000 nested arrays crashed the parser's recursion (SIGSEGV),
+// and the error message echoed the whole header.
+TEST_CASE("safetensors: a deeply nested header is refused before parsing, naming the byte") {
+  TempDir dir;
+  const fs::path file = dir / "deep.safetensors";
+  const int depth = 150000;
+  const std::string header =
+      R"({"a":)" + std::string(depth, '[') + std::string(depth, ']') + R"(,"b":0})";
+  write_bytes(file, build_file(header, ""));
+  const std::string message = error_of([&] { io::load_safetensors(file); });
+  CHECK(contains(message, file.string()));
+  CHECK(contains(message, "at byte 20: header nests deeper than 8 levels"));
+  CHECK(message.size() < 400);
+
+  SUBCASE("brackets inside strings do not count") {
+    const std::string names = R"({"__metadata__":{"[[[[[[[[[[\"{{{{{{{{{":"]]]]"}})";
+    write_bytes(file, build_file(names, ""));
+    CHECK(io::load_safetensors(file).metadata.size() == 1);
+  }
+  SUBCASE("a long value in a message is cut short") {
+    const std::string shape = "[" + std::string(100000, '1') + "]";
+    write_bytes(file,
+                build_file(R"({"a":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,4]}})",
+                           raw({0x3f800000}, 4)));
+    const std::string too_long = error_of([&] { io::load_safetensors(file); });
+    CHECK(contains(too_long, file.string()));
+    CHECK(too_long.size() < 400);
   }
 }
 
@@ -489,7 +538,7 @@ TEST_CASE("safetensors: saves that cannot be written fail cleanly") {
     CHECK(contains(message, file.string()));
     CHECK(read_bytes(dir / "plain-file") == "keep");
   }
-  SUBCASE("target is a folder: the rename fails and the temporary is removed") {
+  SUBCASE("target is a folder: refused, nothing left behind") {
     fs::create_directory(dir / "folder.safetensors");
     const fs::path file = dir / "folder.safetensors";
     const std::string message = error_of([&] { io::save_safetensors(file, tensors); });
@@ -497,6 +546,58 @@ TEST_CASE("safetensors: saves that cannot be written fail cleanly") {
     CHECK(fs::is_directory(file));
     CHECK(folder_entries(dir.path()) == std::vector<std::string>{"folder.safetensors"});
   }
+}
+
+// The adversarial run: a save onto a device node, or onto /dev/full, left a regular file in its
+// place, and a symbolic link was replaced instead of its target being written.
+TEST_CASE("safetensors: a save writes through a symbolic link and never replaces a device") {
+  TempDir dir;
+  const Named tensors = {{"x", Tensor::scalar(1.0f)}};
+
+  SUBCASE("a symbolic link stays, the file it names gets the content") {
+    write_bytes(dir / "real.safetensors", "old");
+    fs::create_symlink("real.safetensors", dir / "link.safetensors");
+    io::save_safetensors(dir / "link.safetensors", tensors);
+    CHECK(fs::is_symlink(dir / "link.safetensors"));
+    CHECK(io::load_safetensors(dir / "real.safetensors").tensors.size() == 1);
+    CHECK(folder_entries(dir.path()) ==
+          std::vector<std::string>{"link.safetensors", "real.safetensors"});
+  }
+  SUBCASE("a named pipe is refused and stays") {
+    const fs::path fifo = dir / "pipe";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const std::string message = error_of([&] { io::save_safetensors(fifo, tensors); });
+    CHECK(contains(message, fifo.string() + ": is a named pipe (FIFO), not a regular file"));
+    CHECK(fs::is_fifo(fifo));
+    CHECK(folder_entries(dir.path()) == std::vector<std::string>{"pipe"});
+  }
+  SUBCASE("a link to a character device is refused; the device stays") {
+    fs::create_symlink("/dev/null", dir / "null");
+    const std::string message = error_of([&] { io::save_safetensors(dir / "null", tensors); });
+    CHECK(contains(message, "is a character device, not a regular file"));
+    CHECK(fs::is_character_file("/dev/null"));
+    CHECK(fs::is_symlink(dir / "null"));
+  }
+  SUBCASE("a dangling link is refused and stays") {
+    fs::create_symlink("nowhere/x.safetensors", dir / "dangling");
+    const std::string message = error_of([&] { io::save_safetensors(dir / "dangling", tensors); });
+    CHECK(contains(message, "symbolic link to nothing"));
+    CHECK(fs::is_symlink(dir / "dangling"));
+  }
+}
+
+// The adversarial run: every interrupted write left its temporary behind for good.
+TEST_CASE("safetensors: a save sweeps the temporaries of dead writers, never a live one's") {
+  TempDir dir;
+  // 2^22 + 1 is above Linux's largest pid, so no process has it.
+  const std::string dead = ".model.safetensors.tmp-4194305-0";
+  const std::string live = ".model.safetensors.tmp-" + std::to_string(::getppid()) + "-3";
+  write_bytes(dir / dead, "partial");
+  write_bytes(dir / live, "in progress");
+  write_bytes(dir / ".other.safetensors.tmp-4194305-0", "not this target's");
+  io::save_safetensors(dir / "model.safetensors", {{"x", Tensor::scalar(1.0f)}});
+  CHECK(folder_entries(dir.path()) ==
+        std::vector<std::string>{live, ".other.safetensors.tmp-4194305-0", "model.safetensors"});
 }
 
 TEST_CASE("safetensors: a save that fails mid-write keeps the previous file intact") {

@@ -22,9 +22,14 @@ struct Interrupted : std::runtime_error {
   int exit_code;
 };
 
-// Validators whose messages a person can read (CLI11's ranges print 300-digit bounds).
+// Validators whose messages a person can read (CLI11's ranges print 300-digit bounds). The number
+// validators also refuse values that a 32-bit float cannot hold (infinite, or below 1.2e-38).
 CLI::Validator number_at_least(double low, bool inclusive);
 CLI::Validator number_in(double low, double high_exclusive);
+// An unsigned 64-bit integer written as plain digits (a seed): no sign, no wrap-around.
+CLI::Validator whole_number();
+// A path option given as "" is a mistake, not "no path".
+CLI::Validator non_empty_path();
 inline CLI::Validator positive() {
   return number_at_least(0.0, false);
 }

@@ -1,3 +1,7 @@
+#include <cerrno>
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "commands.hpp"
@@ -10,7 +14,38 @@ bool parse_number(const std::string& text, double& value) {
   in >> value;
   return in && in.peek() == std::char_traits<char>::eof();
 }
+
+// Every setting reaches the model as a 32-bit float: a value that is not finite or below float's
+// smallest normal (e.g. --lr 1e-320) would silently become 0 or a denormal there.
+std::string float_problem(const std::string& text, double value) {
+  if (!std::isfinite(value)) return "must be finite, got " + text;
+  if (value != 0.0 && std::fabs(value) < FLT_MIN)
+    return "must be 0 or at least 1.2e-38 in size (a 32-bit float's smallest normal value), got " +
+           text;
+  return "";
+}
 }  // namespace
+
+CLI::Validator whole_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        // CLI11 alone wraps -1 to 2^64-1 and saturates 2^64: both would be a different seed.
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+          return "must be a whole number from 0 to 18446744073709551615, got '" + text + "'";
+        errno = 0;
+        std::strtoull(text.c_str(), nullptr, 10);
+        return errno == ERANGE ? "must be at most 18446744073709551615, got " + text : "";
+      },
+      "0..2^64-1");
+}
+
+CLI::Validator non_empty_path() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return text.empty() ? "must name a file or folder, got an empty string" : "";
+      },
+      "PATH");
+}
 
 CLI::Validator number_at_least(double low, bool inclusive) {
   std::ostringstream bound;
@@ -20,6 +55,7 @@ CLI::Validator number_at_least(double low, bool inclusive) {
       [low, inclusive, rule](std::string& text) -> std::string {
         double value = 0;
         if (!parse_number(text, value)) return "'" + text + "' is not a number";
+        if (std::string problem = float_problem(text, value); !problem.empty()) return problem;
         const bool ok = inclusive ? value >= low : value > low;
         return ok ? "" : "must be " + rule + ", got " + text;
       },
@@ -33,6 +69,7 @@ CLI::Validator number_in(double low, double high_exclusive) {
       [low, high_exclusive, range = range.str()](std::string& text) -> std::string {
         double value = 0;
         if (!parse_number(text, value)) return "'" + text + "' is not a number";
+        if (std::string problem = float_problem(text, value); !problem.empty()) return problem;
         return value >= low && value < high_exclusive ? ""
                                                       : "must be in " + range + ", got " + text;
       },

@@ -1,4 +1,5 @@
 // adamite: train, evaluate, fetch data and reproduce the paper from the command line.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -29,6 +30,10 @@ int fail(const std::string& message, int exit_code, bool all_processes) {
 
 int main(int argc, char** argv) {
   adamite::cli::route_stop_signals();
+  // A file-size limit (ulimit -f) then makes write() fail with EFBIG, which every writer reports
+  // like a full disk (naming the file, keeping the previous one), instead of SIGXFSZ killing the
+  // program (exit 153, no message, a temporary left behind).
+  std::signal(SIGXFSZ, SIG_IGN);
   // Only rank 0 prints (under mpirun every process would print the same lines).
   if (adamite::distributed::launcher_rank() != 0) std::cout.setstate(std::ios::badbit);
   CLI::App app{

@@ -1,4 +1,5 @@
 #include <omp.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -9,9 +10,11 @@
 #include <sstream>
 
 #include "adamite/distributed/communicator.hpp"
+#include "adamite/io/atomic_file.hpp"
 #include "adamite/io/safetensors.hpp"
 #include "adamite/optim/registry.hpp"
 #include "adamite/random.hpp"
+#include "adamite/train/checkpoint_lock.hpp"
 #include "adamite/train/run.hpp"
 #include "commands.hpp"
 #include "models/registry.hpp"
@@ -133,7 +136,18 @@ void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& mode
   if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
   std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
   if (run.average()) averaged.emplace(*run.average());
-  io::save_module(args.save, model, metadata);
+  try {
+    io::save_module(args.save, model, metadata);
+  } catch (const io::SafetensorsError& e) {
+    // The path passed check_outputs, yet failed after training (a full disk, a folder removed):
+    // keep the trained weights where a write can still succeed, and say where.
+    const std::filesystem::path fallback =
+        std::filesystem::temp_directory_path() /
+        ("adamite-weights-" + std::to_string(::getpid()) + ".safetensors");
+    io::save_module(fallback, model, metadata);
+    throw std::runtime_error(std::string(e.what()) + "; the trained weights are saved in " +
+                             fallback.string() + " instead");
+  }
   std::cout << "saved weights to " << args.save << '\n';
 }
 
@@ -151,6 +165,7 @@ void check_sfo_options(const TrainArgs& args) {
   if (args.micro_batches > 1 || distributed::launcher_size() > 1)
     refuse("--micro-batches or several processes");
   if (!args.plot.empty()) refuse("--plot (use --log)");
+  if (args.clip_grad_norm > 0.0) refuse("--clip-grad-norm");
 }
 
 // With the model built: SFO's own loop, from train_sfo.hpp.
@@ -181,6 +196,28 @@ void run_train_sfo(const TrainArgs& args, nn::Module& model, const data::Splits&
   }
 }
 
+// Every file the run will write is tried before the first step, so that a typo in a path costs
+// seconds, not the training (an unwritable --save used to fail only after the last epoch).
+void check_outputs(const TrainArgs& args, const std::string& checkpoint_dir) {
+  auto check = [](const char* option, const std::filesystem::path& file) {
+    try {
+      io::check_can_write(file);
+    } catch (const io::AtomicWriteError& e) {
+      throw UsageError(std::string(option) + ": " + e.what());
+    }
+  };
+  if (!args.save.empty()) check("--save", args.save);
+  if (!args.plot.empty()) check("--plot", args.plot);
+  if (!args.log.empty()) check("--log", args.log);
+  if (checkpoint_dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(checkpoint_dir, ec);
+  if (ec || !std::filesystem::is_directory(checkpoint_dir))
+    throw UsageError("--checkpoint: " + checkpoint_dir + " is not a folder and cannot be made one" +
+                     (ec ? " (" + ec.message() + ")" : std::string()));
+  check("--checkpoint", train::checkpoint_file(checkpoint_dir));
+}
+
 void run_train(const TrainArgs& args) {
   if (args.list_optimizers) return list_optimizers();
   const bool sfo = args.optimizer == "sfo";
@@ -197,6 +234,16 @@ void run_train(const TrainArgs& args) {
   // Under mpirun/srun: data-parallel over all processes; only rank 0 prints, logs and saves.
   distributed::Communicator& world = distributed::world();
   const bool root = world.is_root();
+  std::optional<train::CheckpointLock> lock;  // held until training ends
+  try {
+    if (root) check_outputs(args, checkpoint_dir);
+    if (root && !checkpoint_dir.empty()) lock.emplace(checkpoint_dir);
+  } catch (const std::exception& e) {
+    // Rank 0 alone found it: as an error of one process it also stops the others.
+    if (world.size() > 1) throw std::runtime_error(e.what());
+    throw UsageError(e.what());
+  }
+
   const int64_t shards = world.size() * args.micro_batches;
   if (args.batch_size < shards)
     throw UsageError("--batch-size " + std::to_string(args.batch_size) + " is smaller than " +
@@ -329,6 +376,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--max-steps", args->max_steps, "Stop after this many optimizer steps")
       ->check(positive());
   cmd->add_option("--seed", args->seed, "Seed for weights, dropout and data order")
+      ->check(whole_number())
       ->capture_default_str();
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Keep the file order of the training set");
   cmd->add_option("--dropout", args->dropout,
@@ -371,22 +419,27 @@ void add_train_command(CLI::App& app) {
                   "stopping (default 600, or ADAMITE_MPI_TIMEOUT)")
       ->check(positive());
   cmd->add_option(
-      "--log", args->log,
-      "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds");
+         "--log", args->log,
+         "Write a CSV row per epoch: epoch,step,train_loss,test_loss,test_accuracy,seconds")
+      ->check(non_empty_path());
   cmd->add_option("--plot", args->plot,
                   "Draw the loss and accuracy curves as an SVG, updated after every epoch (a "
-                  "resumed run reads its earlier epochs from --log)");
-  cmd->add_option("--save", args->save, "Save the trained weights as .safetensors");
-  cmd->add_option("--init", args->init, "Start from weights in a .safetensors file");
+                  "resumed run reads its earlier epochs from --log)")
+      ->check(non_empty_path());
+  cmd->add_option("--save", args->save, "Save the trained weights as .safetensors")
+      ->check(non_empty_path());
+  cmd->add_option("--init", args->init, "Start from weights in a .safetensors file")
+      ->check(non_empty_path());
   cmd->add_option("--checkpoint", args->checkpoint,
                   "Save weights, optimizer, data position and random state to this folder "
-                  "(atomically; also on SIGINT/SIGTERM)");
+                  "(atomically; also on SIGINT/SIGTERM)")
+      ->check(non_empty_path());
   cmd->add_option("--checkpoint-every", args->checkpoint_every,
                   "When to checkpoint: 'epoch' or every N optimizer steps")
       ->capture_default_str();
-  cmd->add_option(
-      "--resume", args->resume,
-      "Continue the run checkpointed in this folder (same settings; --epochs may grow)");
+  cmd->add_option("--resume", args->resume,
+                  "Continue the run checkpointed in this folder (same settings; --epochs may grow)")
+      ->check(non_empty_path());
   cmd->callback([args] { run_train(*args); });
 }
 

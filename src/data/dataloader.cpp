@@ -1,5 +1,6 @@
 #include "adamite/data/dataloader.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <stdexcept>
 
@@ -29,10 +30,13 @@ DataLoader::DataLoader(const Dataset& dataset, int64_t batch_size, bool shuffle,
                                      ? std::to_string(dataset.pixels.size()) + " bytes of shape "
                                      : std::string("inputs of shape ")) +
                                 (stored.empty() ? "[]" : to_string(stored)));
+  // No batch holds more rows than the dataset: --batch-size 10000000 on 60000 images must not
+  // reserve 10000000 rows.
+  const int64_t rows = std::min(batch_size, dataset.size());
   Shape shape = dataset.example_shape();
-  shape.insert(shape.begin(), batch_size);
+  shape.insert(shape.begin(), rows);
   full_batch_ = Tensor::empty(shape);
-  labels_.resize(static_cast<size_t>(batch_size));
+  labels_.resize(static_cast<size_t>(rows));
   start_epoch(0);
 }
 
@@ -78,7 +82,7 @@ bool DataLoader::next(Batch& batch) {
     return false;
   }
 
-  Tensor& target = count == batch_size_ ? full_batch_ : partial_batch_;
+  Tensor& target = count == full_batch_.size(0) ? full_batch_ : partial_batch_;
   if (!target.defined() || target.size(0) != count) {  // the last batch's size never changes
     Shape shape = full_batch_.shape();
     shape[0] = count;

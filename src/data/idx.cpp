@@ -10,6 +10,8 @@
 #include <new>
 #include <string>
 
+#include "adamite/detail/regular_file.hpp"
+
 namespace adamite::data {
 namespace {
 
@@ -35,8 +37,9 @@ std::string hex_byte(unsigned value) {
 class Source {
  public:
   explicit Source(const std::filesystem::path& file) : file_(file) {
-    f_ = std::fopen(file.c_str(), "rb");
-    if (!f_) fail(file, std::string("cannot open: ") + std::strerror(errno));
+    std::string reason;
+    f_ = adamite::detail::open_regular_file(file, reason).release();
+    if (!f_) fail(file, "cannot open: " + reason);
     unsigned char magic[2] = {0, 0};
     gzip_ = std::fread(magic, 1, 2, f_) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     std::rewind(f_);

@@ -5,13 +5,13 @@
 #include <cctype>
 #include <climits>
 #include <cstdlib>
-#include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <system_error>
 
 #include "adamite/data/cifar10.hpp"
 #include "adamite/data/idx.hpp"
+#include "adamite/detail/regular_file.hpp"
 
 // The library's one stb_image implementation, static so it exports no symbols.
 // Zeroed allocations: stb_image 2.27 does not clear its JPEG decoder state, so a scan that uses a
@@ -141,15 +141,16 @@ constexpr int64_t kMaxImageValues = int64_t{1} << 27;
 // be decoded (stb's own where it has one).
 std::string read_image(const std::filesystem::path& file, std::vector<unsigned char>& bytes,
                        Image& image) {
-  std::ifstream in(file, std::ios::binary | std::ios::ate);
-  if (!in) return "can't fopen";  // stb's reason, as when it opened the file itself
-  const std::streamoff size = in.tellg();
+  std::string reason;
+  const adamite::detail::FilePtr in = adamite::detail::open_regular_file(file, reason);
+  if (!in) return "can't fopen: " + reason;  // stb's words, as when it opened the file itself
+  if (std::fseek(in.get(), 0, SEEK_END) != 0) return "can't fopen";
+  const long size = std::ftell(in.get());
   if (size < 0) return "can't fopen";
   if (size > INT_MAX) return "file larger than 2 GiB";  // stb takes the size as an int
   bytes.resize(static_cast<size_t>(size));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), size);
-  if (in.gcount() != size) return "read error";
+  std::rewind(in.get());
+  if (std::fread(bytes.data(), 1, bytes.size(), in.get()) != bytes.size()) return "read error";
   if (!jpeg_huffman_tables_fit(bytes))
     return "Corrupt JPEG (a Huffman table declares more than 256 codes)";
   if (!png_chunks_fit(bytes)) return "Corrupt PNG (a chunk runs past the end of the file)";

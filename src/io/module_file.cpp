@@ -1,4 +1,5 @@
-// Module weights as safetensors: named_parameters() in order, loaded only when everything matches.
+// Module weights as safetensors: named_parameters() in order, loaded only when everything matches
+// (names, shapes, and finite values).
 #include <set>
 
 #include "adamite/io/safetensors.hpp"
@@ -27,6 +28,8 @@ std::map<std::string, std::string> load_module(const std::filesystem::path& file
     else if (it->second.shape() != parameter.shape())
       mismatched.push_back(name + ": file has shape " + to_string(it->second.shape()) +
                            ", model expects " + to_string(parameter.shape()));
+    else if (!it->second.array().allFinite())  // would evaluate to NaN or diverge at step 1
+      mismatched.push_back(name + " holds non-finite values (NaN or infinity)");
   }
   for (const auto& [name, tensor] : loaded.tensors)
     if (!expected.count(name)) unexpected.push_back(name);

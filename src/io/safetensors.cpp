@@ -9,6 +9,7 @@
 #include <memory>
 #include <system_error>
 
+#include "adamite/detail/regular_file.hpp"
 #include "adamite/io/atomic_file.hpp"
 #include "safetensors_header.hpp"
 
@@ -24,11 +25,6 @@ constexpr size_t kChunkBytes = size_t{1} << 16;
 std::string os_error(int err) {
   return std::generic_category().message(err);
 }
-
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 void write_f32(AtomicFile& out, const Tensor& tensor) {
   unsigned char chunk[kChunkBytes];
@@ -88,17 +84,14 @@ void save_safetensors(const Path& file, const std::vector<std::pair<std::string,
 }
 
 SafetensorsFile load_safetensors(const Path& file) {
-  FilePtr in(std::fopen(file.c_str(), "rb"));
-  if (!in) {
-    const int err = errno;
-    fail(file, "cannot open: " + os_error(err));
-  }
+  std::string reason;
+  const adamite::detail::FilePtr in = adamite::detail::open_regular_file(file, reason);
+  if (!in) fail(file, "cannot open: " + reason);
   struct stat info {};
   if (::fstat(::fileno(in.get()), &info) != 0) {
     const int err = errno;
     fail(file, "cannot stat: " + os_error(err));
   }
-  if (!S_ISREG(info.st_mode)) fail(file, "not a regular file");
 
   // Every size in the header is checked against the real file size before it is trusted.
   const uint64_t file_size = static_cast<uint64_t>(info.st_size);

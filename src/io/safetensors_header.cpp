@@ -9,8 +9,51 @@
 namespace adamite::io::detail {
 namespace {
 
+// Error messages quote pieces of an untrusted header: never more than this many characters.
+constexpr size_t kMaxQuoted = 80;
+
+std::string bounded(const std::string& text) {
+  if (text.size() <= kMaxQuoted) return text;
+  return text.substr(0, kMaxQuoted) + "... (" + std::to_string(text.size()) + " characters)";
+}
+
 std::string quoted(const std::string& name) {
-  return "\"" + name + "\"";
+  // Appended piece by piece: GCC 12 reports a false -Wrestrict on "\"" + std::string.
+  std::string text = "\"";
+  text += bounded(name);
+  text += '"';
+  return text;
+}
+
+std::string excerpt(const Json& json) {
+  return bounded(json.dump());
+}
+
+// A real header nests three levels (object, entry, shape); the JSON library and anything that
+// walks its result recurse once per level, so a deep file would overflow the stack.
+constexpr int kMaxDepth = 8;
+
+// Scans brackets outside strings before the parser sees the text.
+void check_nesting(const std::filesystem::path& file, const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth)
+        fail(file, "at byte " + std::to_string(kLengthBytes + i) + ": header nests deeper than " +
+                       std::to_string(kMaxDepth) + " levels (a safetensors header needs 3)");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
 }
 
 }  // namespace
@@ -47,6 +90,7 @@ std::string make_header(const std::filesystem::path& file,
 
 Json parse_header(const std::filesystem::path& file, const std::string& text) {
   // A JSON object may legally repeat a key, but two tensors with one name are a corrupt file.
+  check_nesting(file, text);
   std::set<std::string> keys;
   auto reject_duplicates = [&](int depth, Json::parse_event_t event, Json& parsed) {
     if (event == Json::parse_event_t::key && depth == 1 &&
@@ -62,9 +106,10 @@ Json parse_header(const std::filesystem::path& file, const std::string& text) {
     return header;
   } catch (const Json::parse_error& e) {
     const uint64_t at = kLengthBytes + (e.byte > 0 ? e.byte - 1 : 0);
-    fail(file, "at byte " + std::to_string(at) + ": header is not valid JSON: " + e.what());
+    fail(file,
+         "at byte " + std::to_string(at) + ": header is not valid JSON: " + bounded(e.what()));
   } catch (const Json::exception& e) {
-    fail(file, std::string("header is not valid JSON: ") + e.what());
+    fail(file, "header is not valid JSON: " + bounded(e.what()));
   }
 }
 
@@ -106,11 +151,11 @@ Entry parse_entry(const std::filesystem::path& file, const std::string& name, co
   uint64_t bytes = entry.dtype->size;
   bool overflow = false, empty = false;
   for (const Json& dim : shape) {
-    if (!dim.is_number_integer()) bad("\"shape\" holds a non-integer: " + dim.dump());
-    if (!dim.is_number_unsigned()) bad("negative dimension " + dim.dump() + " in \"shape\"");
+    if (!dim.is_number_integer()) bad("\"shape\" holds a non-integer: " + excerpt(dim));
+    if (!dim.is_number_unsigned()) bad("negative dimension " + excerpt(dim) + " in \"shape\"");
     const uint64_t size = dim.get<uint64_t>();
     if (size > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      bad("dimension " + dim.dump() + " is too large");
+      bad("dimension " + excerpt(dim) + " is too large");
     entry.shape.push_back(static_cast<int64_t>(size));
     if (size == 0)
       empty = true;
@@ -118,24 +163,25 @@ Entry parse_entry(const std::filesystem::path& file, const std::string& name, co
       overflow = overflow || __builtin_mul_overflow(bytes, size, &bytes);
   }
   if (overflow || bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-    bad("shape " + shape.dump() + " is too large (its byte size overflows)");
+    bad("shape " + excerpt(shape) + " is too large (its byte size overflows)");
   if (empty) bytes = 0;
 
   const Json& offsets = info["data_offsets"];
   if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
       !offsets[1].is_number_unsigned())
-    bad("\"data_offsets\" is " + offsets.dump() +
+    bad("\"data_offsets\" is " + excerpt(offsets) +
         ", expected [begin, end] (non-negative integers)");
   entry.begin = offsets[0].get<uint64_t>();
   entry.end = offsets[1].get<uint64_t>();
-  if (entry.begin > entry.end) bad("\"data_offsets\" " + offsets.dump() + " ends before it begins");
+  if (entry.begin > entry.end)
+    bad("\"data_offsets\" " + excerpt(offsets) + " ends before it begins");
   if (entry.end > buffer_size)
-    bad("\"data_offsets\" " + offsets.dump() + " reach past the end of the " +
+    bad("\"data_offsets\" " + excerpt(offsets) + " reach past the end of the " +
         std::to_string(buffer_size) + "-byte data buffer");
   if (entry.end - entry.begin != bytes)
-    bad("\"data_offsets\" " + offsets.dump() + " span " + std::to_string(entry.end - entry.begin) +
-        " bytes, but dtype " + entry.dtype->name + " and shape " + to_string(entry.shape) +
-        " need " + std::to_string(bytes));
+    bad("\"data_offsets\" " + excerpt(offsets) + " span " +
+        std::to_string(entry.end - entry.begin) + " bytes, but dtype " + entry.dtype->name +
+        " and shape " + bounded(to_string(entry.shape)) + " need " + std::to_string(bytes));
   return entry;
 }
 

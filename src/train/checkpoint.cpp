@@ -1,53 +1,19 @@
 #include "adamite/train/checkpoint.hpp"
 
-#include <cinttypes>
-#include <cstdio>
 #include <sstream>
+#include <stdexcept>
 
 #include "adamite/io/safetensors.hpp"
 #include "adamite/random.hpp"
+#include "checkpoint_fields.hpp"
 
 namespace adamite::train {
 namespace fs = std::filesystem;
 namespace {
 
+using namespace detail;
+
 constexpr const char* kFormat = "adamite-checkpoint-1";
-
-// Doubles and generator words travel as text in the metadata; hex keeps them exact.
-std::string exact(double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%a", value);
-  return text;
-}
-
-std::string rng_text(const std::array<uint64_t, 4>& state) {
-  char text[96];
-  std::snprintf(text, sizeof text, "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64,
-                state[0], state[1], state[2], state[3]);
-  return text;
-}
-
-const std::string& field(const io::SafetensorsFile& file, const fs::path& path,
-                         const std::string& key) {
-  const auto it = file.metadata.find(key);
-  if (it == file.metadata.end())
-    throw CheckpointError(path.string() + ": not an adamite checkpoint (no '" + key + "' entry)");
-  return it->second;
-}
-
-int64_t integer(const io::SafetensorsFile& file, const fs::path& path, const std::string& key) {
-  const std::string& text = field(file, path, key);
-  size_t used = 0;
-  int64_t value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || value < 0)
-    throw CheckpointError(path.string() + ": bad '" + key + "' entry '" + text + "'");
-  return value;
-}
 
 // The tensors under `prefix`, with the prefix removed, in file order.
 std::vector<std::pair<std::string, Tensor>> section(const io::SafetensorsFile& file,
@@ -83,7 +49,7 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
       {"optimizer_step", std::to_string(state.step)},
       {"epoch", std::to_string(position.epoch)},
       {"batch", std::to_string(position.batch)},
-      {"loss_sum", exact(position.loss_sum)},
+      {"loss_sum", exact_text(position.loss_sum)},
       {"examples", std::to_string(position.examples)},
       {"rng", rng_text(default_generator().state())},
   };
@@ -94,6 +60,7 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
     metadata["average_count"] = std::to_string(averaged.count);
   }
   for (const auto& [key, value] : config) metadata["config." + key] = value;
+  metadata["tensor_checksum"] = tensor_checksum(tensors);
   fs::create_directories(dir);
   io::save_safetensors(checkpoint_file(dir), tensors, metadata);
 }
@@ -106,7 +73,7 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
   const io::SafetensorsFile file = io::load_safetensors(path);
   if (field(file, path, "format") != kFormat)
     throw CheckpointError(path.string() + ": unknown checkpoint format '" +
-                          field(file, path, "format") + "'");
+                          field(file, path, "format").substr(0, 40) + "'");
 
   // The run must be the same one: list every difference at once.
   std::ostringstream differences;
@@ -128,19 +95,31 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
                           "settings, or start a new checkpoint folder:" +
                           differences.str());
 
+  // Checkpoints written before the checksum existed have none; any other must match it.
+  const auto checksum = file.metadata.find("tensor_checksum");
+  if (checksum != file.metadata.end() && checksum->second != tensor_checksum(file.tensors))
+    throw CheckpointError(path.string() +
+                          ": the tensors do not match the file's checksum; the file is damaged");
   TrainingPosition position;
-  position.epoch = integer(file, path, "epoch");
-  position.batch = integer(file, path, "batch");
-  position.examples = integer(file, path, "examples");
-  position.loss_sum = std::strtod(field(file, path, "loss_sum").c_str(), nullptr);
-  std::array<uint64_t, 4> rng{};
-  if (std::sscanf(field(file, path, "rng").c_str(), "%" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64,
-                  &rng[0], &rng[1], &rng[2], &rng[3]) != 4)
-    throw CheckpointError(path.string() + ": bad 'rng' entry");
+  position.epoch = count_field(file, path, "epoch");
+  position.batch = count_field(file, path, "batch");
+  position.examples = count_field(file, path, "examples");
+  position.loss_sum = loss_sum_field(file, path);
+  if ((position.batch == 0) != (position.examples == 0) ||
+      (position.batch == 0 && position.loss_sum != 0.0))
+    throw CheckpointError(path.string() + ": 'batch', 'examples' and 'loss_sum' disagree (" +
+                          std::to_string(position.batch) + " batches of " +
+                          std::to_string(position.examples) + " examples); the file was edited");
+  const std::array<uint64_t, 4> rng = rng_field(file, path);
   if ((average != nullptr) != file.metadata.count("average_count"))
     throw CheckpointError(path.string() + (average ? ": has no parameter average to resume"
                                                    : ": holds a parameter average this run lacks"));
 
+  // save_checkpoint never writes a non-finite value, so one here is damage to the file.
+  for (const auto& [name, tensor] : file.tensors)
+    if (!tensor.array().allFinite())
+      throw CheckpointError(path.string() + ": tensor " + name +
+                            " holds non-finite values (NaN or infinity)");
   // Weights: same names and shapes as the model, or nothing is changed.
   const auto weights = section(file, "model.");
   const auto parameters = model.named_parameters();
@@ -153,14 +132,19 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
       throw CheckpointError(path.string() + ": parameter '" + weights[i].first +
                             "' does not match the model's '" + parameters[i].first + "'");
   optim::OptimizerState state;
-  state.step = integer(file, path, "optimizer_step");
+  state.step = count_field(file, path, "optimizer_step");
   state.buffers = section(file, "optimizer.");
-  optimizer.load_state_dict(state);  // throws before changing anything on a mismatch
-  if (average) {
-    optim::AverageState averaged;
-    averaged.count = integer(file, path, "average_count");
-    averaged.buffers = section(file, "average.");
-    average->load_state_dict(averaged);
+  // Both throw std::invalid_argument before changing anything on a mismatch: the file's fault.
+  try {
+    optimizer.load_state_dict(state);
+    if (average) {
+      optim::AverageState averaged;
+      averaged.count = count_field(file, path, "average_count");
+      averaged.buffers = section(file, "average.");
+      average->load_state_dict(averaged);
+    }
+  } catch (const std::invalid_argument& e) {
+    throw CheckpointError(path.string() + ": " + e.what());
   }
   for (size_t i = 0; i < weights.size(); ++i) parameters[i].second.copy_(weights[i].second);
   default_generator().set_state(rng);

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "adamite/io/atomic_file.hpp"
+
 namespace adamite::train {
 
 namespace {
@@ -11,8 +13,11 @@ bool has_content(const std::filesystem::path& file) {
 }
 }  // namespace
 
-CsvLog::CsvLog(const std::filesystem::path& file, bool append)
-    : path_(file), out_(file, append && has_content(file) ? std::ios::app : std::ios::trunc) {
+// The log is appended to in place (each row must survive a crash), but like every output it
+// refuses a device, FIFO or folder and writes through a symbolic link (io::resolve_output_file).
+CsvLog::CsvLog(const std::filesystem::path& file, bool append) : path_(file) {
+  const std::filesystem::path target = io::resolve_output_file(file);
+  out_.open(target, append && has_content(target) ? std::ios::app : std::ios::trunc);
   if (!out_) throw std::runtime_error(file.string() + ": cannot open the log for writing");
   if (!(append && has_content(file)))
     out_ << "epoch,step,train_loss,test_loss,test_accuracy,seconds\n" << std::flush;

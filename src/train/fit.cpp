@@ -121,7 +121,10 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(result);
     callbacks.on_epoch(result);
-    callbacks.on_position(TrainingPosition{epoch + 1, 0, 0.0, 0}, true);
+    // --max-steps may end the run inside an epoch: its checkpoint is that mid-epoch position, so
+    // that a resume with a larger --max-steps goes on from the very next batch.
+    const bool epoch_complete = position.batch >= loader.batches_per_epoch();
+    callbacks.on_position(epoch_complete ? TrainingPosition{epoch + 1, 0, 0.0, 0} : position, true);
   }
   return history;
 }

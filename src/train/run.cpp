@@ -38,7 +38,20 @@ std::vector<EpochResult> Run::fit(const data::Dataset* test, const FitOptions& o
 }
 
 TrainingPosition Run::resume(const std::filesystem::path& dir, const RunConfig& identity) {
-  return load_checkpoint(dir, model_, *optimizer_, average_.get(), identity);
+  const TrainingPosition position =
+      load_checkpoint(dir, model_, *optimizer_, average_.get(), identity);
+  // A resume that would train nothing is a mistake in the command line, never a silent success.
+  const int64_t step = optimizer_->step_count();
+  if (spec_.max_steps > 0 && step >= spec_.max_steps)
+    throw CheckpointError(checkpoint_file(dir).string() + " is at step " + std::to_string(step) +
+                          ", this run stops at --max-steps " + std::to_string(spec_.max_steps) +
+                          ": nothing left to train (give a larger --max-steps)");
+  if (position.epoch >= spec_.epochs)
+    throw CheckpointError(checkpoint_file(dir).string() + " is at the end of epoch " +
+                          std::to_string(position.epoch) + ", this run has --epochs " +
+                          std::to_string(spec_.epochs) +
+                          ": nothing left to train (give a larger --epochs)");
+  return position;
 }
 
 bool Run::checkpoint_due(bool epoch_end) const {

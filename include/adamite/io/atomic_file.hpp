@@ -21,9 +21,17 @@ class AtomicWriteError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The file that writing `target` must replace: `target` itself when absent or a regular file, the
+// file a symbolic link names (written through, so the link stays), and otherwise an
+// AtomicWriteError: a device, FIFO, socket or folder is never replaced by a regular file, nor a
+// dangling link.
+std::filesystem::path resolve_output_file(const std::filesystem::path& target);
+
 class AtomicFile {
  public:
-  // Creates ".<name>.tmp-<pid>-<n>" beside `target`, exclusively (never another writer's).
+  // Creates ".<name>.tmp-<pid>-<n>" beside resolve_output_file(target), exclusively (never
+  // another writer's), after removing those of processes that no longer exist (a kill -9 or a
+  // power cut mid-write leaves one; the next writer of the same target sweeps it).
   explicit AtomicFile(std::filesystem::path target);
   ~AtomicFile();  // removes the temporary unless committed
   AtomicFile(const AtomicFile&) = delete;
@@ -48,6 +56,11 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// Throws the AtomicWriteError that writing `target` would throw at its start (a missing or
+// read-only folder, a folder or device in its place), by creating and removing the temporary:
+// a long job checks its outputs before it starts rather than failing at its end.
+void check_can_write(const std::filesystem::path& target);
+
 // Writes `bytes` as the whole content of `target` through an AtomicFile.
 void write_file_atomically(const std::filesystem::path& target, std::string_view bytes);
 
@@ -56,7 +69,8 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 // replacement leaves no target, never a partial one).
 class AtomicFolder {
  public:
-  // Creates the empty staging folder ".<name>.tmp-<pid>-<n>" beside `target`.
+  // Creates the empty staging folder ".<name>.tmp-<pid>-<n>" beside `target`, after removing the
+  // staging folders of processes that no longer exist (an interrupted fetch leaves one).
   explicit AtomicFolder(std::filesystem::path target);
   ~AtomicFolder();  // removes the staging folder (or what commit() left of it)
   AtomicFolder(const AtomicFolder&) = delete;

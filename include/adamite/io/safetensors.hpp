@@ -51,8 +51,8 @@ void save_module(const std::filesystem::path& file, const nn::Module& module,
 
 // Loads a file written by save_module (or PyTorch's save_file(model.state_dict())) into the
 // module's parameters. The file must hold exactly the module's parameters with the same shapes;
-// otherwise the error lists every missing, unexpected and mis-shaped tensor and the module is
-// left untouched. Returns the file's metadata.
+// otherwise the error lists every missing, unexpected, mis-shaped and non-finite (NaN, infinity)
+// tensor and the module is left untouched. Returns the file's metadata.
 std::map<std::string, std::string> load_module(const std::filesystem::path& file,
                                                nn::Module& module);
 
