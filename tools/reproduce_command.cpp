@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "adamite/fetch/fetch.hpp"
+#include "adamite/io/atomic_file.hpp"
 #include "commands.hpp"
 #include "reproduce/classifier_experiment.hpp"
 #include "reproduce/harness_progress.hpp"
@@ -39,7 +40,7 @@ std::vector<std::string> sections_for(const std::vector<std::string>& names) {
 void write_not_reproduced(const std::filesystem::path& out, const reproduce::Experiment& e,
                           const std::string& why) {
   std::filesystem::create_directories(out / e.id);
-  reproduce::write_text_file(
+  io::write_file_atomically(
       out / e.id / "section.md",
       "## " + e.title + "\n\n" + e.paper + "\n\n**Not reproduced**: " + why + "\n\n");
 }

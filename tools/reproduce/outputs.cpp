@@ -26,10 +26,6 @@ std::string slug(const std::string& label) {
   return out;
 }
 
-void write_text_file(const fs::path& path, const std::string& text) {
-  io::write_file_atomically(path, text);
-}
-
 std::string format_number(double value) {
   if (!std::isfinite(value)) return "diverged";
   char text[32];
@@ -213,15 +209,16 @@ void write_experiment_outputs(ExperimentResult& result, const fs::path& out) {
   const fs::path dir = out / result.experiment.id;
   fs::create_directories(dir);
   for (const RunRecord& run : result.runs) {
-    write_text_file(dir / (slug(run.contender.label) + ".csv"), run_csv(run));
+    io::write_file_atomically(dir / (slug(run.contender.label) + ".csv"), run_csv(run));
     if (!run.iteration_costs.empty())
-      write_text_file(dir / (slug(run.contender.label) + "-iterations.csv"), iterations_csv(run));
+      io::write_file_atomically(dir / (slug(run.contender.label) + "-iterations.csv"),
+                                iterations_csv(run));
   }
-  write_text_file(dir / "summary.csv", summary_csv(result));
-  if (!result.trials.empty()) write_text_file(dir / "lr-search.csv", trials_csv(result));
+  io::write_file_atomically(dir / "summary.csv", summary_csv(result));
+  if (!result.trials.empty()) io::write_file_atomically(dir / "lr-search.csv", trials_csv(result));
   result.figure = result.experiment.id + ".svg";
   write_svg(dir / result.figure, classifier_figure(result));
-  write_text_file(dir / "section.md", section_markdown(result, check_claims(result)));
+  io::write_file_atomically(dir / "section.md", section_markdown(result, check_claims(result)));
 }
 
 void write_report(const fs::path& out, const std::vector<std::string>& order) {
@@ -238,7 +235,7 @@ void write_report(const fs::path& out, const std::vector<std::string>& order) {
     ++sections;
   }
   if (sections == 0) md << "No experiment has been run into this folder yet.\n";
-  write_text_file(out / "report.md", md.str());
+  io::write_file_atomically(out / "report.md", md.str());
 }
 
 }  // namespace adamite::reproduce

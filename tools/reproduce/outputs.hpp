@@ -13,8 +13,6 @@ namespace adamite::reproduce {
 
 // "AdaGrad (dropout)" → "adagrad-dropout".
 std::string slug(const std::string& label);
-// Writes a file whole (io::write_file_atomically); throws naming the path on failure.
-void write_text_file(const std::filesystem::path& path, const std::string& text);
 // A number as the report prints it: 4 significant digits, "diverged" for ±inf/NaN.
 std::string format_number(double value);
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <sstream>
 
+#include "adamite/io/atomic_file.hpp"
 #include "adamite/random.hpp"
 #include "adamite/train/run.hpp"
 #include "experiment_data.hpp"
@@ -181,14 +182,14 @@ double run_vae_experiment(const Settings& settings) {
     csv << "epoch,train_cost\n";
     for (size_t e = 0; e < point.epoch_losses.size(); ++e)
       csv << e + 1 << ',' << point.epoch_losses[e] << '\n';
-    write_text_file(dir / (point.name() + ".csv"), csv.str());
+    io::write_file_atomically(dir / (point.name() + ".csv"), csv.str());
     table << point.beta1 << ',' << point.beta2 << ',' << point.bias_correction << ",1e"
           << point.log10_lr << ',' << point.loss_at(early) << ',' << point.loss_at(epochs) << ','
           << point.diverged << ',' << checksum << '\n';
     progress.line(point.name() + ": loss " + format_number(point.loss_at(epochs)) + " after " +
                   std::to_string(point.epoch_losses.size()) + " epochs");
   }
-  write_text_file(dir / "grid.csv", table.str());
+  io::write_file_atomically(dir / "grid.csv", table.str());
 
   // Paper's layout: a column per β2, a row per checkpoint, x = log10 α, a line per β1 × correction.
   Figure figure;
@@ -243,7 +244,7 @@ double run_vae_experiment(const Settings& settings) {
     md << "- " << (claim.holds ? "**yes**" : "**no**") << ": " << claim.statement << ". "
        << claim.evidence << "\n";
   md << "\nAll " << grid.size() << " runs: `fig4/grid.csv`.\n\n";
-  write_text_file(dir / "section.md", md.str());
+  io::write_file_atomically(dir / "section.md", md.str());
   return progress.elapsed_seconds();
 }
 
