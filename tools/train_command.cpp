@@ -19,28 +19,12 @@
 #include "commands.hpp"
 #include "models/registry.hpp"
 #include "stop_signals.hpp"
+#include "train_args.hpp"
 #include "train_report.hpp"
 #include "train_sfo.hpp"
 
 namespace adamite::cli {
 namespace {
-
-struct TrainArgs {
-  std::string model = "mlp", dataset = "mnist", optimizer = "adam";
-  optim::Hyperparameters hyper;
-  bool no_bias_correction = false, no_shuffle = false, list_optimizers = false, centered = false;
-  int64_t epochs = 10, batch_size = 128, max_steps = -1, micro_batches = 1;
-  bool rank_order_reduce = false;
-  double mpi_timeout = 0.0;
-  uint64_t seed = 0;
-  int threads = 0;
-  float dropout = 0.5f, input_dropout = -1.0f;
-  std::string log, plot, save, init;
-  std::string schedule = "constant", average, whiten = "auto";
-  int64_t warmup = 0;
-  double clip_grad_norm = 0.0;
-  std::string checkpoint, checkpoint_every = "epoch", resume;
-};
 
 std::string exact(std::optional<double> value) {
   if (!value) return "default";
@@ -149,51 +133,6 @@ void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& mode
                              fallback.string() + " instead");
   }
   std::cout << "saved weights to " << args.save << '\n';
-}
-
-// SFO has no learning rate and its own loop: the options of the step-by-step loop that it would
-// silently ignore are refused instead.
-void check_sfo_options(const TrainArgs& args) {
-  const auto refuse = [](const std::string& option) {
-    throw UsageError("--optimizer sfo does not take " + option);
-  };
-  if (args.hyper.lr) refuse("--lr (SFO has no learning rate)");
-  if (args.schedule != "constant" || args.warmup > 0) refuse("--schedule or --warmup");
-  if (!args.average.empty()) refuse("--average");
-  if (!args.checkpoint.empty() || !args.resume.empty()) refuse("--checkpoint or --resume");
-  if (args.max_steps >= 0) refuse("--max-steps (it counts passes: --epochs)");
-  if (args.micro_batches > 1 || distributed::launcher_size() > 1)
-    refuse("--micro-batches or several processes");
-  if (!args.plot.empty()) refuse("--plot (use --log)");
-  if (args.clip_grad_norm > 0.0) refuse("--clip-grad-norm");
-}
-
-// With the model built: SFO's own loop, from train_sfo.hpp.
-void run_train_sfo(const TrainArgs& args, nn::Module& model, const data::Splits& splits) {
-  if (const std::string refusal = sfo_refusal(model); !refusal.empty()) throw UsageError(refusal);
-  std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
-            << " train / " << splits.test.size() << " test), optimizer sfo, batch "
-            << args.batch_size << ", seed " << args.seed << ", threads " << omp_get_max_threads()
-            << '\n'
-            << nn::summary(model) << std::flush;
-  SfoTrainRequest request;
-  request.passes = args.epochs;
-  request.batch_size = args.batch_size;
-  request.weight_decay = args.hyper.weight_decay.value_or(0.0);
-  request.seed = args.seed;
-  request.log = args.log;
-  const auto history = train_with_sfo(model, splits, request);
-  if (!history.empty())
-    std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
-              << args.model << ", " << args.dataset << ", " << history.back().epoch << " passes)\n";
-  if (!args.save.empty()) {
-    io::save_module(args.save, model,
-                    {{"model", args.model},
-                     {"dataset", args.dataset},
-                     {"optimizer", "sfo"},
-                     {"seed", std::to_string(args.seed)}});
-    std::cout << "saved weights to " << args.save << '\n';
-  }
 }
 
 // Every file the run will write is tried before the first step, so that a typo in a path costs

@@ -10,6 +10,7 @@
 #include "adamite/data/dataset.hpp"
 #include "adamite/nn/module.hpp"
 #include "adamite/train/fit.hpp"
+#include "train_args.hpp"
 
 namespace adamite::cli {
 
@@ -27,5 +28,10 @@ std::string sfo_refusal(const nn::Module& model);
 // Trains `model`, printing a line per pass and SFO's time per step and memory at the end.
 std::vector<train::EpochResult> train_with_sfo(nn::Module& model, const data::Splits& splits,
                                                const SfoTrainRequest& request);
+
+// The options of the step-by-step loop that SFO would ignore are refused (UsageError).
+void check_sfo_options(const TrainArgs& args);
+// With the model built: prints the run's header, trains, saves when asked.
+void run_train_sfo(const TrainArgs& args, nn::Module& model, const data::Splits& splits);
 
 }  // namespace adamite::cli

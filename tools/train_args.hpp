@@ -1,0 +1,29 @@
+// What `adamite train` was asked, as parsed from its command line (train_command.cpp registers
+// the options; train_sfo.cpp reads them for --optimizer sfo).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "adamite/optim/registry.hpp"
+
+namespace adamite::cli {
+
+struct TrainArgs {
+  std::string model = "mlp", dataset = "mnist", optimizer = "adam";
+  optim::Hyperparameters hyper;
+  bool no_bias_correction = false, no_shuffle = false, list_optimizers = false, centered = false;
+  int64_t epochs = 10, batch_size = 128, max_steps = -1, micro_batches = 1;
+  bool rank_order_reduce = false;
+  double mpi_timeout = 0.0;
+  uint64_t seed = 0;
+  int threads = 0;
+  float dropout = 0.5f, input_dropout = -1.0f;
+  std::string log, plot, save, init;
+  std::string schedule = "constant", average, whiten = "auto";
+  int64_t warmup = 0;
+  double clip_grad_norm = 0.0;
+  std::string checkpoint, checkpoint_every = "epoch", resume;
+};
+
+}  // namespace adamite::cli
