@@ -1,5 +1,5 @@
-// Module weights as safetensors: named_parameters() in order, loaded only when everything matches
-// (names, shapes, and finite values).
+// Module weights as safetensors: named_state() (parameters, then buffers) in order, loaded only
+// when everything matches (names, shapes, and finite values).
 #include <set>
 
 #include "adamite/io/safetensors.hpp"
@@ -8,14 +8,14 @@ namespace adamite::io {
 
 void save_module(const std::filesystem::path& file, const nn::Module& module,
                  const std::map<std::string, std::string>& metadata) {
-  save_safetensors(file, module.named_parameters(), metadata);
+  save_safetensors(file, module.named_state(), metadata);
 }
 
 std::map<std::string, std::string> load_module(const std::filesystem::path& file,
                                                nn::Module& module) {
   SafetensorsFile loaded = load_safetensors(file);
   const std::map<std::string, Tensor> stored(loaded.tensors.begin(), loaded.tensors.end());
-  const auto parameters = module.named_parameters();
+  const auto parameters = module.named_state();
 
   // Collect every problem before reporting, so one failed load shows all that needs fixing.
   std::vector<std::string> missing, unexpected, mismatched;

@@ -23,15 +23,39 @@ Tensor Module::register_parameter(std::string name, Tensor tensor) {
   return tensor;
 }
 
-void Module::collect(const std::string& prefix,
-                     std::vector<std::pair<std::string, Tensor>>& out) const {
-  for (const auto& [name, tensor] : parameters_) out.emplace_back(prefix + name, tensor);
-  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+Tensor Module::register_buffer(std::string name, Tensor tensor) {
+  buffers_.emplace_back(std::move(name), tensor);
+  return tensor;
+}
+
+void Module::collect(const Module& module, Named Module::*list, const std::string& prefix,
+                     Named& out) {
+  for (const auto& [name, tensor] : module.*list) out.emplace_back(prefix + name, tensor);
+  for (const auto& [name, child] : module.children_)
+    collect(*child, list, prefix + name + ".", out);
 }
 
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
-  std::vector<std::pair<std::string, Tensor>> out;
-  collect("", out);
+  Named out;
+  collect(*this, &Module::parameters_, "", out);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+  Named out;
+  collect(*this, &Module::buffers_, "", out);
+  return out;
+}
+
+std::vector<Tensor> Module::buffers() const {
+  std::vector<Tensor> out;
+  for (auto& [name, tensor] : named_buffers()) out.push_back(tensor);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_state() const {
+  Named out = named_parameters();
+  collect(*this, &Module::buffers_, "", out);
   return out;
 }
 
@@ -48,11 +72,13 @@ void Module::train(bool on) {
 
 namespace {
 void describe_tree(const Module& module, const std::string& name, int depth, std::ostream& out) {
-  int64_t count = 0;
+  int64_t count = 0, buffered = 0;
   for (const auto& [n, p] : module.named_parameters()) count += p.numel();
+  for (const auto& [n, b] : module.named_buffers()) buffered += b.numel();
   out << std::string(static_cast<size_t>(depth) * 2, ' ') << (name.empty() ? "" : "(" + name + ") ")
       << module.describe();
   if (count > 0) out << "  [" << count << " parameters]";
+  if (buffered > 0) out << "  [" << buffered << " buffer values, not trained]";
   out << '\n';
   for (const auto& [child_name, child] : module.children())
     describe_tree(*child, child_name, depth + 1, out);

@@ -34,7 +34,7 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
                      const optim::Optimizer& optimizer, const optim::ParameterAverage* average,
                      const TrainingPosition& position, const RunConfig& config) {
   std::vector<std::pair<std::string, Tensor>> tensors;
-  for (const auto& [name, parameter] : model.named_parameters()) {
+  for (const auto& [name, parameter] : model.named_state()) {
     if (!parameter.array().allFinite())
       throw CheckpointError("not saving a checkpoint: parameter " + name +
                             " holds non-finite values; the previous checkpoint in " + dir.string() +
@@ -122,7 +122,7 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
                             " holds non-finite values (NaN or infinity)");
   // Weights: same names and shapes as the model, or nothing is changed.
   const auto weights = section(file, "model.");
-  const auto parameters = model.named_parameters();
+  const auto parameters = model.named_state();  // parameters, then buffers
   if (weights.size() != parameters.size())
     throw CheckpointError(path.string() + ": holds " + std::to_string(weights.size()) +
                           " parameters, the model has " + std::to_string(parameters.size()));

@@ -70,9 +70,11 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
   detail::TrainingStep training_step(model, world, options.micro_batches,
                                      options.rank_order_reduce);
   const std::vector<Tensor> parameters = model.parameters();  // listed once, not per step
-  // Every process starts from rank 0's weights (its own random or loaded ones may differ).
+  // Every process starts from rank 0's weights and buffers (its own random or loaded ones may
+  // differ).
   if (world.size() > 1)
-    for (const Tensor& p : parameters) world.broadcast({p.data(), size_t(p.numel())}, 0);
+    for (const auto& [name, t] : model.named_state())
+      world.broadcast({t.data(), size_t(t.numel())}, 0);
   for (int64_t epoch = options.start.epoch; epoch < options.epochs; ++epoch) {
     if (options.max_steps >= 0 && step >= options.max_steps) break;
     model.train();

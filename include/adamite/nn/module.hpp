@@ -21,6 +21,12 @@ class Module {
   // Every parameter of this module and its descendants, in registration order.
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  // State that is not trained (BatchNorm's running statistics): saved, loaded and checkpointed
+  // with the parameters, never given to an optimizer.
+  std::vector<Tensor> buffers() const;
+  std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  // Everything a saved model holds, as PyTorch's state_dict: the parameters, then the buffers.
+  std::vector<std::pair<std::string, Tensor>> named_state() const;
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const {
     return children_;
   }
@@ -36,6 +42,8 @@ class Module {
  protected:
   // Marks the tensor as requiring a gradient and lists it under `name`.
   Tensor register_parameter(std::string name, Tensor tensor);
+  // Lists the tensor under `name` as a buffer (no gradient).
+  Tensor register_buffer(std::string name, Tensor tensor);
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
     children_.emplace_back(std::move(name), module);
@@ -43,9 +51,11 @@ class Module {
   }
 
  private:
-  void collect(const std::string& prefix, std::vector<std::pair<std::string, Tensor>>& out) const;
+  using Named = std::vector<std::pair<std::string, Tensor>>;
+  static void collect(const Module& module, Named Module::*list, const std::string& prefix,
+                      Named& out);
 
-  std::vector<std::pair<std::string, Tensor>> parameters_;
+  Named parameters_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };

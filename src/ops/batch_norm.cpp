@@ -1,0 +1,132 @@
+#include "adamite/ops/batch_norm.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "adamite/autograd.hpp"
+#include "axes.hpp"
+
+namespace adamite {
+namespace {
+
+// What the backward pass needs: the input, γ, and per channel the mean and 1/√(σ² + ε) used.
+struct BatchNormSaved {
+  Tensor x, weight, bias, mean, invstd;
+  detail::Axes axes;  // [N, C, H·W…] seen as [outer, size, inner]
+  bool training;
+};
+
+// One channel's elements: x[o, c, i] for every o and i, in a fixed order.
+template <class Visit>
+void for_channel(const detail::Axes& a, int64_t c, Visit visit) {
+  for (int64_t o = 0; o < a.outer; ++o)
+    for (int64_t i = 0; i < a.inner; ++i) visit(a.at(o, c, i));
+}
+
+Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
+                          const Tensor& running_var, float momentum, float eps) {
+  const detail::Axes& a = s.axes;
+  const double m = static_cast<double>(a.outer * a.inner);
+  Tensor y = Tensor::empty(s.x.shape());
+  const float* x = s.x.data();
+  float* out = y.data();
+  // Channels are independent: a thread per channel block never changes a bit.
+#pragma omp parallel for schedule(static) if (s.x.numel() >= (int64_t{1} << 16))
+  for (int64_t c = 0; c < a.size; ++c) {
+    double mean = 0.0, var = 0.0;
+    if (s.training) {
+      for_channel(a, c, [&](int64_t at) { mean += x[at]; });
+      mean /= m;
+      for_channel(a, c, [&](int64_t at) { var += (x[at] - mean) * (x[at] - mean); });
+      var /= m;  // biased, for normalising
+      if (running_mean.defined()) {
+        float& rm = running_mean.data()[c];
+        float& rv = running_var.data()[c];
+        rm = static_cast<float>((1.0 - momentum) * rm + momentum * mean);
+        rv = static_cast<float>((1.0 - momentum) * rv + momentum * var * m / (m - 1.0));
+      }
+    } else {
+      mean = running_mean.data()[c];
+      var = running_var.data()[c];
+    }
+    const auto invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
+    s.mean.data()[c] = static_cast<float>(mean);
+    s.invstd.data()[c] = invstd;
+    const float gamma = s.weight.defined() ? s.weight.data()[c] : 1.0f;
+    const float beta = s.bias.defined() ? s.bias.data()[c] : 0.0f;
+    const auto mu = static_cast<float>(mean);
+    for_channel(a, c, [&](int64_t at) { out[at] = (x[at] - mu) * invstd * gamma + beta; });
+  }
+  return y;
+}
+
+// With x̂ = (x − μ)·invstd, per channel over its m elements:
+//   training:   dx = γ·invstd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))   (μ and σ² depend on x)
+//   evaluation: dx = γ·invstd·dy
+//   dγ = Σ dy·x̂,  dβ = Σ dy
+void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y) {
+  const detail::Axes& a = s.axes;
+  const double m = static_cast<double>(a.outer * a.inner);
+  const float *x = s.x.data(), *dy = grad_y.data();
+  float* dx = s.x.requires_grad() ? s.x.grad_or_zeros().data() : nullptr;
+  float* dgamma =
+      s.weight.defined() && s.weight.requires_grad() ? s.weight.grad_or_zeros().data() : nullptr;
+  float* dbeta =
+      s.bias.defined() && s.bias.requires_grad() ? s.bias.grad_or_zeros().data() : nullptr;
+#pragma omp parallel for schedule(static) if (s.x.numel() >= (int64_t{1} << 16))
+  for (int64_t c = 0; c < a.size; ++c) {
+    const float mu = s.mean.data()[c], invstd = s.invstd.data()[c];
+    const float gamma = s.weight.defined() ? s.weight.data()[c] : 1.0f;
+    double sum_dy = 0.0, sum_dy_xhat = 0.0;
+    for_channel(a, c, [&](int64_t at) {
+      sum_dy += dy[at];
+      sum_dy_xhat += dy[at] * (x[at] - mu) * invstd;
+    });
+    if (dgamma) dgamma[c] += static_cast<float>(sum_dy_xhat);
+    if (dbeta) dbeta[c] += static_cast<float>(sum_dy);
+    if (!dx) continue;
+    if (!s.training) {
+      for_channel(a, c, [&](int64_t at) { dx[at] += gamma * invstd * dy[at]; });
+      continue;
+    }
+    const auto mean_dy = static_cast<float>(sum_dy / m);
+    const auto mean_dy_xhat = static_cast<float>(sum_dy_xhat / m);
+    for_channel(a, c, [&](int64_t at) {
+      const float xhat = (x[at] - mu) * invstd;
+      dx[at] += gamma * invstd * (dy[at] - mean_dy - xhat * mean_dy_xhat);
+    });
+  }
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, bool training, float momentum,
+                  float eps) {
+  if (x.dim() < 2)
+    throw std::invalid_argument("batch_norm: input must be [N, C, ...], got " +
+                                to_string(x.shape()));
+  const detail::Axes axes = detail::axes_around(x.shape(), 1);
+  const Shape channels{axes.size};
+  for (const Tensor* t : {&running_mean, &running_var, &weight, &bias})
+    if (t->defined() && t->shape() != channels)
+      throw std::invalid_argument("batch_norm: input " + to_string(x.shape()) + " has " +
+                                  std::to_string(axes.size) + " channels, a statistic or affine " +
+                                  "tensor has shape " + to_string(t->shape()));
+  if (running_mean.defined() != running_var.defined())
+    throw std::invalid_argument("batch_norm: give both running statistics or neither");
+  if (!training && !running_mean.defined())
+    throw std::invalid_argument("batch_norm: evaluation needs the running statistics");
+  if (training && axes.outer * axes.inner < 2)
+    throw std::invalid_argument("batch_norm: training needs more than 1 value per channel, got " +
+                                to_string(x.shape()));
+  const BatchNormSaved saved{x,    weight,  bias, Tensor::empty(channels), Tensor::empty(channels),
+                             axes, training};
+  Tensor y = batch_norm_forward(saved, running_mean, running_var, momentum, eps);
+  record("batch_norm", y, {x, weight, bias},
+         [saved](const Tensor& grad_y) { batch_norm_backward(saved, grad_y); });
+  return y;
+}
+
+}  // namespace adamite

@@ -1,0 +1,101 @@
+// BatchNorm: the op against hand-computed values and finite differences in both modes, and the
+// layers' buffers: kept out of the optimizer, saved and loaded under PyTorch's names.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "adamite/adamite.hpp"
+#include "gradcheck.hpp"
+#include "support.hpp"
+
+using namespace adamite;
+using testing::check_gradients;
+using testing::random_tensor;
+using Inputs = std::vector<Tensor>;
+
+TEST_SUITE("nn") {
+  TEST_CASE("batch norm: values and running statistics by hand, PyTorch's update rule") {
+    // One channel holding 1 and 3: μ = 2, σ² = 1 (biased; 2 unbiased).
+    const Tensor x = Tensor::from_vector({2, 1}, {1, 3});
+    const Tensor mean = Tensor::zeros({1}), var = Tensor::full({1}, 1.0f);
+    const Tensor y = batch_norm(x, mean, var, Tensor(), Tensor(), true, 0.1f, 1e-5f);
+    const float scale = 1.0f / std::sqrt(1.0f + 1e-5f);
+    CHECK(y.to_vector() == std::vector<float>{-scale, scale});
+    CHECK(mean.item() == doctest::Approx(0.2));  // 0.9·0 + 0.1·2
+    CHECK(var.item() == doctest::Approx(1.1));   // 0.9·1 + 0.1·2
+    // Evaluation uses the running statistics, and γ, β.
+    const Tensor z = batch_norm(x, mean, var, Tensor::full({1}, 2.0f), Tensor::full({1}, 0.5f),
+                                false, 0.1f, 1e-5f);
+    const float inv = 1.0f / std::sqrt(1.1f + 1e-5f);
+    CHECK(z.to_vector()[0] == doctest::Approx(2 * (1 - 0.2) * inv + 0.5));
+    CHECK_THROWS_WITH_AS(batch_norm(Tensor::zeros({1, 3}), Tensor(), Tensor(), Tensor(), Tensor(),
+                                    true, 0.1f, 1e-5f),
+                         doctest::Contains("more than 1 value per channel"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(batch_norm(Tensor::zeros({2, 3}), Tensor::zeros({4}), Tensor::zeros({4}),
+                                    Tensor(), Tensor(), true, 0.1f, 1e-5f),
+                         doctest::Contains("has 3 channels"), std::invalid_argument);
+  }
+
+  TEST_CASE("gradcheck: batch norm in training and evaluation, [N, C] and [N, C, H, W]") {
+    Generator gen(21);
+    for (const Shape& shape : {Shape{5, 3}, Shape{2, 3, 2, 3}}) {
+      const int64_t c = shape[1];
+      check_gradients(
+          "batch_norm training",
+          {random_tensor(shape, gen), random_tensor({c}, gen, 0.5f, 1.5f), random_tensor({c}, gen)},
+          [](const Inputs& in) {
+            return batch_norm(in[0], Tensor(), Tensor(), in[1], in[2], true, 0.1f, 1e-5f);
+          });
+      const Tensor mean = random_tensor({c}, gen), var = random_tensor({c}, gen, 0.5f, 2.0f);
+      check_gradients(
+          "batch_norm evaluation",
+          {random_tensor(shape, gen), random_tensor({c}, gen, 0.5f, 1.5f), random_tensor({c}, gen)},
+          [&](const Inputs& in) {
+            return batch_norm(in[0], mean, var, in[1], in[2], false, 0.1f, 1e-5f);
+          });
+    }
+  }
+
+  TEST_CASE("batch norm: buffers stay out of the optimizer and travel with the weights") {
+    adamite::testing::TempDir dir;
+    manual_seed(0);
+    nn::Sequential net;
+    net.add<nn::Conv2d>(2, 4, 3, 1, 1);
+    net.add<nn::BatchNorm2d>(4);
+    net.add<nn::ReLU>();
+    CHECK(net.parameters().size() == 4);  // conv weight and bias, γ, β
+    std::vector<std::string> names;
+    for (const auto& [name, tensor] : net.named_state()) names.push_back(name);
+    CHECK(names == std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias",
+                                            "1.running_mean", "1.running_var",
+                                            "1.num_batches_tracked"});
+    CHECK(nn::summary(net).find("9 buffer values") != std::string::npos);
+    optim::Adam adam(net.parameters());  // buffers do not require gradients: not given
+    const Tensor x = random_tensor({3, 2, 5, 5}, default_generator());
+    for (int step = 0; step < 3; ++step) {
+      adam.zero_grad();
+      mean(square(net(x))).backward();
+      adam.step();
+    }
+    const auto* bn = dynamic_cast<const nn::BatchNorm2d*>(net.children()[1].second.get());
+    REQUIRE(bn != nullptr);
+    CHECK(net.named_buffers()[2].second.item() == 3.0f);  // num_batches_tracked
+    CHECK(bn->running_mean().to_vector() != std::vector<float>(4, 0.0f));
+    io::save_module(dir / "bn.safetensors", net);
+
+    manual_seed(1);
+    nn::Sequential other;
+    other.add<nn::Conv2d>(2, 4, 3, 1, 1);
+    other.add<nn::BatchNorm2d>(4);
+    other.add<nn::ReLU>();
+    io::load_module(dir / "bn.safetensors", other);
+    for (size_t i = 0; i < net.named_state().size(); ++i)
+      CHECK(net.named_state()[i].second.to_vector() == other.named_state()[i].second.to_vector());
+    net.eval();
+    other.eval();
+    CHECK(net(x).to_vector() == other(x).to_vector());
+    CHECK_THROWS_WITH_AS(nn::BatchNorm2d(4)(Tensor::zeros({2, 4})),
+                         doctest::Contains("BatchNorm2d: unexpected input shape [2, 4]"),
+                         std::invalid_argument);
+  }
+}
