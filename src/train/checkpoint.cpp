@@ -36,7 +36,7 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
   std::vector<std::pair<std::string, Tensor>> tensors;
   for (const auto& [name, parameter] : model.named_state()) {
     if (!parameter.array().allFinite())
-      throw CheckpointError("not saving a checkpoint: parameter " + name +
+      throw CheckpointError("not saving a checkpoint: model tensor " + name +
                             " holds non-finite values; the previous checkpoint in " + dir.string() +
                             " is kept");
     tensors.emplace_back("model." + name, parameter);
@@ -125,11 +125,12 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
   const auto parameters = model.named_state();  // parameters, then buffers
   if (weights.size() != parameters.size())
     throw CheckpointError(path.string() + ": holds " + std::to_string(weights.size()) +
-                          " parameters, the model has " + std::to_string(parameters.size()));
+                          " model tensors (parameters and buffers), the model has " +
+                          std::to_string(parameters.size()));
   for (size_t i = 0; i < weights.size(); ++i)
     if (weights[i].first != parameters[i].first ||
         weights[i].second.shape() != parameters[i].second.shape())
-      throw CheckpointError(path.string() + ": parameter '" + weights[i].first +
+      throw CheckpointError(path.string() + ": model tensor '" + weights[i].first +
                             "' does not match the model's '" + parameters[i].first + "'");
   optim::OptimizerState state;
   state.step = count_field(file, path, "optimizer_step");
