@@ -173,7 +173,7 @@ TEST_SUITE("checkpoint") {
     } catch (const train::CheckpointError& e) {
       message = e.what();
     }
-    CHECK(message.find("parameter 5.weight holds non-finite values") != std::string::npos);
+    CHECK(message.find("model tensor 5.weight holds non-finite values") != std::string::npos);
     CHECK(read_bytes(train::checkpoint_file(dir.path())) == good);
   }
 
