@@ -33,7 +33,7 @@ Workload make_workload(const std::string& name) {
   manual_seed(0);
   if (name == "vae") return {name, models::vae(), {1, 28, 28}, true};
   models::ModelConfig config;
-  config.example_shape = name == "cnn" ? Shape{3, 32, 32} : Shape{1, 28, 28};
+  config.example_shape = name == "cnn" || name == "resnet20" ? Shape{3, 32, 32} : Shape{1, 28, 28};
   return {name, models::make_model(name, config), config.example_shape, false};
 }
 
@@ -58,8 +58,15 @@ double forward_flops(const Workload& w) {
     stack->train();
     return flops;
   }
-  for (const auto& [name, p] : w.model->named_parameters())  // e.g. the VAE: Linear layers only
-    if (p.dim() == 2) flops += 2.0 * double(p.numel());
+  for (const auto& [name, p] : w.model->named_parameters()) {
+    if (p.dim() == 2) flops += 2.0 * double(p.numel());  // Linear (the VAE has no other layer)
+    // A ResNet for CIFAR convolves 16 channels at the input's resolution, and halves it each
+    // time the channels double.
+    if (p.dim() == 4) {
+      const double side = double(w.example_shape[1]) * 16.0 / double(p.size(0));
+      flops += 2.0 * double(p.numel()) * side * side;
+    }
+  }
   return flops;
 }
 
@@ -113,7 +120,7 @@ void bench(const std::string& name, const BenchArgs& args) {
                   forward * ms, backward * ms, update * ms, peak_rss_mb());
   else
     std::snprintf(line, sizeof line,
-                  "%-6s %8.1f samples/s  %6.1f GFLOP/s  step %7.2f ms = forward %.2f + backward "
+                  "%-8s %8.1f samples/s  %6.1f GFLOP/s  step %7.2f ms = forward %.2f + backward "
                   "%.2f + adam %.2f  peak RSS %.0f MB",
                   name.c_str(), samples_per_second, gflops, seconds * ms, forward * ms,
                   backward * ms, update * ms, peak_rss_mb());
@@ -158,9 +165,10 @@ void add_bench_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "bench",
       "Time training steps (forward, backward, Adam) of the paper's models on random inputs");
-  cmd->add_option("--model", args->model,
-                  "logreg, mlp, cnn, vae, all, or gemm (a 2048^3 matrix product: the peak)")
-      ->check(CLI::IsMember({"logreg", "mlp", "cnn", "vae", "all", "gemm"}))
+  cmd->add_option(
+         "--model", args->model,
+         "logreg, mlp, cnn, vae, resnet20, all, or gemm (a 2048^3 matrix product: the peak)")
+      ->check(CLI::IsMember({"logreg", "mlp", "cnn", "vae", "resnet20", "all", "gemm"}))
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
       ->check(positive());
@@ -181,7 +189,7 @@ void add_bench_command(CLI::App& app) {
                 << ", batch " << args->batch_size << ", " << args->steps << " steps after "
                 << args->warmup << " warm-up; GFLOP/s counts 3 forward passes per step\n";
     if (args->model == "gemm") return bench_gemm(*args);
-    for (const std::string name : {"logreg", "mlp", "cnn", "vae"})
+    for (const std::string name : {"logreg", "mlp", "cnn", "vae", "resnet20"})
       if (args->model == "all" || args->model == name) bench(name, *args);
   });
 }
