@@ -3,6 +3,7 @@
 
 #include "adamite/autograd.hpp"
 #include "adamite/backend.hpp"
+#include "adamite/data/augmentation.hpp"
 #include "adamite/data/dataloader.hpp"
 #include "adamite/data/image_folder.hpp"
 #include "adamite/data/imdb.hpp"

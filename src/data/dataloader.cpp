@@ -52,6 +52,13 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, int64_t batch_siz
   owned_ = std::move(dataset);
 }
 
+void DataLoader::set_augmentation(const Augmentation& augmentation) {
+  augmentation.check(dataset_->example_shape());
+  augmentation_ = augmentation;
+  example_shape_ = dataset_->example_shape();  // kept, so that reading a batch allocates nothing
+  augment_scratch_.assign(augmentation.enabled() ? size_t(dataset_->example_size()) : 0, 0.0f);
+}
+
 void DataLoader::start_epoch(int64_t epoch) {
   order_.resize(static_cast<size_t>(dataset_->size()));
   std::iota(order_.begin(), order_.end(), int64_t{0});
@@ -89,7 +96,20 @@ bool DataLoader::next(Batch& batch) {
     target = Tensor::empty(shape);
   }
   const std::span<const int64_t> rows(order_.data() + cursor_, static_cast<size_t>(count));
-  dataset_->read_rows(rows, target.data());
+  if (augmentation_.enabled()) {  // between decoding and preprocessing, as torchvision's order
+    dataset_->decode_rows(rows, target.data());
+    const int64_t example = dataset_->example_size();
+    for (int64_t i = 0; i < count; ++i) {
+      // splitmix-style mixing of (seed, epoch, position): independent streams per example.
+      Generator generator(seed_ ^ (0xD1B54A32D192ED03ull * uint64_t(epoch_ + 1)) ^
+                          (0x9E3779B97F4A7C15ull * uint64_t(cursor_ + i + 1)));
+      augmentation_.apply(target.data() + i * example, example_shape_, generator,
+                          augment_scratch_.data());
+    }
+    if (dataset_->preprocess) dataset_->preprocess(target.data(), count);
+  } else {
+    dataset_->read_rows(rows, target.data());
+  }
   for (int64_t i = 0; i < count; ++i)
     labels_[static_cast<size_t>(i)] = dataset_->labels[static_cast<size_t>(rows[size_t(i)])];
   cursor_ += count;

@@ -28,6 +28,11 @@ Shape Dataset::example_shape() const {
 }
 
 void Dataset::read_rows(std::span<const int64_t> rows, float* out) const {
+  decode_rows(rows, out);
+  if (preprocess && !rows.empty()) preprocess(out, static_cast<int64_t>(rows.size()));
+}
+
+void Dataset::decode_rows(std::span<const int64_t> rows, float* out) const {
   const int64_t example = example_size();
   const auto count = static_cast<int64_t>(rows.size());
   for (int64_t i = 0; i < count; ++i) {
@@ -44,7 +49,6 @@ void Dataset::read_rows(std::span<const int64_t> rows, float* out) const {
       std::memcpy(dest, inputs.data() + row * example, sizeof(float) * size_t(example));
     }
   }
-  if (preprocess && count > 0) preprocess(out, count);
 }
 
 void Dataset::read_range(int64_t first, int64_t count, float* out) const {

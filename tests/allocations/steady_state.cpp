@@ -83,7 +83,7 @@ constexpr int64_t kBatch = 128, kFirstCounted = 3, kLastCounted = 10;
 long steps_allocations(const std::string& name) {
   manual_seed(0);
   models::ModelConfig config;
-  config.example_shape = name == "cnn" ? Shape{3, 32, 32} : Shape{1, 28, 28};
+  config.example_shape = name == "cnn" || name == "resnet20" ? Shape{3, 32, 32} : Shape{1, 28, 28};
   const bool vae = name == "vae";
   std::shared_ptr<nn::Module> model = vae ? models::vae() : models::make_model(name, config);
   optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
@@ -108,8 +108,9 @@ long steps_allocations(const std::string& name) {
 }
 
 // The same through train::fit: a shuffled loader over 1,280 random examples, steps 3..10; with
-// micro_batches > 1, the sharded step of data parallelism (here in one process).
-long fit_allocations(int64_t micro_batches) {
+// micro_batches > 1, the sharded step of data parallelism (here in one process); with `augment`,
+// random crops and flips as the loader reads.
+long fit_allocations(int64_t micro_batches, bool augment = false) {
   manual_seed(0);
   Generator generator(2);
   data::Dataset set;
@@ -123,6 +124,7 @@ long fit_allocations(int64_t micro_batches) {
   auto model = models::make_model("mlp", config);
   optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
   data::DataLoader loader(set, kBatch, /*shuffle=*/true, 3);
+  if (augment) loader.set_augmentation(data::Augmentation::parse("crop:4,flip"));
   train::FitOptions options;
   options.epochs = 1;
   options.micro_batches = micro_batches;
@@ -147,10 +149,11 @@ int main() {
                 (long long)kFirstCounted, (long long)kLastCounted);
     if (count != 0) ++failures;
   };
-  for (const std::string name : {"logreg", "mlp", "cnn", "vae"})
+  for (const std::string name : {"logreg", "mlp", "cnn", "vae", "resnet20"})
     report(name + " (forward, backward, Adam)", steps_allocations(name));
   report("mlp through train::fit", fit_allocations(1));
   report("mlp through train::fit, 2 micro-batches", fit_allocations(2));
+  report("mlp through train::fit, crop and flip", fit_allocations(1, true));
   if (failures) std::printf("FAILED: the steady state allocates\n");
   return failures ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "adamite/data/augmentation.hpp"
 #include "adamite/data/dataset.hpp"
 
 namespace adamite::data {
@@ -35,6 +36,12 @@ class DataLoader {
   // Shares a dataset with its other owners.
   DataLoader(std::shared_ptr<const Dataset> dataset, int64_t batch_size, bool shuffle = true,
              uint64_t seed = 0, bool drop_last = false);
+
+  // Augments every example as it is read (data/augmentation.hpp); each example's draw depends on
+  // (seed, epoch, position in the epoch) only. Throws std::invalid_argument naming the example
+  // shape when the augmentation does not fit it.
+  void set_augmentation(const Augmentation& augmentation);
+  const Augmentation& augmentation() const { return augmentation_; }
 
   // Prepares the example order of `epoch` (0-based) and rewinds to its first batch.
   void start_epoch(int64_t epoch);
@@ -64,6 +71,9 @@ class DataLoader {
   Tensor full_batch_;     // [batch_size, ...], reused every step
   Tensor partial_batch_;  // the smaller last batch of an epoch, when there is one
   std::vector<int32_t> labels_;
+  Augmentation augmentation_;
+  Shape example_shape_;
+  std::vector<float> augment_scratch_;  // one example, reused
 };
 
 }  // namespace adamite::data

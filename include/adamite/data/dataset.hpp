@@ -39,6 +39,8 @@ struct Dataset {
 
   // Writes the examples `rows` (in that order), decoded and preprocessed, one after another.
   void read_rows(std::span<const int64_t> rows, float* out) const;
+  // The same without `preprocess` (a DataLoader augments in between).
+  void decode_rows(std::span<const int64_t> rows, float* out) const;
   // The same for the `count` examples from `first` on.
   void read_range(int64_t first, int64_t count, float* out) const;
   // Examples [first, first + count) as a new [count, ...] tensor (count -1: to the end).
