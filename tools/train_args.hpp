@@ -23,6 +23,7 @@ struct TrainArgs {
   std::string schedule = "constant", average, whiten = "auto";
   int64_t warmup = 0;
   double clip_grad_norm = 0.0;
+  std::string augment = "none";
   std::string checkpoint, checkpoint_every = "epoch", resume;
 };
 

@@ -62,6 +62,7 @@ train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t 
   if (args.schedule == "cosine") config["schedule_steps"] = std::to_string(total_steps);
   // Only when on, so that checkpoints written before the option existed still resume.
   if (args.clip_grad_norm > 0.0) config["clip_grad_norm"] = exact(args.clip_grad_norm);
+  if (args.augment != "none") config["augment"] = args.augment;
   return config;
 }
 
@@ -105,6 +106,7 @@ train::RunSpec run_spec(const TrainArgs& args) {
   spec.schedule = args.schedule;
   spec.warmup = args.warmup;
   spec.clip_grad_norm = args.clip_grad_norm;
+  spec.augment = args.augment;
   spec.average = args.average;
   spec.checkpoint_every = checkpoint_steps(args.checkpoint_every);
   return spec;
@@ -161,6 +163,11 @@ void run_train(const TrainArgs& args) {
   if (args.list_optimizers) return list_optimizers();
   const bool sfo = args.optimizer == "sfo";
   if (sfo) check_sfo_options(args);
+  try {  // before any data is loaded
+    data::Augmentation::parse(args.augment);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--augment: ") + e.what());
+  }
   if (!args.init.empty() && !std::filesystem::exists(args.init))
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
@@ -215,8 +222,10 @@ void run_train(const TrainArgs& args) {
             << " train / " << splits.test.size() << " test), optimizer " << args.optimizer
             << ", lr schedule " << run->schedule().describe()
             << (run->average() ? ", evaluating " + run->average()->describe() : std::string())
-            << ", whitening " << whitening << ", batch " << args.batch_size << ", seed "
-            << args.seed << ", threads " << omp_get_max_threads() << '\n';
+            << ", whitening " << whitening
+            << (args.augment != "none" ? ", augmentation " + args.augment : std::string())
+            << ", batch " << args.batch_size << ", seed " << args.seed << ", threads "
+            << omp_get_max_threads() << '\n';
   if (shards > 1)
     std::cout << "data parallel: " << world.describe() << " x " << args.micro_batches
               << " micro-batches, " << args.batch_size / shards
@@ -333,6 +342,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--clip-grad-norm", args->clip_grad_norm,
                   "Clip the gradients' joint L2 norm to this before every step (0: off)")
       ->check(non_negative());
+  cmd->add_option("--augment", args->augment,
+                  "Augment training images as they are read: crop:P (pad P pixels, crop at "
+                  "random), flip (mirror at random), both (crop:4,flip), or none")
+      ->capture_default_str();
   cmd->add_option(
       "--average", args->average,
       "Evaluate and save a temporal average of the weights: ema:BETA (bias-corrected) or polyak");

@@ -73,6 +73,7 @@ void check_sfo_options(const TrainArgs& args) {
     refuse("--micro-batches or several processes");
   if (!args.plot.empty()) refuse("--plot (use --log)");
   if (args.clip_grad_norm > 0.0) refuse("--clip-grad-norm");
+  if (args.augment != "none") refuse("--augment");
 }
 
 // With the model built: SFO's own loop, from train_sfo.hpp.

@@ -14,6 +14,7 @@ Run::Run(const RunSpec& spec, nn::Module& model, const data::Dataset& train)
   context.total_steps = total_steps();
   context.warmup_steps = spec.warmup;
   schedule_ = optim::make_schedule(spec.schedule, context);
+  loader_.set_augmentation(data::Augmentation::parse(spec.augment));
   if (!spec.average.empty())
     average_ = optim::ParameterAverage::parse(spec.average, model.parameters());
 }

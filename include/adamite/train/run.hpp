@@ -32,6 +32,7 @@ struct RunSpec {
   std::string average;           // "" (none), or ParameterAverage::parse's "ema:BETA", "polyak"
   int64_t checkpoint_every = 0;  // optimizer steps between checkpoints; 0: every epoch's end
   double clip_grad_norm = 0.0;   // > 0: clip the gradients' joint L2 norm to this every step
+  std::string augment = "none";  // data::Augmentation::parse's forms, e.g. "crop:4,flip"
 };
 
 class Run {

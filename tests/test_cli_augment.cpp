@@ -1,0 +1,50 @@
+// `adamite train --augment`: crops and flips change training, and a resumed run sees the very
+// batches an uninterrupted one does.
+#include <doctest/doctest.h>
+
+#include "process_support.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using adamite::testing::read_file;
+using adamite::testing::Result;
+
+Result run(const std::string& arguments, const fs::path& log) {
+  return adamite::testing::run_command(std::string(ADAMITE_CLI) + " " + arguments, log);
+}
+}  // namespace
+
+TEST_SUITE("cli") {
+  TEST_CASE(
+      "cli: --augment crop:2,flip resumes to the straight run's bytes, and is in the identity") {
+    adamite::testing::TempDir dir;
+    const std::string common = "train --model logreg --epochs 1 --seed 3 --augment crop:2,flip ";
+    const fs::path checkpoint = dir / "ck";
+    REQUIRE(run(common + "--max-steps 40 --save " + (dir / "straight.safetensors").string(),
+                dir / "straight.log")
+                .exit_code == 0);
+    const Result plain = run("train --model logreg --epochs 1 --seed 3 --max-steps 40 --save " +
+                                 (dir / "plain.safetensors").string(),
+                             dir / "plain.log");
+    REQUIRE(plain.exit_code == 0);
+    CHECK(read_file(dir / "plain.safetensors") != read_file(dir / "straight.safetensors"));
+
+    const Result first =
+        run(common + "--max-steps 20 --checkpoint " + checkpoint.string(), dir / "first.log");
+    INFO(first.output);
+    REQUIRE(first.exit_code == 0);
+    CHECK(first.output.find("augmentation crop:2,flip") != std::string::npos);
+    // Resuming without the augmentation would be another run: refused.
+    const Result other = run(
+        "train --model logreg --epochs 1 --seed 3 --max-steps 40 --resume " + checkpoint.string(),
+        dir / "other.log");
+    CHECK(other.exit_code == 2);
+    CHECK(other.output.find("augment") != std::string::npos);
+    const Result resumed = run(common + "--max-steps 40 --resume " + checkpoint.string() +
+                                   " --save " + (dir / "resumed.safetensors").string(),
+                               dir / "resumed.log");
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
+  }
+}
