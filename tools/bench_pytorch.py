@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The workloads of `adamite bench` in PyTorch, for a side-by-side table on your machine.
 
-Same models (paper MLP and CNN with their dropout, logistic regression, the Fig. 4 VAE), batch 128,
+Same models (paper MLP and CNN with their dropout, logistic regression, the Fig. 4 VAE, and
+ResNet-20 from tools/resnet_torch.py), batch 128,
 random inputs, Adam, the same FLOP convention (3 forward passes per step). PyTorch's speed here
 depends on two thread pools (its own OpenMP threads and OpenBLAS's), which oversubscribe a small
 machine at their defaults, so every combination is tried, each in a fresh process (OpenBLAS reads
 its variable at load time), and the best is reported.
 
-    python3 tools/bench_pytorch.py [--model logreg|mlp|cnn|vae|all] [--steps 20] [--json]
+    python3 tools/bench_pytorch.py [--model logreg|mlp|cnn|vae|resnet20|all] [--steps 20] [--json]
     python3 tools/bench_pytorch.py --train-cifar10 datasets/cifar10/images [--steps 10]
 
 The second form is the PyTorch script equivalent to `adamite train --model cnn --dataset cifar10
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import time
 
-MODELS = ["logreg", "mlp", "cnn", "vae"]
+MODELS = ["logreg", "mlp", "cnn", "vae", "resnet20"]
 
 
 def build(name, torch):
@@ -45,6 +46,10 @@ def build(name, torch):
         return nn.Sequential(*layers), (3, 32, 32)
     if name == "vae":
         return Vae(torch), (1, 28, 28)
+    if name == "resnet20":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from resnet_torch import resnet
+        return resnet(torch), (3, 32, 32)
     raise ValueError(name)
 
 
@@ -73,20 +78,24 @@ def Vae(torch):
 
 def forward_flops(model, shape, torch):
     """2 x multiply-adds of one example's forward pass, counted like `adamite bench`."""
-    flops = 0.0
-    if isinstance(model, torch.nn.Sequential):
-        x = torch.zeros((1,) + shape)
-        model.eval()
-        with torch.no_grad():
-            for layer in model:
-                y = layer(x)
-                if isinstance(layer, (torch.nn.Linear, torch.nn.Conv2d)):
-                    spatial = y.shape[2] * y.shape[3] if y.dim() == 4 else 1
-                    flops += 2.0 * layer.weight.numel() * spatial
-                x = y
-        model.train()
-        return flops
-    return sum(2.0 * p.numel() for p in model.parameters() if p.dim() == 2)
+    flops = [0.0]
+    if not any(isinstance(m, torch.nn.Conv2d) for m in model.modules()) and \
+            not isinstance(model, torch.nn.Sequential):  # the VAE: Linear layers only
+        return sum(2.0 * p.numel() for p in model.parameters() if p.dim() == 2)
+
+    def count(layer, _, y):
+        spatial = y.shape[2] * y.shape[3] if y.dim() == 4 else 1
+        flops[0] += 2.0 * layer.weight.numel() * spatial
+
+    hooks = [m.register_forward_hook(count) for m in model.modules()
+             if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros((1,) + shape))
+    model.train()
+    for hook in hooks:
+        hook.remove()
+    return flops[0]
 
 
 def run_one(name, steps, warmup, batch):
@@ -233,7 +242,7 @@ def main():
             best["default_samples_per_second"] = default["samples_per_second"]
             print(json.dumps(best))
         else:
-            print(f"{name:6} {best['samples_per_second']:8.1f} samples/s  {best['gflops']:6.1f} "
+            print(f"{name:8} {best['samples_per_second']:8.1f} samples/s  {best['gflops']:6.1f} "
                   f"GFLOP/s  step {best['forward_ms'] + best['backward_ms'] + best['optimizer_ms']:7.2f}"
                   f" ms = forward {best['forward_ms']:.2f} + backward {best['backward_ms']:.2f} + "
                   f"adam {best['optimizer_ms']:.2f}  peak RSS {best['peak_rss_mb']:.0f} MB  "
