@@ -16,10 +16,14 @@ prefix=$work/prefix
 [ -x "$prefix/bin/adamite" ] || { echo "FAIL: $prefix/bin/adamite not installed" >&2; exit 1; }
 "$prefix/bin/adamite" --help >/dev/null
 
-# Only the temporary prefix may provide adamite: no package registry, no other prefix.
+# Only the temporary prefix may provide adamite: no package registry, no other prefix. A consumer
+# must not need oneDNN's, MPI's or OpenCL's development packages (the library uses them
+# privately): their CMake packages are made unfindable, as on a machine without them.
 "$cmake" -S "$here" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_PREFIX_PATH="$prefix" \
-  -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF
+  -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF \
+  -DCMAKE_DISABLE_FIND_PACKAGE_dnnl=ON -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON \
+  -DCMAKE_DISABLE_FIND_PACKAGE_OpenCL=ON
 found=$(sed -n 's/^adamite_DIR:PATH=//p' "$work/build/CMakeCache.txt")
 case "$found" in
   "$prefix"/*) ;;
