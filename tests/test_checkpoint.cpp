@@ -256,6 +256,32 @@ TEST_SUITE("checkpoint") {
           std::string::npos);
   }
 
+  TEST_CASE("checkpoint: early stopping's best epoch and loss round-trip, and are validated") {
+    adamite::testing::TempDir dir;
+    manual_seed(1);
+    auto model = models::mlp({12, 8, 1, 4, 0.0f, 0.0f});
+    optim::Adam adam(model->parameters(), optim::AdamOptions(0.01));
+    train::save_checkpoint(dir.path(), *model, adam, nullptr, {3, 0, 0.0, 0, 0.75, 2}, kConfig);
+    const train::TrainingPosition back =
+        train::load_checkpoint(dir.path(), *model, adam, nullptr, kConfig);
+    CHECK(back.best_epoch == 2);
+    CHECK(back.best_validation_loss == 0.75);
+    const fs::path file = train::checkpoint_file(dir.path());
+    const io::SafetensorsFile good = io::load_safetensors(file);
+    for (const auto& [key, value, expected] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"best_epoch", "5", "'best_epoch' 5 is after epoch 4"},
+             {"best_validation_loss", "nan", "bad 'best_validation_loss' entry 'nan'"},
+             {"best_validation_loss", "-0.5", "bad 'best_validation_loss'"}}) {
+      CAPTURE(key);
+      io::SafetensorsFile edited = good;
+      edited.metadata[key] = value;
+      io::save_safetensors(file, edited.tensors, edited.metadata);
+      CHECK_THROWS_WITH(train::load_checkpoint(dir.path(), *model, adam, nullptr, kConfig),
+                        doctest::Contains(expected.c_str()));
+    }
+  }
+
   TEST_CASE("checkpoint: a truncated checkpoint is an error naming the file") {
     adamite::testing::TempDir dir;
     manual_seed(1);

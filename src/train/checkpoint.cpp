@@ -53,6 +53,10 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
       {"examples", std::to_string(position.examples)},
       {"rng", rng_text(default_generator().state())},
   };
+  if (position.best_epoch > 0) {
+    metadata["best_epoch"] = std::to_string(position.best_epoch);
+    metadata["best_validation_loss"] = exact_text(position.best_validation_loss);
+  }
   if (average) {
     const optim::AverageState averaged = average->state_dict();
     for (const auto& [name, buffer] : averaged.buffers)
@@ -104,7 +108,15 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
   position.epoch = count_field(file, path, "epoch");
   position.batch = count_field(file, path, "batch");
   position.examples = count_field(file, path, "examples");
-  position.loss_sum = loss_sum_field(file, path);
+  position.loss_sum = loss_field(file, path, "loss_sum");
+  if (file.metadata.count("best_epoch")) {  // a run with a validation set
+    position.best_epoch = count_field(file, path, "best_epoch");
+    position.best_validation_loss = loss_field(file, path, "best_validation_loss");
+    if (position.best_epoch > position.epoch + 1)
+      throw CheckpointError(path.string() + ": 'best_epoch' " +
+                            std::to_string(position.best_epoch) + " is after epoch " +
+                            std::to_string(position.epoch + 1) + "; the file was edited");
+  }
   if ((position.batch == 0) != (position.examples == 0) ||
       (position.batch == 0 && position.loss_sum != 0.0))
     throw CheckpointError(path.string() + ": 'batch', 'examples' and 'loss_sum' disagree (" +

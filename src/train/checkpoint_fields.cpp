@@ -56,12 +56,13 @@ int64_t count_field(const io::SafetensorsFile& file, const std::filesystem::path
   return value;
 }
 
-double loss_sum_field(const io::SafetensorsFile& file, const std::filesystem::path& path) {
-  const std::string& text = field(file, path, "loss_sum");
+double loss_field(const io::SafetensorsFile& file, const std::filesystem::path& path,
+                  const std::string& key) {
+  const std::string& text = field(file, path, key);
   char* end = nullptr;
   const double value = text.empty() ? -1.0 : std::strtod(text.c_str(), &end);
   if (end != text.c_str() + text.size() || !std::isfinite(value) || value < 0.0)
-    bad(path, "loss_sum", text, "a finite number, not negative");
+    bad(path, key, text, "a finite number, not negative");
   return value;
 }
 

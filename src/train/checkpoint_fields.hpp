@@ -26,8 +26,9 @@ const std::string& field(const io::SafetensorsFile& file, const std::filesystem:
 // it can overflow.
 int64_t count_field(const io::SafetensorsFile& file, const std::filesystem::path& path,
                     const std::string& key);
-// The epoch's summed loss: finite and not negative (a cross-entropy).
-double loss_sum_field(const io::SafetensorsFile& file, const std::filesystem::path& path);
+// A loss or sum of losses: finite and not negative (a cross-entropy).
+double loss_field(const io::SafetensorsFile& file, const std::filesystem::path& path,
+                  const std::string& key);
 // The generator's four words: exactly four 16-digit hex words, not all zero (a xoshiro state of
 // zeros only ever gives zeros).
 std::array<uint64_t, 4> rng_field(const io::SafetensorsFile& file,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct EpochResult {
   double train_loss = 0.0;  // mean minibatch loss over the epoch (dropout on, as trained)
   double test_loss = 0.0;
   double test_accuracy = 0.0;
+  // On FitOptions::validation (NaN without one); `best` when this epoch's validation loss is the
+  // lowest so far (the weights to keep: save them in on_epoch).
+  double validation_loss = std::numeric_limits<double>::quiet_NaN();
+  double validation_accuracy = std::numeric_limits<double>::quiet_NaN();
+  bool best = false;
   double seconds = 0.0;  // wall time since training started
 };
 
@@ -34,6 +40,9 @@ struct TrainingPosition {
   int64_t batch = 0;      // its minibatches already trained on
   double loss_sum = 0.0;  // Σ loss·batch size over those minibatches (for the epoch's mean)
   int64_t examples = 0;   // and their examples
+  // The lowest validation loss of the epochs before, and its epoch (1-based; 0: none yet).
+  double best_validation_loss = std::numeric_limits<double>::infinity();
+  int64_t best_epoch = 0;
 };
 
 // A loss or gradient stopped being finite. The message names the step, the loss and the first
@@ -81,6 +90,13 @@ struct FitOptions {
   FitCallbacks* callbacks = nullptr;           // null: cross-entropy, nothing reported
   // > 0: the gradients' joint L2 norm is clipped to this before every step (nn::clip_grad_norm).
   double clip_grad_norm = 0.0;
+  // Scored after every epoch, like `test` (EpochResult::validation_*): examples held out of the
+  // training set (data::random_split) for choosing weights and when to stop, so that the test
+  // set never is.
+  const data::Dataset* validation = nullptr;
+  // > 0 (needs `validation`): training ends once this many epochs in a row brought no lower
+  // validation loss than the best one's.
+  int64_t early_stop_patience = 0;
   // Continue from here (a resumed run); the optimizer's step count is already restored.
   TrainingPosition start;
 

@@ -1,0 +1,102 @@
+// Validation and early stopping in train::fit: scored every epoch, the best epoch flagged, training
+// ended once the patience runs out, and a resumed run stopping where the straight one did.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "adamite/adamite.hpp"
+
+using namespace adamite;
+
+namespace {
+// Random inputs with random labels: nothing generalises, so the validation loss turns upwards
+// as soon as the model starts to memorise.
+data::Dataset noise(int64_t n, uint64_t seed) {
+  Generator generator(seed);
+  data::Dataset set;
+  set.name = "noise";
+  set.num_classes = 3;
+  set.inputs = Tensor::empty({n, 20});
+  for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = generator.normal();
+  for (int64_t i = 0; i < n; ++i) set.labels.push_back(int32_t(generator.below(3)));
+  return set;
+}
+
+struct Positions : train::FitCallbacks {
+  std::vector<train::TrainingPosition> epoch_ends;
+  void on_position(const train::TrainingPosition& next, bool epoch_end) override {
+    if (epoch_end) epoch_ends.push_back(next);
+  }
+};
+
+std::vector<train::EpochResult> train_noise(const train::TrainingPosition& start,
+                                            Positions* positions,
+                                            std::vector<Tensor>* weights = nullptr) {
+  const data::Dataset train_set = noise(96, 1), validation = noise(96, 2);
+  manual_seed(0);
+  nn::Linear model(20, 3);
+  optim::Adam adam(model.parameters(), optim::AdamOptions(0.05));
+  data::DataLoader loader(train_set, 16, true, 4);
+  train::FitOptions options;
+  options.epochs = 40;
+  options.validation = &validation;
+  options.early_stop_patience = 3;
+  options.callbacks = positions;
+  options.start = start;
+  if (start.epoch > 0) {  // replay the epochs before, as a checkpoint would have restored them
+    train::FitOptions replay = options;
+    replay.epochs = start.epoch;
+    replay.start = {};
+    replay.callbacks = nullptr;
+    train::fit(model, adam, loader, nullptr, replay);
+  }
+  auto history = train::fit(model, adam, loader, nullptr, options);
+  if (weights) *weights = model.parameters();
+  return history;
+}
+}  // namespace
+
+TEST_SUITE("train") {
+  TEST_CASE("fit: validation scored every epoch, best flagged, stop after the patience") {
+    Positions positions;
+    const auto history = train_noise({}, &positions);
+    REQUIRE(history.size() >= 4);
+    CHECK(history.size() < 40);  // it stopped early
+    size_t best = 0;
+    for (size_t e = 0; e < history.size(); ++e) {
+      CHECK(std::isfinite(history[e].validation_loss));
+      CHECK(history[e].validation_accuracy >= 0.0);
+      if (history[e].validation_loss < history[best].validation_loss) best = e;
+      // `best` marks each new lowest validation loss, and nothing else.
+      double lowest_before = INFINITY;
+      for (size_t k = 0; k < e; ++k)
+        lowest_before = std::min(lowest_before, history[k].validation_loss);
+      CHECK(history[e].best == (history[e].validation_loss < lowest_before));
+    }
+    // Three epochs in a row without a new best, and then it stopped.
+    CHECK(history.size() == best + 1 + 3);
+    CHECK(positions.epoch_ends.back().best_epoch == int64_t(best + 1));
+    CHECK(positions.epoch_ends.back().best_validation_loss == history[best].validation_loss);
+
+    // Resumed from the end of the best epoch: the same epochs, the same stop.
+    Positions resumed_positions;
+    const auto resumed = train_noise(positions.epoch_ends[best], &resumed_positions);
+    REQUIRE(resumed.size() == history.size() - best - 1);
+    for (size_t e = 0; e < resumed.size(); ++e)
+      CHECK(resumed[e].validation_loss == history[best + 1 + e].validation_loss);
+    // Resumed after the stop: nothing more to train.
+    CHECK(train_noise(positions.epoch_ends.back(), nullptr).empty());
+  }
+
+  TEST_CASE("fit: early stopping without a validation set is refused") {
+    const data::Dataset set = noise(8, 1);
+    nn::Linear model(20, 3);
+    optim::Adam adam(model.parameters(), optim::AdamOptions(0.05));
+    data::DataLoader loader(set, 4);
+    train::FitOptions options;
+    options.early_stop_patience = 2;
+    CHECK_THROWS_WITH(train::fit(model, adam, loader, nullptr, options),
+                      doctest::Contains("needs a validation set"));
+  }
+}
