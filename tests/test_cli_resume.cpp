@@ -43,6 +43,10 @@ TEST_SUITE("cli") {
       for (const char* extra : {"--checkpoint-every", "20", "--checkpoint"})
         arguments.push_back(extra);
       arguments.push_back(checkpoint.string());
+      // SIGINT's run is resumed with --resume alone: its --save travels in the checkpoint.
+      const fs::path resumed_file = dir / ("resumed-" + std::to_string(signal_number));
+      if (signal_number == SIGINT)
+        arguments.insert(arguments.end(), {"--save", resumed_file.string()});
       arguments.insert(arguments.begin(), ADAMITE_CLI);
       const pid_t pid = adamite::testing::spawn(arguments, dir / "interrupted.log");
       // Wait for the first periodic checkpoint, so the signal lands mid-epoch.
@@ -57,16 +61,17 @@ TEST_SUITE("cli") {
       INFO(log);
       REQUIRE(WIFEXITED(status));
       CHECK(WEXITSTATUS(status) == expected_code);
-      CHECK(log.find("resume with the same command and --resume " + checkpoint.string()) !=
-            std::string::npos);
+      CHECK(log.find("resume with --resume " + checkpoint.string()) != std::string::npos);
 
-      const Result resumed = run(common + " --resume " + checkpoint.string() + " --save " +
-                                     (dir / "resumed.safetensors").string(),
-                                 dir / "resumed.log");
+      const Result resumed = signal_number == SIGINT
+                                 ? run("train --resume " + checkpoint.string(), dir / "resumed.log")
+                                 : run(common + " --resume " + checkpoint.string() + " --save " +
+                                           resumed_file.string(),
+                                       dir / "resumed.log");
       INFO(resumed.output);
       REQUIRE(resumed.exit_code == 0);
       CHECK(resumed.output.find("resuming from") != std::string::npos);
-      CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
+      CHECK(read_file(resumed_file) == read_file(dir / "straight.safetensors"));
     }
   }
 
@@ -85,8 +90,15 @@ TEST_SUITE("cli") {
         run(common + "--max-steps 30 --checkpoint " + checkpoint.string(), dir / "first.log");
     INFO(first.output);
     REQUIRE(first.exit_code == 0);
-    const Result resumed = run(common + "--max-steps 60 --resume " + checkpoint.string() +
-                                   " --save " + (dir / "resumed.safetensors").string(),
+    // The other options are the checkpoint's; --max-steps may grow, never shrink.
+    const Result shorter =
+        run("train --max-steps 20 --resume " + checkpoint.string(), dir / "shorter.log");
+    CHECK(shorter.exit_code == 2);
+    CHECK(shorter.output.find("--max-steps 20: " + checkpoint.string() +
+                              "/checkpoint.safetensors is a run of --max-steps 30, and a resumed "
+                              "run may only train longer") != std::string::npos);
+    const Result resumed = run("train --max-steps 60 --resume " + checkpoint.string() + " --save " +
+                                   (dir / "resumed.safetensors").string(),
                                dir / "resumed.log");
     INFO(resumed.output);
     REQUIRE(resumed.exit_code == 0);
@@ -95,8 +107,8 @@ TEST_SUITE("cli") {
     CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
 
     // Resuming a run that is already complete trains nothing: refused, not a silent success.
-    const Result done =
-        run(common + "--max-steps 60 --resume " + checkpoint.string(), dir / "done.log");
+    // (The resumed run's checkpoint holds its --max-steps 60.)
+    const Result done = run("train --resume " + checkpoint.string(), dir / "done.log");
     CHECK(done.exit_code == 2);
     CHECK(done.output.find("is at step 60, this run stops at --max-steps 60: nothing left to "
                            "train") != std::string::npos);

@@ -16,13 +16,14 @@ std::string percent(double fraction) {
 
 TrainReport::TrainReport(train::Run& run, distributed::Communicator& world, train::CsvLog* log,
                          CurvePlot* plot, std::filesystem::path checkpoint_dir,
-                         train::RunConfig identity)
+                         train::RunConfig identity, train::RunConfig settings)
     : run_(run),
       world_(world),
       log_(log),
       plot_(plot),
       checkpoint_dir_(std::move(checkpoint_dir)),
-      identity_(std::move(identity)) {}
+      identity_(std::move(identity)),
+      settings_(std::move(settings)) {}
 
 void TrainReport::on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) {
   if (world_.is_root())
@@ -55,7 +56,7 @@ void TrainReport::on_iteration(int64_t step, double) {
 void TrainReport::on_position(const train::TrainingPosition& next, bool epoch_end) {
   if (checkpoint_dir_.empty() || !world_.is_root()) return;  // every process holds the same state
   if (run_.checkpoint_due(epoch_end) || (stopped_ && !epoch_end))
-    run_.save_checkpoint(checkpoint_dir_, next, identity_);
+    run_.save_checkpoint(checkpoint_dir_, next, identity_, settings_);
 }
 
 bool TrainReport::stop_requested() {

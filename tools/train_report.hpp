@@ -17,9 +17,10 @@ namespace adamite::cli {
 class TrainReport : public train::FitCallbacks {
  public:
   // Only rank 0 (world.is_root()) prints, logs, plots and checkpoints; log and plot may be null,
-  // checkpoint_dir empty.
+  // checkpoint_dir empty. Checkpoints store `identity` and `settings` (resume_settings.hpp).
   TrainReport(train::Run& run, distributed::Communicator& world, train::CsvLog* log,
-              CurvePlot* plot, std::filesystem::path checkpoint_dir, train::RunConfig identity);
+              CurvePlot* plot, std::filesystem::path checkpoint_dir, train::RunConfig identity,
+              train::RunConfig settings);
 
   void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override;
   void on_epoch(const train::EpochResult& result) override;
@@ -41,7 +42,7 @@ class TrainReport : public train::FitCallbacks {
   train::CsvLog* log_;
   CurvePlot* plot_;
   std::filesystem::path checkpoint_dir_;
-  train::RunConfig identity_;
+  train::RunConfig identity_, settings_;
   train::ProgressBar progress_;
   bool stopped_ = false;
   // Throughput over whole steps from the second on (the first fills the buffer pools), leaving
