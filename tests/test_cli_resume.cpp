@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "adamite/io/safetensors.hpp"
 #include "process_support.hpp"
 
 namespace {
@@ -139,6 +140,33 @@ TEST_SUITE("cli") {
       left.push_back(entry.path().filename().string());
     std::sort(left.begin(), left.end());
     CHECK(left == std::vector<std::string>{".lock", "checkpoint.safetensors"});  // no temporary
+  }
+
+  // The adversarial run: a full disk under --log stopped the run before that epoch's checkpoint.
+  // Here a file-size limit makes the log's first row fail (the log is already near the limit);
+  // SGD's checkpoint of logistic regression (31 KB) stays under it.
+  TEST_CASE("cli: a --log write that fails stops the run only after the epoch's checkpoint") {
+    adamite::testing::TempDir dir;
+    const fs::path checkpoint = dir / "ck";
+    const std::string common = "train --model logreg --optimizer sgd --epochs 2 ";
+    REQUIRE(run(common + "--max-steps 5 --checkpoint " + checkpoint.string(), dir / "a.log")
+                .exit_code == 0);
+    const fs::path log = dir / "full.csv";
+    adamite::testing::write_file(log, std::string(64 * 1024 - 8, '#'));
+    const Result failed = adamite::testing::run_command(
+        "bash -c 'ulimit -f 64; exec " + std::string(ADAMITE_CLI) + " " + common +
+            "--max-steps 1000 --log " + log.string() + " --resume " + checkpoint.string() + "'",
+        dir / "b.log");
+    INFO(failed.output);
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.output.find(log.string() +
+                             ": writing the log failed; training stopped after "
+                             "epoch 1, whose checkpoint is saved in " +
+                             checkpoint.string() + "; resume with --resume " +
+                             checkpoint.string()) != std::string::npos);
+    const auto saved = adamite::io::load_safetensors(checkpoint / "checkpoint.safetensors");
+    CHECK(saved.metadata.at("epoch") == "1");  // the end of epoch 1, not step 5 of it
+    CHECK(saved.metadata.at("batch") == "0");
   }
 
   // The adversarial run: two runs on one folder both exited 0 and the survivor was the second's.

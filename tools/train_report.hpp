@@ -1,5 +1,7 @@
 // What `adamite train` shows and records while fit runs: a progress bar, a line, log row and plot
-// point per epoch, checkpoints when due (and on a stop signal), and the throughput.
+// point per epoch, checkpoints when due (and on a stop signal), and the throughput. A log or plot
+// write that fails stops the run with an error (exit code 1), but only after that epoch's
+// checkpoint is written.
 #pragma once
 
 #include <chrono>
@@ -45,6 +47,7 @@ class TrainReport : public train::FitCallbacks {
   train::RunConfig identity_, settings_;
   train::ProgressBar progress_;
   bool stopped_ = false;
+  std::string output_failure_;  // why a --log or --plot write failed, raised after the checkpoint
   // Throughput over whole steps from the second on (the first fills the buffer pools), leaving
   // out the gaps that hold an evaluation; time in collectives over the same steps.
   Clock::time_point last_step_{};
