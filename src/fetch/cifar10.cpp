@@ -8,6 +8,7 @@
 #include "adamite/fetch/archive.hpp"
 #include "adamite/fetch/md5.hpp"
 #include "adamite/io/atomic_file.hpp"
+#include "run_program.hpp"
 
 namespace adamite::data {
 namespace fs = std::filesystem;
@@ -39,6 +40,7 @@ void copy_image_tree(const fs::path& source, const fs::path& sums, const fs::pat
   int64_t copied = 0;
   std::string line;
   for (int64_t number = 1; std::getline(list, line); ++number) {
+    detail::throw_if_fetch_stopped();
     std::istringstream fields(line);
     std::string md5, name;
     if (!(fields >> md5 >> name)) continue;
