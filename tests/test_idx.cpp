@@ -228,8 +228,8 @@ TEST_CASE("idx: running out of memory while reading names the file") {
     // The current size plus 64 MB: the payload buffer cannot grow past 64 MB.
     long pages = 0;
     std::ifstream("/proc/self/statm") >> pages;
-    const rlim_t cap =
-        static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (rlim_t{64} << 20);
+    const rlim_t cap = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) +
+                       (rlim_t{64} << 20);
     const rlimit limit = {cap, cap};
     setrlimit(RLIMIT_AS, &limit);
     std::string message = "no error";
