@@ -58,11 +58,21 @@ std::string run_program(const std::vector<std::string>& argv, bool& missing) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  // A process group of its own, so that stop_fetch() ends its children too (tar's gzip).
+  // A process group of its own, so that stop_fetch() ends its children too (tar's gzip); and
+  // no blocked signals with default actions: the program would otherwise inherit the caller's
+  // mask (the adamite program blocks SIGINT and SIGTERM in every thread, tools/stop_signals.hpp)
+  // and no signal could end it.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t signals;
+  sigemptyset(&signals);
+  posix_spawnattr_setsigmask(&attributes, &signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  posix_spawnattr_setsigdefault(&attributes, &signals);
   pid_t pid = 0;
   const int spawn_error =
       posix_spawnp(&pid, argv[0].c_str(), &actions, &attributes, args.data(), environ);
