@@ -163,8 +163,9 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   if (!args.resume.empty() && !std::filesystem::exists(train::checkpoint_file(args.resume)))
     throw UsageError("--resume: no checkpoint in " + args.resume);
   // A resume continues the run its checkpoint was asked for, with the options given overriding.
-  const train::RunConfig settings =
+  train::RunConfig settings =
       args.resume.empty() ? given_settings(cmd) : resume_settings(cmd, args.resume, args);
+  settings.emplace("epochs", std::to_string(args.epochs));  // the run's length, even by default
   const bool sfo = args.optimizer == "sfo";
   if (sfo) check_sfo_options(args);
   if (!args.init.empty() && !std::filesystem::exists(args.init))
