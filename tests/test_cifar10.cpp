@@ -215,6 +215,19 @@ TEST_SUITE("data") {
     CHECK(contains(message, "3073"));
   }
 
+  // The adversarial run: a sparse CIFAR binary of gigabytes was allocated (twice) and read.
+  TEST_CASE("cifar10: a file beyond the 2 GiB limit is refused before allocating") {
+    TempDir tmp;
+    const fs::path file = tmp / "sparse.bin";
+    write_bytes(file, records(1, 0));
+    const int64_t records_over = (int64_t{1} << 31) / kRecord + 1;
+    fs::resize_file(file, static_cast<uintmax_t>(records_over * kRecord));  // sparse: no disk used
+    const std::string message = error_of<data::FormatError>({file});
+    CHECK(contains(message, file.string()));
+    CHECK(contains(message, std::to_string(records_over) + " records"));
+    CHECK(contains(message, "more than the 2 GiB limit; refusing to allocate"));
+  }
+
   TEST_CASE("cifar10: a label of 12 is rejected with the file and its byte offset") {
     TempDir tmp;
     auto bytes = records(3, 0);

@@ -11,19 +11,29 @@
 using namespace adamite;
 namespace fs = std::filesystem;
 
-namespace {}  // namespace
+namespace {
+
+// The canonical digest of a checksum list (datasets/cifar-10-images.md5) of lines already sorted
+// by path and written "<md5>  ./<path>".
+std::string list_md5(std::string list) {
+  for (size_t at = list.find("  ./"); at != std::string::npos; at = list.find("  ./", at))
+    list.erase(at + 2, 2);
+  return data::md5_hex(std::string_view(list));
+}
+
+}  // namespace
 
 TEST_SUITE("data") {
   TEST_CASE("cifar10 fetch: copies the mirror's image tree, checking every file") {
     testing::TempDir mirror, root;
     adamite::testing::write_file(mirror / "cifar-10-images/test/cat/0000.jpg", "not really a jpeg");
     adamite::testing::write_file(mirror / "cifar-10-images/train/dog/0000.jpg", "another");
-    adamite::testing::write_file(
-        mirror / "cifar-10-images.MD5SUMS",
+    const std::string list =
         data::md5_hex(std::string_view("not really a jpeg")) + "  ./test/cat/0000.jpg\n" +
-            data::md5_hex(std::string_view("another")) + "  ./train/dog/0000.jpg\n");
-    const fs::path dir =
-        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror.path()));
+        data::md5_hex(std::string_view("another")) + "  ./train/dog/0000.jpg\n";
+    adamite::testing::write_file(mirror / "cifar-10-images.MD5SUMS", list);
+    const fs::path dir = data::fetch_cifar10(
+        adamite::testing::offline_fetch_options(root.path(), mirror.path()), list_md5(list));
     CHECK(fs::exists(dir / "images/test/cat/0000.jpg"));
     CHECK(fs::exists(dir / "images/.complete"));
     // Present now: a second fetch does nothing, even with the mirror gone.
@@ -35,14 +45,33 @@ TEST_SUITE("data") {
   TEST_CASE("cifar10 fetch: a file that fails its checksum stops the copy and leaves nothing") {
     testing::TempDir mirror, root;
     adamite::testing::write_file(mirror / "cifar-10-images/test/cat/0000.jpg", "tampered");
-    adamite::testing::write_file(mirror / "cifar-10-images.MD5SUMS",
-                                 std::string(32, 'a') + "  ./test/cat/0000.jpg\n");
+    const std::string list = std::string(32, 'a') + "  ./test/cat/0000.jpg\n";
+    adamite::testing::write_file(mirror / "cifar-10-images.MD5SUMS", list);
     CHECK_THROWS_WITH_AS(
-        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror.path())),
+        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror.path()),
+                            list_md5(list)),
         doctest::Contains("0000.jpg: checksum mismatch"), data::FetchError);
     CHECK_FALSE(fs::exists(root / "cifar10/images"));
     CHECK_THROWS_WITH_AS(data::load_cifar10(root / "cifar10"),
                          doctest::Contains("adamite fetch cifar10"), data::FetchError);
+  }
+
+  // The adversarial run: a truncated JPEG whose new MD5 was written into the mirror's MD5SUMS was
+  // accepted and the tree marked complete; the list that travels with the data proves nothing.
+  TEST_CASE("cifar10 fetch: a checksum list other than the one shipped in datasets/ is refused") {
+    testing::TempDir mirror, root;
+    adamite::testing::write_file(mirror / "cifar-10-images/test/cat/0000.jpg", "truncated");
+    adamite::testing::write_file(
+        mirror / "cifar-10-images.MD5SUMS",
+        data::md5_hex(std::string_view("truncated")) + "  ./test/cat/0000.jpg\n");
+    const std::string expected =
+        "cifar-10-images.MD5SUMS: this checksum list of 1 files has the digest " +
+        list_md5(data::md5_hex(std::string_view("truncated")) + "  ./test/cat/0000.jpg\n") +
+        ", not the 12fa0e237880dd51c94d20963b934b76 of the CIFAR-10 image tree";
+    CHECK_THROWS_WITH_AS(
+        data::fetch_cifar10(adamite::testing::offline_fetch_options(root.path(), mirror.path())),
+        doctest::Contains(expected.c_str()), data::FetchError);
+    CHECK_FALSE(fs::exists(root / "cifar10/images"));
   }
 
   TEST_CASE("cifar10 fetch: unpacks a tar.gz, a corrupt one is a clear error") {

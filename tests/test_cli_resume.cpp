@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "adamite/io/safetensors.hpp"
 #include "process_support.hpp"
 
 namespace {
@@ -43,6 +44,10 @@ TEST_SUITE("cli") {
       for (const char* extra : {"--checkpoint-every", "20", "--checkpoint"})
         arguments.push_back(extra);
       arguments.push_back(checkpoint.string());
+      // SIGINT's run is resumed with --resume alone: its --save travels in the checkpoint.
+      const fs::path resumed_file = dir / ("resumed-" + std::to_string(signal_number));
+      if (signal_number == SIGINT)
+        arguments.insert(arguments.end(), {"--save", resumed_file.string()});
       arguments.insert(arguments.begin(), ADAMITE_CLI);
       const pid_t pid = adamite::testing::spawn(arguments, dir / "interrupted.log");
       // Wait for the first periodic checkpoint, so the signal lands mid-epoch.
@@ -57,16 +62,17 @@ TEST_SUITE("cli") {
       INFO(log);
       REQUIRE(WIFEXITED(status));
       CHECK(WEXITSTATUS(status) == expected_code);
-      CHECK(log.find("resume with the same command and --resume " + checkpoint.string()) !=
-            std::string::npos);
+      CHECK(log.find("resume with --resume " + checkpoint.string()) != std::string::npos);
 
-      const Result resumed = run(common + " --resume " + checkpoint.string() + " --save " +
-                                     (dir / "resumed.safetensors").string(),
-                                 dir / "resumed.log");
+      const Result resumed = signal_number == SIGINT
+                                 ? run("train --resume " + checkpoint.string(), dir / "resumed.log")
+                                 : run(common + " --resume " + checkpoint.string() + " --save " +
+                                           resumed_file.string(),
+                                       dir / "resumed.log");
       INFO(resumed.output);
       REQUIRE(resumed.exit_code == 0);
       CHECK(resumed.output.find("resuming from") != std::string::npos);
-      CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
+      CHECK(read_file(resumed_file) == read_file(dir / "straight.safetensors"));
     }
   }
 
@@ -85,8 +91,15 @@ TEST_SUITE("cli") {
         run(common + "--max-steps 30 --checkpoint " + checkpoint.string(), dir / "first.log");
     INFO(first.output);
     REQUIRE(first.exit_code == 0);
-    const Result resumed = run(common + "--max-steps 60 --resume " + checkpoint.string() +
-                                   " --save " + (dir / "resumed.safetensors").string(),
+    // The other options are the checkpoint's; --max-steps may grow, never shrink.
+    const Result shorter =
+        run("train --max-steps 20 --resume " + checkpoint.string(), dir / "shorter.log");
+    CHECK(shorter.exit_code == 2);
+    CHECK(shorter.output.find("--max-steps 20: " + checkpoint.string() +
+                              "/checkpoint.safetensors is a run of --max-steps 30, and a resumed "
+                              "run may only train longer") != std::string::npos);
+    const Result resumed = run("train --max-steps 60 --resume " + checkpoint.string() + " --save " +
+                                   (dir / "resumed.safetensors").string(),
                                dir / "resumed.log");
     INFO(resumed.output);
     REQUIRE(resumed.exit_code == 0);
@@ -95,8 +108,8 @@ TEST_SUITE("cli") {
     CHECK(read_file(dir / "resumed.safetensors") == read_file(dir / "straight.safetensors"));
 
     // Resuming a run that is already complete trains nothing: refused, not a silent success.
-    const Result done =
-        run(common + "--max-steps 60 --resume " + checkpoint.string(), dir / "done.log");
+    // (The resumed run's checkpoint holds its --max-steps 60.)
+    const Result done = run("train --resume " + checkpoint.string(), dir / "done.log");
     CHECK(done.exit_code == 2);
     CHECK(done.output.find("is at step 60, this run stops at --max-steps 60: nothing left to "
                            "train") != std::string::npos);
@@ -127,6 +140,33 @@ TEST_SUITE("cli") {
       left.push_back(entry.path().filename().string());
     std::sort(left.begin(), left.end());
     CHECK(left == std::vector<std::string>{".lock", "checkpoint.safetensors"});  // no temporary
+  }
+
+  // The adversarial run: a full disk under --log stopped the run before that epoch's checkpoint.
+  // Here a file-size limit makes the log's first row fail (the log is already near the limit);
+  // SGD's checkpoint of logistic regression (31 KB) stays under it.
+  TEST_CASE("cli: a --log write that fails stops the run only after the epoch's checkpoint") {
+    adamite::testing::TempDir dir;
+    const fs::path checkpoint = dir / "ck";
+    const std::string common = "train --model logreg --optimizer sgd --epochs 2 ";
+    REQUIRE(run(common + "--max-steps 5 --checkpoint " + checkpoint.string(), dir / "a.log")
+                .exit_code == 0);
+    const fs::path log = dir / "full.csv";
+    adamite::testing::write_file(log, std::string(64 * 1024 - 8, '#'));
+    const Result failed = adamite::testing::run_command(
+        "bash -c 'ulimit -f 64; exec " + std::string(ADAMITE_CLI) + " " + common +
+            "--max-steps 1000 --log " + log.string() + " --resume " + checkpoint.string() + "'",
+        dir / "b.log");
+    INFO(failed.output);
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.output.find(log.string() +
+                             ": writing the log failed; training stopped after "
+                             "epoch 1, whose checkpoint is saved in " +
+                             checkpoint.string() + "; resume with --resume " +
+                             checkpoint.string()) != std::string::npos);
+    const auto saved = adamite::io::load_safetensors(checkpoint / "checkpoint.safetensors");
+    CHECK(saved.metadata.at("epoch") == "1");  // the end of epoch 1, not step 5 of it
+    CHECK(saved.metadata.at("batch") == "0");
   }
 
   // The adversarial run: two runs on one folder both exited 0 and the survivor was the second's.

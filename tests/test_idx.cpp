@@ -1,7 +1,10 @@
 // The IDX reader on small synthetic files: raw and gzip round trips, and every kind of damage a
 // download or a disk can do must give an error naming the file (and the offset where it helps).
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -201,3 +204,47 @@ TEST_SUITE("data") {
     }
   }
 }
+
+// The adversarial run: running out of memory while reading a dataset gave a bare std::bad_alloc
+// that named nothing. A child process with its address space capped reads a real file that
+// needs more than the cap (256 MB of zeros, 256 KB as gzip).
+#if !defined(__SANITIZE_ADDRESS__)
+TEST_CASE("idx: running out of memory while reading names the file") {
+  TempDir tmp;
+  const fs::path file = tmp / "zeros-idx3-ubyte.gz";
+  {
+    gzFile out = gzopen(file.c_str(), "wb1");
+    REQUIRE(out != nullptr);
+    const std::string header = idx_bytes({256, 1024, 1024}, 0);
+    REQUIRE(gzwrite(out, header.data(), static_cast<unsigned>(header.size())) > 0);
+    const std::vector<char> zeros(1 << 20, 0);
+    for (int i = 0; i < 256; ++i) REQUIRE(gzwrite(out, zeros.data(), 1 << 20) > 0);
+    REQUIRE(gzclose(out) == Z_OK);
+  }
+  const fs::path message_file = tmp / "message";
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The current size plus 64 MB: the payload buffer cannot grow past 64 MB.
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    const rlim_t cap = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) +
+                       (rlim_t{64} << 20);
+    const rlimit limit = {cap, cap};
+    setrlimit(RLIMIT_AS, &limit);
+    std::string message = "no error";
+    try {
+      read_idx(file);
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    std::ofstream(message_file) << message;
+    _exit(0);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  const std::string message = read_file(message_file);
+  CHECK(message == file.string() + ": out of memory while reading it");
+}
+#endif

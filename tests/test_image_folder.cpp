@@ -70,6 +70,14 @@ void write_image(const fs::path& file, int seed, int w = 4, int h = 3, int chann
   REQUIRE(ok != 0);
 }
 
+// A CIFAR-10 image tree of one 32x32 RGB image per class and split.
+void write_cifar10_tree(const fs::path& root) {
+  for (const std::string split : {"train", "test"})
+    for (const std::string c :
+         {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"})
+      write_image(root / split / c / "0000.png", 1, 32, 32, 3);
+}
+
 // Checks example i of `dataset` holds synthetic image `seed`, channel-planar, exactly.
 void check_pixels(const data::Dataset& dataset, int64_t i, int seed) {
   const Shape shape = dataset.example_shape();
@@ -303,10 +311,7 @@ TEST_SUITE("data") {
 
   TEST_CASE("image folder: load_cifar10_images checks the ten CIFAR-10 classes") {
     TempDir tmp;
-    for (const std::string split : {"train", "test"})
-      for (const std::string c : {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                                  "horse", "ship", "truck"})
-        write_image(tmp / split / c / "0000.png", 1, 32, 32, 3);
+    write_cifar10_tree(tmp.path());
     const data::Splits splits = data::load_cifar10_images(tmp.path());
     CHECK(splits.train.name == "cifar10/train");
     CHECK(splits.test.name == "cifar10/test");
@@ -324,6 +329,33 @@ TEST_SUITE("data") {
     }();
     CHECK(contains(message, "unicorn"));
     CHECK(contains(message, (tmp / "test").string()));
+  }
+
+  // The adversarial run: 30 PNGs of 11585x11585 took 4.2 GB and 21 s before the 32x32 check.
+  // Here the first image's header claims that size and holds no image data: refused from its
+  // header, before the tree is allocated or the image decoded (stb would fail on the missing data).
+  TEST_CASE("image folder: a CIFAR-10 image that is not 32x32 is refused from its header") {
+    TempDir tmp;
+    write_cifar10_tree(tmp.path());
+    // PNG signature, an IHDR chunk (11585 x 11585, 8-bit grey) and an IDAT chunk of one byte, so
+    // that stbi_info succeeds and decoding would fail (stb does not check CRCs).
+    std::string png = "\x89PNG\r\n\x1a\n";
+    png += std::string("\0\0\0\x0dIHDR", 8);
+    for (const uint32_t side : {11585u, 11585u})
+      for (const int shift : {24, 16, 8, 0}) png += static_cast<char>((side >> shift) & 0xff);
+    png += std::string("\x08\0\0\0\0\0\0\0\0", 9);
+    png += std::string("\0\0\0\x01IDAT\x78\0\0\0\0", 13);
+    const fs::path huge = tmp / "train" / "airplane" / "0000.png";
+    adamite::testing::write_file(huge, png);
+    try {
+      data::load_cifar10_images(tmp.path());
+      FAIL("the 11585x11585 image was accepted");
+    } catch (const data::FormatError& e) {
+      CHECK(std::string(e.what()) == huge.string() +
+                                         ": image is 11585x11585x1 (width x height x channels) "
+                                         "but cifar10/train images must be 32x32x3 (width x "
+                                         "height x channels); all images must share one size");
+    }
   }
 
   TEST_CASE("image folder: the mirror's CIFAR-10 test tree (10000 JPEGs) against test_batch") {

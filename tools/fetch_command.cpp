@@ -1,7 +1,9 @@
+#include <csignal>
 #include <iostream>
 
 #include "adamite/fetch/fetch.hpp"
 #include "commands.hpp"
+#include "stop_signals.hpp"
 
 namespace adamite::cli {
 
@@ -17,11 +19,21 @@ void add_fetch_command(CLI::App& app) {
       ->check(CLI::IsMember(data::known_datasets()));
   cmd->add_flag("--offline", *offline, "Never download: use only the mirror and local copies");
   cmd->callback([names, offline] {
+    // SIGINT/SIGTERM end the running curl or tar and unwind the fetch, which removes its staging
+    // files, instead of killing this process and leaving both behind.
+    const StopOnSignal stop_on_signal(data::stop_fetch);
     for (const std::string& name : *names) {
       data::FetchOptions options;
       options.allow_download = !*offline;
-      const auto dir = fetch_named_dataset(name, options);
-      std::cout << name << ": ready in " << dir.string() << '\n';
+      try {
+        const auto dir = fetch_named_dataset(name, options);
+        std::cout << name << ": ready in " << dir.string() << '\n';
+      } catch (const data::FetchStopped&) {
+        const bool interrupt = stop_signal() == SIGINT;
+        throw Interrupted(std::string(interrupt ? "SIGINT" : "SIGTERM") + ": fetch of " + name +
+                              " stopped; its partial files are removed",
+                          interrupt ? 130 : 143);
+      }
     }
   });
 }

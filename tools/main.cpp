@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
     return fail(e.what(), 2, true);
   } catch (const adamite::train::NonFiniteError& e) {  // every process sees the same summed loss
     return fail(std::string("error: ") + e.what(), 1, true);
+  } catch (const std::bad_alloc&) {  // the readers name their file; this is everything else
+    return fail(
+        "error: out of memory (std::bad_alloc): the model, the dataset or --batch-size is "
+        "too large for this machine's memory",
+        1, false);
   } catch (const std::exception& e) {
     return fail(std::string("error: ") + e.what(), 1, false);
   }

@@ -6,11 +6,14 @@
 #include <csignal>
 #include <thread>
 
+#include "adamite/fetch/fetch.hpp"
+
 namespace adamite::cli {
 namespace {
 
 std::atomic<bool> catching{false};
 std::atomic<int> caught{0};
+std::atomic<void (*)()> on_signal{nullptr};
 
 sigset_t stop_set() {
   sigset_t set;
@@ -27,9 +30,13 @@ void wait_for_signals() {
     if (sigwait(&set, &signal_number) != 0) continue;
     if (catching) {
       caught = signal_number;
+      if (const auto act = on_signal.load()) act();
       continue;
     }
-    // Not training: the default action, so the program dies of the signal as it would have.
+    // Not training: the default action, so the program dies of the signal as it would have. A
+    // program a fetch runs (tar, curl) is in a process group of its own, which a terminal's
+    // Ctrl-C does not reach: it is ended first, so that none is left running.
+    data::stop_fetch();
     std::signal(signal_number, SIG_DFL);
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
     std::raise(signal_number);
@@ -44,13 +51,15 @@ void route_stop_signals() {
   std::thread(wait_for_signals).detach();
 }
 
-StopOnSignal::StopOnSignal() {
+StopOnSignal::StopOnSignal(void (*act)()) {
   caught = 0;
+  on_signal = act;
   catching = true;
 }
 
 StopOnSignal::~StopOnSignal() {
   catching = false;
+  on_signal = nullptr;
 }
 
 int stop_signal() {

@@ -1,7 +1,9 @@
-// What `adamite train` was asked, as parsed from its command line (train_command.cpp registers
-// the options; train_sfo.cpp reads them for --optimizer sfo).
+// What `adamite train` was asked, as parsed from its command line (train_args.cpp registers the
+// options; train_sfo.cpp reads them for --optimizer sfo; resume_settings.cpp fills them from a
+// checkpoint).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 
@@ -26,5 +28,8 @@ struct TrainArgs {
   std::string augment = "none";
   std::string checkpoint, checkpoint_every = "epoch", resume;
 };
+
+// Registers every option of `adamite train` on cmd, bound to args (tools/train_args.cpp).
+void add_train_options(CLI::App* cmd, TrainArgs& args);
 
 }  // namespace adamite::cli

@@ -16,13 +16,14 @@ std::string percent(double fraction) {
 
 TrainReport::TrainReport(train::Run& run, distributed::Communicator& world, train::CsvLog* log,
                          CurvePlot* plot, std::filesystem::path checkpoint_dir,
-                         train::RunConfig identity)
+                         train::RunConfig identity, train::RunConfig settings)
     : run_(run),
       world_(world),
       log_(log),
       plot_(plot),
       checkpoint_dir_(std::move(checkpoint_dir)),
-      identity_(std::move(identity)) {}
+      identity_(std::move(identity)),
+      settings_(std::move(settings)) {}
 
 void TrainReport::on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) {
   if (world_.is_root())
@@ -36,8 +37,15 @@ void TrainReport::on_epoch(const train::EpochResult& r) {
             << "  train_loss " << std::fixed << std::setprecision(4) << r.train_loss
             << "  test_loss " << r.test_loss << "  test_accuracy " << percent(r.test_accuracy)
             << "  " << std::setprecision(1) << r.seconds << "s" << std::defaultfloat << std::endl;
-  if (log_) log_->write(r);
-  if (plot_) plot_->add(r);
+  // A failed --log or --plot write (a full disk) must not cost the epoch's checkpoint: it stops
+  // the run in on_position, once that is written.
+  try {
+    if (log_) log_->write(r);
+    if (plot_) plot_->add(r);
+  } catch (const std::exception& e) {
+    output_failure_ =
+        e.what() + std::string("; training stopped after epoch ") + std::to_string(r.epoch);
+  }
 }
 
 void TrainReport::on_iteration(int64_t step, double) {
@@ -53,9 +61,17 @@ void TrainReport::on_iteration(int64_t step, double) {
 }
 
 void TrainReport::on_position(const train::TrainingPosition& next, bool epoch_end) {
-  if (checkpoint_dir_.empty() || !world_.is_root()) return;  // every process holds the same state
-  if (run_.checkpoint_due(epoch_end) || (stopped_ && !epoch_end))
-    run_.save_checkpoint(checkpoint_dir_, next, identity_);
+  // Every process holds the same state: rank 0 alone writes it.
+  const bool save = !checkpoint_dir_.empty() && world_.is_root() &&
+                    (run_.checkpoint_due(epoch_end) || (stopped_ && !epoch_end));
+  if (save) run_.save_checkpoint(checkpoint_dir_, next, identity_, settings_);
+  if (!epoch_end || output_failure_.empty()) return;
+  const std::string dir = checkpoint_dir_.string();
+  throw std::runtime_error(
+      output_failure_ +
+      (save          ? ", whose checkpoint is saved in " + dir + "; resume with --resume " + dir
+       : dir.empty() ? " (no --checkpoint given)"
+                     : "; the last checkpoint in " + dir + " is kept"));
 }
 
 bool TrainReport::stop_requested() {

@@ -1,5 +1,7 @@
 // What `adamite train` shows and records while fit runs: a progress bar, a line, log row and plot
-// point per epoch, checkpoints when due (and on a stop signal), and the throughput.
+// point per epoch, checkpoints when due (and on a stop signal), and the throughput. A log or plot
+// write that fails stops the run with an error (exit code 1), but only after that epoch's
+// checkpoint is written.
 #pragma once
 
 #include <chrono>
@@ -17,9 +19,10 @@ namespace adamite::cli {
 class TrainReport : public train::FitCallbacks {
  public:
   // Only rank 0 (world.is_root()) prints, logs, plots and checkpoints; log and plot may be null,
-  // checkpoint_dir empty.
+  // checkpoint_dir empty. Checkpoints store `identity` and `settings` (resume_settings.hpp).
   TrainReport(train::Run& run, distributed::Communicator& world, train::CsvLog* log,
-              CurvePlot* plot, std::filesystem::path checkpoint_dir, train::RunConfig identity);
+              CurvePlot* plot, std::filesystem::path checkpoint_dir, train::RunConfig identity,
+              train::RunConfig settings);
 
   void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override;
   void on_epoch(const train::EpochResult& result) override;
@@ -41,9 +44,10 @@ class TrainReport : public train::FitCallbacks {
   train::CsvLog* log_;
   CurvePlot* plot_;
   std::filesystem::path checkpoint_dir_;
-  train::RunConfig identity_;
+  train::RunConfig identity_, settings_;
   train::ProgressBar progress_;
   bool stopped_ = false;
+  std::string output_failure_;  // why a --log or --plot write failed, raised after the checkpoint
   // Throughput over whole steps from the second on (the first fills the buffer pools), leaving
   // out the gaps that hold an evaluation; time in collectives over the same steps.
   Clock::time_point last_step_{};

@@ -1,5 +1,6 @@
 #include "adamite/data/cifar10.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@ namespace {
 
 constexpr int32_t kClasses = 10;
 constexpr int64_t kPixels = kCifar10RecordBytes - 1;
+constexpr int64_t kRecordsPerRead = 1024;  // 3 MB: files are read a block at a time, not whole
 
 // The size of `file` in whole records, after checking it exists and holds at least one.
 int64_t count_records(const std::filesystem::path& file) {
@@ -33,18 +35,11 @@ int64_t count_records(const std::filesystem::path& file) {
   return size / kCifar10RecordBytes;
 }
 
-}  // namespace
-
-Dataset read_cifar10_batches(const std::vector<std::filesystem::path>& files,
-                             const std::string& name) {
-  if (files.empty()) throw std::invalid_argument("read_cifar10_batches: no files given");
-  std::vector<int64_t> counts;
+// The records of `files` (counts[f] each, already checked) as one dataset.
+Dataset read_records(const std::vector<std::filesystem::path>& files,
+                     const std::vector<int64_t>& counts, const std::string& name) {
   int64_t total = 0;
-  for (const auto& file : files) {
-    counts.push_back(count_records(file));
-    total += counts.back();
-  }
-
+  for (int64_t n : counts) total += n;
   Dataset dataset;
   dataset.name = name;
   dataset.num_classes = kClasses;
@@ -55,19 +50,22 @@ Dataset read_cifar10_batches(const std::vector<std::filesystem::path>& files,
   dataset.pixels.resize(static_cast<size_t>(total * kPixels));
 
   int64_t example = 0;
-  std::vector<unsigned char> bytes;
+  std::vector<unsigned char> bytes(size_t(kRecordsPerRead * kCifar10RecordBytes));
   for (size_t f = 0; f < files.size(); ++f) {
     const auto& file = files[f];
-    const int64_t n = counts[f];
-    bytes.resize(static_cast<size_t>(n * kCifar10RecordBytes));
     std::ifstream in(file, std::ios::binary);
     if (!in) throw std::runtime_error("cifar10: cannot open " + file.string());
-    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (in.gcount() != static_cast<std::streamsize>(bytes.size()))
-      throw FormatError(file.string() + ": read " + std::to_string(in.gcount()) + " of " +
-                        std::to_string(bytes.size()) + " bytes (file changed while reading?)");
-    for (int64_t i = 0; i < n; ++i, ++example) {
-      const unsigned char* record = bytes.data() + i * kCifar10RecordBytes;
+    for (int64_t i = 0; i < counts[f]; ++i, ++example) {
+      const int64_t slot = i % kRecordsPerRead;
+      if (slot == 0) {
+        const auto want = static_cast<std::streamsize>(std::min(kRecordsPerRead, counts[f] - i) *
+                                                       kCifar10RecordBytes);
+        in.read(reinterpret_cast<char*>(bytes.data()), want);
+        if (in.gcount() != want)
+          throw FormatError(file.string() + ": cannot read record " + std::to_string(i) +
+                            " (file changed while reading?)");
+      }
+      const unsigned char* record = bytes.data() + slot * kCifar10RecordBytes;
       if (record[0] >= kClasses)
         throw FormatError(file.string() + ": label " + std::to_string(record[0]) +
                           " at byte offset " + std::to_string(i * kCifar10RecordBytes) +
@@ -77,6 +75,26 @@ Dataset read_cifar10_batches(const std::vector<std::filesystem::path>& files,
     }
   }
   return dataset;
+}
+
+}  // namespace
+
+Dataset read_cifar10_batches(const std::vector<std::filesystem::path>& files,
+                             const std::string& name) {
+  if (files.empty()) throw std::invalid_argument("read_cifar10_batches: no files given");
+  std::vector<int64_t> counts;
+  int64_t total = 0;
+  for (const auto& file : files) {
+    counts.push_back(count_records(file));
+    total += counts.back();
+    // Before allocating: a sparse file can claim gigabytes without holding them.
+    if (static_cast<uint64_t>(total) * kCifar10RecordBytes > kMaxDatasetBytes)
+      throw FormatError(file.string() + ": " + std::to_string(counts.back()) +
+                        " records bring the dataset to " + std::to_string(total) + " records (" +
+                        std::to_string(total * kCifar10RecordBytes) +
+                        " bytes), more than the 2 GiB limit; refusing to allocate");
+  }
+  return naming_memory_failure(files.front(), [&] { return read_records(files, counts, name); });
 }
 
 Splits load_cifar10_binary(const std::filesystem::path& dir) {

@@ -16,8 +16,8 @@ namespace adamite::data {
 namespace {
 
 // The largest payload we accept. It bounds what a lying header (or a gzip bomb) can make us
-// allocate or decompress; real datasets are far smaller (MNIST train images: 47 MB).
-constexpr uint64_t kMaxPayload = uint64_t{1} << 31;
+// allocate or decompress.
+constexpr uint64_t kMaxPayload = kMaxDatasetBytes;
 constexpr size_t kChunk = size_t{1} << 16;
 // The payload buffer starts at this size and doubles as data actually arrives, so memory follows
 // the bytes really read, never the header's claim.
@@ -143,9 +143,7 @@ std::string dims_string(const std::vector<int64_t>& dims) {
   return s;
 }
 
-}  // namespace
-
-IdxArray read_idx(const std::filesystem::path& file) {
+IdxArray read_whole_idx(const std::filesystem::path& file) {
   Source src(file);
 
   // Magic: two zero bytes, the element type, the number of dimensions.
@@ -230,6 +228,12 @@ IdxArray read_idx(const std::filesystem::path& file) {
                                         : std::to_string(extra)) +
                    " more bytes follow");
   return array;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::filesystem::path& file) {
+  return naming_memory_failure(file, [&] { return read_whole_idx(file); });
 }
 
 }  // namespace adamite::data

@@ -148,7 +148,11 @@ std::string read_image(const std::filesystem::path& file, std::vector<unsigned c
   const long size = std::ftell(in.get());
   if (size < 0) return "can't fopen";
   if (size > INT_MAX) return "file larger than 2 GiB";  // stb takes the size as an int
-  bytes.resize(static_cast<size_t>(size));
+  try {  // inside an OpenMP loop, which no exception may leave
+    bytes.resize(static_cast<size_t>(size));
+  } catch (const std::bad_alloc&) {
+    return "out of memory";
+  }
   std::rewind(in.get());
   if (std::fread(bytes.data(), 1, bytes.size(), in.get()) != bytes.size()) return "read error";
   if (!jpeg_huffman_tables_fit(bytes))
@@ -169,7 +173,8 @@ std::string read_image(const std::filesystem::path& file, std::vector<unsigned c
 
 }  // namespace
 
-ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name) {
+ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name,
+                              const Shape& example_shape) {
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec))
     throw std::runtime_error("image folder " + root.string() + ": not a folder");
@@ -202,19 +207,33 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
     }
   }
 
-  // The first image fixes the shape every other image must have.
+  // The first image fixes the shape every other image must have, unless the caller does.
   Image first;
-  std::vector<unsigned char> first_bytes;
-  const std::string first_error = read_image(files[0], first_bytes, first);
-  if (!first_error.empty())
-    throw FormatError(files[0].string() + ": cannot decode image: " + first_error);
-  first_bytes = {};
+  std::string shape_source;
+  if (example_shape.empty()) {
+    std::vector<unsigned char> first_bytes;
+    const std::string first_error = read_image(files[0], first_bytes, first);
+    if (!first_error.empty())
+      throw FormatError(files[0].string() + ": cannot decode image: " + first_error);
+    shape_source = files[0].string() + " is " + describe(first);
+  } else {
+    if (example_shape.size() != 3)
+      throw std::invalid_argument("read_image_folder: example_shape must be [C, H, W]");
+    first = {static_cast<int>(example_shape[2]), static_cast<int>(example_shape[1]),
+             static_cast<int>(example_shape[0])};
+    shape_source = name + " images must be " + describe(first);
+  }
 
   const auto n = static_cast<int64_t>(files.size());
   const int64_t plane = static_cast<int64_t>(first.width) * first.height;
   const int64_t per_image = plane * first.channels;
-  // Held as bytes, 4x smaller than floats; batches are decoded as they are read.
-  std::vector<uint8_t> out(static_cast<size_t>(n * per_image));
+  // Held as bytes, 4x smaller than floats; batches are decoded as they are read. Checked first:
+  // a folder of large images would otherwise be allocated before any is decoded.
+  if (static_cast<uint64_t>(per_image) > kMaxDatasetBytes / static_cast<uint64_t>(n))
+    throw FormatError(root.string() + ": " + std::to_string(n) + " images of " + describe(first) +
+                      " are more than the 2 GiB limit; refusing to allocate");
+  std::vector<uint8_t> out =
+      naming_memory_failure(root, [&] { return std::vector<uint8_t>(size_t(n * per_image)); });
 
   // Each file's error (if any); the first in file order is thrown, so errors are deterministic.
   std::vector<std::string> errors(files.size());
@@ -223,11 +242,20 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
     const auto& file = files[static_cast<size_t>(i)];
     Image image;
     std::vector<unsigned char> bytes;
+    const auto wrong_size = [&] {
+      if (image.width == first.width && image.height == first.height &&
+          image.channels == first.channels)
+        return false;
+      errors[static_cast<size_t>(i)] = file.string() + ": image is " + describe(image) + " but " +
+                                       shape_source + "; all images must share one size";
+      return true;
+    };
     const std::string error = read_image(file, bytes, image);
     if (!error.empty()) {
       errors[static_cast<size_t>(i)] = file.string() + ": cannot decode image: " + error;
       continue;
     }
+    if (wrong_size()) continue;  // from the header, before stb allocates what it claims
     StbiPixels pixels;
     pixels.data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &image.width,
                                         &image.height, &image.channels, 0);
@@ -236,13 +264,7 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
           file.string() + ": cannot decode image: " + stbi_failure_reason();
       continue;
     }
-    if (image.width != first.width || image.height != first.height ||
-        image.channels != first.channels) {
-      errors[static_cast<size_t>(i)] = file.string() + ": image is " + describe(image) + " but " +
-                                       files[0].string() + " is " + describe(first) +
-                                       "; all images must share one size";
-      continue;
-    }
+    if (wrong_size()) continue;  // the decoded image must be what its header said
     // stb gives interleaved pixels (HWC); store channel-planar (CHW).
     uint8_t* dst = out.data() + i * per_image;
     for (int64_t p = 0; p < plane; ++p)
@@ -263,7 +285,8 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
 
 Splits load_cifar10_images(const std::filesystem::path& dir) {
   const auto load = [&](const std::string& split) {
-    ImageFolder folder = read_image_folder(dir / split, "cifar10/" + split);
+    ImageFolder folder =
+        read_image_folder(dir / split, "cifar10/" + split, {3, kCifar10Side, kCifar10Side});
     if (folder.classes != kCifar10Classes) {
       std::string found;
       for (const auto& c : folder.classes) found += " " + c;
@@ -273,9 +296,6 @@ Splits load_cifar10_images(const std::filesystem::path& dir) {
           "horse ship truck, found" +
           found);
     }
-    const Shape expected = {3, kCifar10Side, kCifar10Side};
-    if (folder.dataset.example_shape() != expected)
-      throw FormatError((dir / split).string() + ": CIFAR-10 images must be 32x32 RGB");
     return std::move(folder.dataset);
   };
   return {load("train"), load("test")};

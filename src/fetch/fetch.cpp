@@ -46,6 +46,7 @@ std::string copy_local(const fs::path& from, const fs::path& to) {
 }
 
 void fetch_file(const ManifestEntry& entry, const fs::path& dir, const FetchOptions& options) {
+  detail::throw_if_fetch_stopped();
   const fs::path target = dir / entry.file;
   const std::string label = entry.dataset + "/" + entry.file;
   const std::string expected = join(entry.md5s, " or ");

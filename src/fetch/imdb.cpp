@@ -95,6 +95,8 @@ fs::path fetch_imdb(const FetchOptions& options, const ManifestEntry& mirror_arc
         say(options, "imdb: unpacked the mirror's " + archive.string() +
                          " (checksum verified) into " + target.string());
         return target;
+      } catch (const FetchStopped&) {
+        throw;  // not a source that failed: the user's stop
       } catch (const std::exception& e) {
         tried.push_back("mirror " + archive.string() + ": " + e.what());
       }
@@ -113,6 +115,8 @@ fs::path fetch_imdb(const FetchOptions& options, const ManifestEntry& mirror_arc
       unpack(dir / entry->file, target);
       say(options, "imdb: unpacked " + (dir / entry->file).string() + " into " + target.string());
       return target;
+    } catch (const FetchStopped&) {
+      throw;
     } catch (const std::exception& e) {
       // fetch_files' message has its own list of sources: indent it under this item.
       std::string problem = e.what();

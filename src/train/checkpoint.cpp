@@ -14,6 +14,7 @@ namespace {
 using namespace detail;
 
 constexpr const char* kFormat = "adamite-checkpoint-1";
+constexpr const char* kSetting = "setting.";
 
 // The tensors under `prefix`, with the prefix removed, in file order.
 std::vector<std::pair<std::string, Tensor>> section(const io::SafetensorsFile& file,
@@ -32,7 +33,8 @@ fs::path checkpoint_file(const fs::path& dir) {
 
 void save_checkpoint(const fs::path& dir, const nn::Module& model,
                      const optim::Optimizer& optimizer, const optim::ParameterAverage* average,
-                     const TrainingPosition& position, const RunConfig& config) {
+                     const TrainingPosition& position, const RunConfig& config,
+                     const RunConfig& settings) {
   std::vector<std::pair<std::string, Tensor>> tensors;
   for (const auto& [name, parameter] : model.named_state()) {
     if (!parameter.array().allFinite())
@@ -64,6 +66,7 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
     metadata["average_count"] = std::to_string(averaged.count);
   }
   for (const auto& [key, value] : config) metadata["config." + key] = value;
+  for (const auto& [key, value] : settings) metadata[kSetting + key] = value;
   metadata["tensor_checksum"] = tensor_checksum(tensors);
   fs::create_directories(dir);
   io::save_safetensors(checkpoint_file(dir), tensors, metadata);
@@ -162,6 +165,15 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
   for (size_t i = 0; i < weights.size(); ++i) parameters[i].second.copy_(weights[i].second);
   default_generator().set_state(rng);
   return position;
+}
+
+RunConfig checkpoint_settings(const fs::path& dir) {
+  const fs::path path = checkpoint_file(dir);
+  if (!fs::exists(path)) throw CheckpointError(path.string() + ": no checkpoint to resume from");
+  RunConfig settings;
+  for (const auto& [key, value] : io::load_safetensors(path).metadata)
+    if (key.rfind(kSetting, 0) == 0) settings[key.substr(std::string(kSetting).size())] = value;
+  return settings;
 }
 
 }  // namespace adamite::train

@@ -61,8 +61,8 @@ bool Run::checkpoint_due(bool epoch_end) const {
 }
 
 void Run::save_checkpoint(const std::filesystem::path& dir, const TrainingPosition& next,
-                          const RunConfig& identity) const {
-  train::save_checkpoint(dir, model_, *optimizer_, average_.get(), next, identity);
+                          const RunConfig& identity, const RunConfig& settings) const {
+  train::save_checkpoint(dir, model_, *optimizer_, average_.get(), next, identity, settings);
 }
 
 }  // namespace adamite::train

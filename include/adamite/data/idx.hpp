@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <new>
 #include <stdexcept>
 #include <vector>
 
@@ -16,6 +17,21 @@ class FormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The most bytes a reader holds for one dataset file or image tree (2 GiB): what a lying header
+// or an oversized file can make it allocate is checked against this before allocating. Real
+// datasets are far smaller (MNIST's training images: 47 MB, CIFAR-10: 184 MB).
+constexpr uint64_t kMaxDatasetBytes = uint64_t{1} << 31;
+
+// Runs read() and turns a std::bad_alloc, which names nothing, into an error naming `file`.
+template <class Read>
+auto naming_memory_failure(const std::filesystem::path& file, Read&& read) {
+  try {
+    return read();
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error(file.string() + ": out of memory while reading it");
+  }
+}
 
 struct IdxArray {
   std::vector<int64_t> dims;    // e.g. {60000, 28, 28}

@@ -23,8 +23,11 @@ struct ImageFolder {
 // Throws std::runtime_error if root is not a folder, has no class folders, or a class folder has
 // no images; FormatError naming the file and stb_image's reason for an image that does not
 // decode, and naming the file and both sizes for an image whose width x height x channels
-// differs from the first image's.
-ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name);
+// differs from the first image's, or from `example_shape` ([C, H, W]) when that is given; both
+// are checked from each image's header before any image is decoded. FormatError too when the
+// images would take more than kMaxDatasetBytes (idx.hpp), before they are decoded.
+ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name,
+                              const Shape& example_shape = {});
 
 // CIFAR-10 as an image tree: dir/train and dir/test, each with the ten class folders airplane
 // automobile bird cat deer dog frog horse ship truck (the official label order 0..9; any other set

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "adamite/data/dataset.hpp"
 #include "adamite/fetch/fetch.hpp"
@@ -17,7 +18,11 @@ namespace adamite::data {
 // Makes CIFAR-10 available under options.root/cifar10 and returns that folder. Already present
 // (either form) → nothing is done. Otherwise the mirror's JPEG tree, else the official archive
 // (mirror or download, through the manifest).
+// The mirror's tree is copied only if its checksum list matches the digest shipped in
+// datasets/cifar-10-images.md5 (compiled in), so a changed file cannot come with a changed list.
 std::filesystem::path fetch_cifar10(const FetchOptions& options = {});
+// The same with another digest of the checksum list (canonical form: datasets/cifar-10-images.md5).
+std::filesystem::path fetch_cifar10(const FetchOptions& options, const std::string& image_list_md5);
 
 // Reads the train and test splits from a folder fetch_cifar10 filled, preferring the binary form.
 Splits load_cifar10(const std::filesystem::path& dir);

@@ -22,6 +22,18 @@ class FetchError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A fetch stopped by stop_fetch(): its partial files are removed, its programs ended and reaped.
+class FetchStopped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Asks the fetch running in another thread to stop (e.g. from a thread that waits for SIGINT):
+// the program it runs (curl, wget, tar, with their own children) is sent SIGTERM, and the fetch
+// throws FetchStopped at its next step, after removing its staging files. Every later fetch in
+// this process is refused the same way.
+void stop_fetch();
+
 // Where datasets live: $ADAMITE_DATA if set, else "datasets" (relative to the current directory).
 std::filesystem::path data_root();
 // $ADAMITE_DATA_MIRROR if set: a folder laid out as <mirror>/<dataset>/<file>.

@@ -32,12 +32,15 @@ using RunConfig = std::map<std::string, std::string>;
 
 std::filesystem::path checkpoint_file(const std::filesystem::path& dir);
 
-// Saves into dir (created if missing). Refuses (CheckpointError, nothing written) when a weight is
-// not finite, so a diverging run never replaces its last good checkpoint. Write errors (full disk)
-// throw io::SafetensorsError naming the file; the previous checkpoint is then intact.
+// Saves into dir (created if missing), with `settings` (how the run was asked for, e.g. its
+// command-line options) stored beside the identity but never compared. Refuses (CheckpointError,
+// nothing written) when a weight is not finite, so a diverging run never replaces its last good
+// checkpoint. Write errors (full disk) throw io::SafetensorsError naming the file; the previous
+// checkpoint is then intact.
 void save_checkpoint(const std::filesystem::path& dir, const nn::Module& model,
                      const optim::Optimizer& optimizer, const optim::ParameterAverage* average,
-                     const TrainingPosition& position, const RunConfig& config);
+                     const TrainingPosition& position, const RunConfig& config,
+                     const RunConfig& settings = {});
 
 // Restores everything save_checkpoint stored into these objects (built as for a fresh run) and
 // returns the position to continue from. Throws CheckpointError listing every configuration
@@ -45,5 +48,9 @@ void save_checkpoint(const std::filesystem::path& dir, const nn::Module& model,
 TrainingPosition load_checkpoint(const std::filesystem::path& dir, nn::Module& model,
                                  optim::Optimizer& optimizer, optim::ParameterAverage* average,
                                  const RunConfig& config);
+
+// The settings save_checkpoint stored in dir's checkpoint (none in checkpoints written before they
+// existed). Throws io::SafetensorsError / CheckpointError for a missing or unreadable file.
+RunConfig checkpoint_settings(const std::filesystem::path& dir);
 
 }  // namespace adamite::train

@@ -58,7 +58,7 @@ class Run {
   // Whether the position after a step (or, with epoch_end, after an epoch) is one to checkpoint.
   bool checkpoint_due(bool epoch_end) const;
   void save_checkpoint(const std::filesystem::path& dir, const TrainingPosition& next,
-                       const RunConfig& identity) const;
+                       const RunConfig& identity, const RunConfig& settings = {}) const;
 
  private:
   RunSpec spec_;
