@@ -34,14 +34,14 @@ TEST_SUITE("cli") {
     INFO(first.output);
     REQUIRE(first.exit_code == 0);
     CHECK(first.output.find("augmentation crop:2,flip") != std::string::npos);
-    // Resuming without the augmentation would be another run: refused.
-    const Result other = run(
-        "train --model logreg --epochs 1 --seed 3 --max-steps 40 --resume " + checkpoint.string(),
-        dir / "other.log");
+    // Resuming with another augmentation would be another run: refused.
+    const Result other = run("train --augment none --max-steps 40 --resume " + checkpoint.string(),
+                             dir / "other.log");
     CHECK(other.exit_code == 2);
     CHECK(other.output.find("augment") != std::string::npos);
-    const Result resumed = run(common + "--max-steps 40 --resume " + checkpoint.string() +
-                                   " --save " + (dir / "resumed.safetensors").string(),
+    // --resume alone takes the augmentation (and everything else) from the checkpoint.
+    const Result resumed = run("train --max-steps 40 --resume " + checkpoint.string() + " --save " +
+                                   (dir / "resumed.safetensors").string(),
                                dir / "resumed.log");
     INFO(resumed.output);
     REQUIRE(resumed.exit_code == 0);
