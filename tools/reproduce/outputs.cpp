@@ -9,6 +9,7 @@
 #include "adamite/io/atomic_file.hpp"
 #include "harness_progress.hpp"
 #include "rate_search.hpp"
+#include "run_store.hpp"
 #include "svg_chart.hpp"
 
 namespace adamite::reproduce {
@@ -33,37 +34,13 @@ std::string format_number(double value) {
   return text;
 }
 
-namespace {
-
 std::string csv_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.8g", value);
   return text;
 }
 
-std::string run_csv(const RunRecord& run) {
-  std::ostringstream csv;
-  const bool full = !run.full_batch_costs.empty();
-  csv << "epoch,step,train_cost,test_loss,test_accuracy,seconds"
-      << (full ? ",full_batch_cost\n" : "\n");
-  for (size_t i = 0; i < run.epochs.size(); ++i) {
-    const auto& e = run.epochs[i];
-    csv << e.epoch << ',' << e.step << ',' << csv_number(e.train_loss) << ','
-        << csv_number(e.test_loss) << ',' << csv_number(e.test_accuracy) << ','
-        << csv_number(e.seconds);
-    if (full) csv << ',' << csv_number(run.plotted_cost(i));
-    csv << '\n';
-  }
-  return csv.str();
-}
-
-std::string iterations_csv(const RunRecord& run) {
-  std::ostringstream csv;
-  csv << "iteration,train_cost\n";
-  for (size_t i = 0; i < run.iteration_costs.size(); ++i)
-    csv << i + 1 << ',' << csv_number(run.iteration_costs[i]) << '\n';
-  return csv.str();
-}
+namespace {
 
 // Whether the run's model has dropout at all (Fig. 1 left's logistic regression never does).
 bool uses_dropout(const Experiment& e, const Contender& c) {
@@ -89,10 +66,11 @@ std::string summary_csv(const ExperimentResult& result) {
 
 std::string trials_csv(const ExperimentResult& result) {
   std::ostringstream csv;
-  csv << "label,lr,steps,scored_steps,mean_train_cost,diverged,chosen\n";
+  csv << "label,round,lr,steps,scored_steps,mean_train_cost,diverged,chosen\n";
   for (const Trial& t : result.trials)
-    csv << '"' << t.label << "\"," << csv_number(t.lr) << ',' << t.steps << ',' << t.scored_steps
-        << ',' << csv_number(t.score) << ',' << t.diverged << ',' << t.chosen << '\n';
+    csv << '"' << t.label << "\"," << t.round << ',' << csv_number(t.lr) << ',' << t.steps << ','
+        << t.scored_steps << ',' << csv_number(t.score) << ',' << t.diverged << ',' << t.chosen
+        << '\n';
   return csv.str();
 }
 
@@ -192,12 +170,22 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
        << claim.evidence << "\n";
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
-    md << "\nLearning rates were chosen in two rounds, every trial from the same initial weights: "
+    md << "\nLearning rates were chosen in three rounds, every run from the same initial weights: "
           "each rate of the grid for "
        << search.steps << " steps, then the " << search.finalists
        << " with the lowest mean training cost for " << search.steps * search.final_factor
-       << " steps; the rate whose longer trial ended lowest (mean cost over its last "
-       << search.steps << " steps) was taken (all trials: `" << e.id << "/lr-search.csv`).\n";
+       << " steps (scored by the mean cost over their last " << search.steps
+       << " steps); the two best of those ran at full length, and the one with the lowest "
+          "plotted cost averaged over its last epochs is the line drawn (all trials and "
+          "finalists: `"
+       << e.id << "/lr-search.csv`, `round` 3 for the full-length runs; their curves: `" << e.id
+       << "/<label>-lr-*.csv`).\n";
+    std::string finalists;
+    for (const Trial& t : result.trials)
+      if (t.round == 3)
+        finalists += (finalists.empty() ? "" : "; ") + t.label + " at " + format_number(t.lr) +
+                     ": " + format_number(t.score) + (t.chosen ? " (chosen)" : "");
+    if (!finalists.empty()) md << "\nFull-length finalists (score): " << finalists << ".\n";
   }
   md << "\n";
   return md.str();
@@ -208,12 +196,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
 void write_experiment_outputs(ExperimentResult& result, const fs::path& out) {
   const fs::path dir = out / result.experiment.id;
   fs::create_directories(dir);
-  for (const RunRecord& run : result.runs) {
-    io::write_file_atomically(dir / (slug(run.contender.label) + ".csv"), run_csv(run));
-    if (!run.iteration_costs.empty())
-      io::write_file_atomically(dir / (slug(run.contender.label) + "-iterations.csv"),
-                                iterations_csv(run));
-  }
+  const RunStore store(dir);
+  for (const RunRecord& run : result.runs) store.save_curves(run);
   io::write_file_atomically(dir / "summary.csv", summary_csv(result));
   if (!result.trials.empty()) io::write_file_atomically(dir / "lr-search.csv", trials_csv(result));
   result.figure = result.experiment.id + ".svg";

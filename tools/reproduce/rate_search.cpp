@@ -51,12 +51,22 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
   const int64_t long_steps = plan.steps * plan.final_factor;
   for (size_t i : finalists)
     second.push_back(trial_of(first[i].lr, long_steps, plan.steps, run(first[i].lr, long_steps)));
+  for (Trial& t : second) t.round = 2;
   const std::vector<size_t> winner = best(second, 1);
   if (winner.empty()) throw std::runtime_error("every learning rate diverged in the longer trials");
   second[winner.front()].chosen = true;
 
   first.insert(first.end(), second.begin(), second.end());
   return first;
+}
+
+std::vector<double> full_length_finalists(const std::vector<Trial>& trials, size_t count) {
+  std::vector<Trial> second;
+  for (const Trial& t : trials)
+    if (t.round == 2) second.push_back(t);
+  std::vector<double> rates;
+  for (size_t i : best(second, count)) rates.push_back(second[i].lr);
+  return rates;
 }
 
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan) {
