@@ -158,7 +158,8 @@ class Comparison {
       if (rates.empty()) {  // its search (or the one it copies) is still to run
         if (planner_)
           for (size_t i = 0; i < (contender.lr_from.empty() ? kFullLengthFinalists : 1); ++i)
-            planner_->run(contender.label, run_steps_, 0, result_.scale.epochs, evaluated_, "new");
+            planner_->run(contender.label + (contender.lr_from.empty() ? " (a finalist)" : ""),
+                          run_steps_, 0, result_.scale.epochs, evaluated_, "new");
         continue;
       }
       choose(contender, rates);
