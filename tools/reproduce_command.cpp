@@ -61,6 +61,8 @@ void run_reproduce(ReproduceArgs& args) {
   if (args.plan && args.replot) throw UsageError("--plan and --replot: give one of them");
   settings.mode = args.plan ? Mode::plan : args.replot ? Mode::replot : Mode::train;
   if (settings.mode == Mode::train) std::filesystem::create_directories(settings.out);
+  if (settings.mode == Mode::replot && !std::filesystem::is_directory(settings.out))
+    throw UsageError("--replot: " + settings.out.string() + " is not a folder of results");
   const auto sections = sections_for(args.names);
   reproduce::Session session;
   session.steps_left = args.stop_after_steps;

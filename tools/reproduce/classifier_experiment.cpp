@@ -34,7 +34,7 @@ std::string cache_key(const Experiment& experiment, const Contender& contender, 
       << experiment.weight_decay << '|' << experiment.schedule << '|' << contender.optimizer << '|'
       << contender.dropout << '|' << experiment.input_dropout << '|' << experiment.hidden_dropout
       << '|' << contender.hyper.beta1.value_or(-1) << '|' << contender.hyper.beta2.value_or(-1)
-      << '|' << contender.hyper.bias_correction;
+      << '|' << contender.hyper.bias_correction << '|' << contender.hyper.momentum.value_or(-1);
   for (double lr : contender.lr_grid) key << '|' << lr;
   return key.str();
 }
@@ -137,17 +137,22 @@ class Comparison {
       const bool searched = c.lr_from.empty() && c.lr_grid.size() > 1;
       if (searched && rate_needed_.count(c.label) &&
           !session_.searches.count(cache_key(experiment, c, result_.scale, settings_)))
-        planned += search_steps_planned(c.lr_grid.size(), search_);
+        planned += search_steps_planned(c.lr_grid.size(), search_) *
+                   int64_t(std::max<size_t>(1, c.momentum_grid.size()));
       if (selected(c, settings_.only)) total_runs_ += searched ? kFullLengthFinalists : 1;
     }
     progress_.emplace(experiment.id, planned + total_runs_ * run_steps_);
 
     for (const Contender& contender : experiment.contenders) {
-      std::vector<double> rates;  // the full-length finalists, or the one rate
+      std::vector<Trial> rates;  // the full-length finalists, or the one rate
       if (!contender.lr_from.empty()) {
-        if (chosen_.count(contender.lr_from)) rates = {chosen_.at(contender.lr_from)};
+        if (chosen_.count(contender.lr_from)) {
+          rates.emplace_back();
+          rates.back().lr = chosen_.at(contender.lr_from);
+        }
       } else if (contender.lr_grid.size() <= 1) {
-        rates = {contender.lr_grid.empty() ? 0.0 : contender.lr_grid.front()};
+        rates.emplace_back();
+        rates.back().lr = contender.lr_grid.empty() ? 0.0 : contender.lr_grid.front();
       } else if (const auto trials = search(contender)) {
         for (Trial trial : *trials) {
           trial.label = contender.label;
@@ -169,7 +174,7 @@ class Comparison {
       return result_;
     }
     result_.seconds = progress_->elapsed_seconds() + earlier_seconds_;
-    write_experiment_outputs(result_, settings_.out);
+    if (!result_.runs.empty()) write_experiment_outputs(result_, settings_.out);
     return result_;
   }
 
@@ -177,14 +182,30 @@ class Comparison {
   // Finalists of the short rounds run at full length; the best of them is the contender's run.
   static constexpr size_t kFullLengthFinalists = 2;
 
-  // The contender's trials: from this invocation, from the output folder, or run now.
+  // The contender's trials, for each momentum of its grid (SGD+Nesterov) or its own.
   std::optional<std::vector<Trial>> search(const Contender& contender) {
+    if (contender.momentum_grid.empty()) return search_one(contender, contender.label);
+    std::vector<Trial> all;
+    for (const double momentum : contender.momentum_grid) {
+      Contender variant = contender;
+      variant.hyper.momentum = momentum;
+      auto trials = search_one(variant, contender.label + " m " + format_number(momentum));
+      if (!trials) return std::nullopt;
+      for (Trial& t : *trials) t.momentum = momentum;
+      all.insert(all.end(), trials->begin(), trials->end());
+    }
+    return all;
+  }
+
+  // The trials of one setting: from this invocation, from the output folder, or run now.
+  std::optional<std::vector<Trial>> search_one(const Contender& contender,
+                                               const std::string& stored_as) {
     const std::string key = cache_key(result_.experiment, contender, result_.scale, settings_);
     if (!session_.searches.count(key))
-      if (auto stored = store_.load_search(contender.label, key)) session_.searches[key] = *stored;
+      if (auto stored = store_.load_search(stored_as, key)) session_.searches[key] = *stored;
     const bool searched = session_.searches.count(key) > 0;
     if (planner_)
-      planner_->search(contender.label, search_steps_planned(contender.lr_grid.size(), search_),
+      planner_->search(stored_as, search_steps_planned(contender.lr_grid.size(), search_),
                        searched);
     if (!searched && settings_.mode == Settings::Mode::train &&
         rate_needed_.count(contender.label)) {
@@ -207,48 +228,58 @@ class Comparison {
         throw std::runtime_error(result_.experiment.id + ", " + contender.label + ": " +
                                  error.what());
       }
-      store_.save_search(contender.label, key, session_.searches[key]);
+      store_.save_search(stored_as, key, session_.searches[key]);
     }
     if (!session_.searches.count(key)) return std::nullopt;
     return session_.searches[key];
   }
 
   // Runs (or finds) each rate at full length and keeps the one whose last epochs cost least.
-  void choose(const Contender& contender, const std::vector<double>& rates) {
+  void choose(const Contender& contender, const std::vector<Trial>& rates) {
     const int64_t window = std::clamp<int64_t>(result_.scale.epochs / 10, 1, 5);
     std::optional<RunRecord> best;
     std::vector<Trial> finalists;
-    for (const double rate : rates) {
+    const bool searched = rates.front().round == 2;  // else a rate given or copied
+    for (const Trial& candidate : rates) {
+      const double rate = candidate.lr;
       Contender as = contender;
-      if (rates.size() > 1) as.label += " @ lr " + format_number(rate);
+      if (candidate.momentum >= 0) as.hyper.momentum = candidate.momentum;
+      if (searched) as.label += " @ lr " + format_number(rate);
+      if (candidate.momentum >= 0) as.label += " m " + format_number(candidate.momentum);
       std::optional<RunRecord> run = full_run(as, rate);
       if (!run) continue;
       Trial trial;
       trial.label = contender.label;
       trial.lr = rate;
+      trial.momentum = candidate.momentum;
       trial.round = 3;
       trial.steps = run_steps_;
       trial.scored_steps = window * result_.batches_per_epoch;
       trial.score = full_length_score(*run, window);
       trial.diverged = run->diverged;
-      if (!best || trial.score < full_length_score(*best, window)) best = std::move(run);
+      if (!best || trial.score < full_length_score(*best, window)) {
+        best = std::move(run);
+        best->contender = as;
+      }
       finalists.push_back(trial);
     }
-    if (!best || (rates.size() > 1 && finalists.size() < rates.size())) {
+    if (!best || finalists.size() < rates.size()) {
       // A finalist is missing (not trained here): the runs there are, none chosen.
       for (const Trial& t : finalists) result_.trials.push_back(t);
       return;
     }
-    for (Trial& t : finalists) t.chosen = t.lr == best->lr;
-    if (rates.size() > 1) {
+    for (Trial& t : finalists)
+      t.chosen = t.lr == best->lr && t.momentum == best->contender.hyper.momentum.value_or(-1);
+    if (searched) {
       for (Trial& t : result_.trials)
         if (t.label == contender.label) t.chosen = false;  // the short rounds' pick is superseded
       result_.trials.insert(result_.trials.end(), finalists.begin(), finalists.end());
-      progress_->line(contender.label + ": learning rate " + format_number(best->lr) +
-                      " chosen from " + std::to_string(rates.size()) + " full-length runs");
+      progress_->line(contender.label + ": " +
+                      best->contender.label.substr(contender.label.size() + 3) + " chosen from " +
+                      std::to_string(rates.size()) + " full-length runs");
     }
     chosen_[contender.label] = best->lr;
-    best->contender = contender;
+    best->contender.label = contender.label;
     result_.runs.push_back(std::move(*best));
   }
 

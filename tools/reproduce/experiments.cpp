@@ -32,6 +32,7 @@ Contender contender(std::string label, std::string optimizer, bool quick, bool d
   c.optimizer = std::move(optimizer);
   c.dropout = dropout;
   c.lr_grid = grid_for(c.optimizer, quick);
+  if (c.optimizer == "nesterov") c.momentum_grid = {0.9, 0.99};  // the paper searched it too
   return c;
 }
 

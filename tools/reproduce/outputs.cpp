@@ -66,9 +66,10 @@ std::string summary_csv(const ExperimentResult& result) {
 
 std::string trials_csv(const ExperimentResult& result) {
   std::ostringstream csv;
-  csv << "label,round,lr,steps,scored_steps,mean_train_cost,diverged,chosen\n";
+  csv << "label,round,lr,momentum,steps,scored_steps,mean_train_cost,diverged,chosen\n";
   for (const Trial& t : result.trials)
-    csv << '"' << t.label << "\"," << t.round << ',' << csv_number(t.lr) << ',' << t.steps << ','
+    csv << '"' << t.label << "\"," << t.round << ',' << csv_number(t.lr) << ','
+        << (t.momentum >= 0 ? csv_number(t.momentum) : "") << ',' << t.steps << ','
         << t.scored_steps << ',' << csv_number(t.score) << ',' << t.diverged << ',' << t.chosen
         << '\n';
   return csv.str();
@@ -159,10 +160,12 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
     if (any)
       std::snprintf(accuracy, sizeof accuracy, "%.2f%%", 100 * run.epochs.back().test_accuracy);
     const bool has_rate = run.contender.optimizer != "sfo";  // SFO has no learning rate
-    md << "| " << run.contender.label << " | " << (has_rate ? format_number(run.lr) : "-") << " | "
-       << format_number(run.final_cost()) << " | "
-       << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy << " | "
-       << format_duration(run.seconds) << " |\n";
+    std::string rate = has_rate ? format_number(run.lr) : "-";
+    if (!run.contender.momentum_grid.empty() && run.contender.hyper.momentum)
+      rate += " (momentum " + format_number(*run.contender.hyper.momentum) + ")";
+    md << "| " << run.contender.label << " | " << rate << " | " << format_number(run.final_cost())
+       << " | " << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy
+       << " | " << format_duration(run.seconds) << " |\n";
   }
   md << "\n**Claims**\n\n";
   for (const Claim& claim : claims)
@@ -184,7 +187,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
     for (const Trial& t : result.trials)
       if (t.round == 3)
         finalists += (finalists.empty() ? "" : "; ") + t.label + " at " + format_number(t.lr) +
-                     ": " + format_number(t.score) + (t.chosen ? " (chosen)" : "");
+                     (t.momentum >= 0 ? ", momentum " + format_number(t.momentum) : "") + ": " +
+                     format_number(t.score) + (t.chosen ? " (chosen)" : "");
     if (!finalists.empty()) md << "\nFull-length finalists (score): " << finalists << ".\n";
   }
   md << "\n";

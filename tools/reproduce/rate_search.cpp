@@ -60,13 +60,13 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
   return first;
 }
 
-std::vector<double> full_length_finalists(const std::vector<Trial>& trials, size_t count) {
+std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_t count) {
   std::vector<Trial> second;
   for (const Trial& t : trials)
     if (t.round == 2) second.push_back(t);
-  std::vector<double> rates;
-  for (size_t i : best(second, count)) rates.push_back(second[i].lr);
-  return rates;
+  std::vector<Trial> finalists;
+  for (size_t i : best(second, count)) finalists.push_back(second[i]);
+  return finalists;
 }
 
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan) {

@@ -38,7 +38,7 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
 
 // The rates that go on to full-length runs: the `count` lowest-scoring of search_rate's
 // second-round trials, best first; diverged ones never.
-std::vector<double> full_length_finalists(const std::vector<Trial>& trials, size_t count);
+std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_t count);
 
 // Optimizer steps search_rate takes for a grid of `rates` values (for the progress display's ETA).
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan);
