@@ -27,14 +27,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string cache_key(const Experiment& experiment, const Contender& contender, const Scale& scale,
-                      const Settings& settings) {
+                      const RateSearchPlan& search, const Settings& settings) {
   std::ostringstream key;
   key << experiment.dataset << '|' << experiment.model << '|' << scale.train_subset << '|'
       << scale.search_steps << '|' << settings.seed << '|' << settings.batch_size << '|'
       << experiment.weight_decay << '|' << experiment.schedule << '|' << contender.optimizer << '|'
       << contender.dropout << '|' << experiment.input_dropout << '|' << experiment.hidden_dropout
       << '|' << contender.hyper.beta1.value_or(-1) << '|' << contender.hyper.beta2.value_or(-1)
-      << '|' << contender.hyper.bias_correction << '|' << contender.hyper.momentum.value_or(-1);
+      << '|' << contender.hyper.bias_correction << '|' << contender.hyper.momentum.value_or(-1)
+      << '|' << search.final_factor;
   for (double lr : contender.lr_grid) key << '|' << lr;
   return key.str();
 }
@@ -42,10 +43,11 @@ std::string cache_key(const Experiment& experiment, const Contender& contender, 
 // Everything that decides a full run's numbers: a finished run or a checkpoint is used only
 // under the very same settings.
 train::RunConfig run_identity(const Experiment& experiment, const Contender& contender, double lr,
-                              const ExperimentResult& result, const Settings& settings) {
+                              const ExperimentResult& result, const RateSearchPlan& search,
+                              const Settings& settings) {
   std::ostringstream rate;
   rate << std::setprecision(17) << lr;
-  return {{"search", cache_key(experiment, contender, result.scale, settings)},
+  return {{"search", cache_key(experiment, contender, result.scale, search, settings)},
           {"lr", rate.str()},
           {"epochs", std::to_string(result.scale.epochs)},
           {"test_subset", std::to_string(result.scale.test_subset)},
@@ -122,6 +124,9 @@ class Comparison {
     if (settings.mode == Settings::Mode::plan)
       planner_.emplace(experiment.id, measure_times(experiment, splits_, *initial_, settings));
     search_.steps = result_.scale.search_steps;
+    // Trials as long as the run itself (--quick's CNN) tell nothing the full-length round does
+    // not: the best of the first round go straight to it.
+    if (search_.steps * search_.final_factor >= run_steps_) search_.final_factor = 0;
   }
 
   ExperimentResult run() {
@@ -136,7 +141,7 @@ class Comparison {
     for (const Contender& c : experiment.contenders) {
       const bool searched = c.lr_from.empty() && c.lr_grid.size() > 1;
       if (searched && rate_needed_.count(c.label) &&
-          !session_.searches.count(cache_key(experiment, c, result_.scale, settings_)))
+          !session_.searches.count(cache_key(experiment, c, result_.scale, search_, settings_)))
         planned += search_steps_planned(c.lr_grid.size(), search_) *
                    int64_t(std::max<size_t>(1, c.momentum_grid.size()));
       if (selected(c, settings_.only)) total_runs_ += searched ? kFullLengthFinalists : 1;
@@ -200,7 +205,8 @@ class Comparison {
   // The trials of one setting: from this invocation, from the output folder, or run now.
   std::optional<std::vector<Trial>> search_one(const Contender& contender,
                                                const std::string& stored_as) {
-    const std::string key = cache_key(result_.experiment, contender, result_.scale, settings_);
+    const std::string key =
+        cache_key(result_.experiment, contender, result_.scale, search_, settings_);
     if (!session_.searches.count(key))
       if (auto stored = store_.load_search(stored_as, key)) session_.searches[key] = *stored;
     const bool searched = session_.searches.count(key) > 0;
@@ -211,11 +217,13 @@ class Comparison {
         rate_needed_.count(contender.label)) {
       int64_t index = 0;
       const auto trial = [&](double candidate, int64_t steps) {
-        progress_->start_run("lr trial " + contender.label + " " + std::to_string(candidate) +
-                                 " (" + std::to_string(steps) + " steps)",
-                             ++index,
-                             int64_t(contender.lr_grid.size() +
-                                     std::min(contender.lr_grid.size(), search_.finalists)));
+        progress_->start_run(
+            "lr trial " + contender.label + " " + std::to_string(candidate) + " (" +
+                std::to_string(steps) + " steps)",
+            ++index,
+            int64_t(contender.lr_grid.size() +
+                    (search_.final_factor ? std::min(contender.lr_grid.size(), search_.finalists)
+                                          : 0)));
         RunPlan plan{&contender, candidate, 1, steps, false, steps};
         plan.epochs = (steps + result_.batches_per_epoch - 1) / result_.batches_per_epoch;
         RunRecord run =
@@ -239,7 +247,7 @@ class Comparison {
     const int64_t window = std::clamp<int64_t>(result_.scale.epochs / 10, 1, 5);
     std::optional<RunRecord> best;
     std::vector<Trial> finalists;
-    const bool searched = rates.front().round == 2;  // else a rate given or copied
+    const bool searched = contender.lr_from.empty() && contender.lr_grid.size() > 1;
     for (const Trial& candidate : rates) {
       const double rate = candidate.lr;
       Contender as = contender;
@@ -287,7 +295,7 @@ class Comparison {
   // (resumed from its checkpoint); none under --plan, --replot, or when --only leaves it out.
   std::optional<RunRecord> full_run(const Contender& contender, double lr) {
     const train::RunConfig identity =
-        run_identity(result_.experiment, contender, lr, result_, settings_);
+        run_identity(result_.experiment, contender, lr, result_, search_, settings_);
     if (session_.runs.count(identity)) {  // e.g. Fig. 2's Adam again in AdaMax's comparison
       RunRecord run = session_.runs.at(identity);
       run.contender = contender;

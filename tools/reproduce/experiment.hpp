@@ -22,7 +22,7 @@ struct Contender {
   std::string average;          // "" or an averaging spec ("ema:0.999"): evaluate θ̂, not θ
   std::vector<double> lr_grid;  // candidates; one value means no search
   std::vector<double> momentum_grid;  // searched with the rate (SGD+Nesterov); empty: hyper's
-  std::string lr_from;          // label of a contender whose chosen rate this one reuses
+  std::string lr_from;                // label of a contender whose chosen rate this one reuses
 };
 
 // A comparison of optimizers on one model and dataset (Figures 1–3, AdaMax, averaging).

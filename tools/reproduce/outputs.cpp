@@ -1,5 +1,6 @@
 #include "outputs.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -173,14 +174,18 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
        << claim.evidence << "\n";
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
-    md << "\nLearning rates were chosen in three rounds, every run from the same initial weights: "
-          "each rate of the grid for "
-       << search.steps << " steps, then the " << search.finalists
-       << " with the lowest mean training cost for " << search.steps * search.final_factor
-       << " steps (scored by the mean cost over their last " << search.steps
-       << " steps); the two best of those ran at full length, and the one with the lowest "
-          "plotted cost averaged over its last epochs is the line drawn (all trials and "
-          "finalists: `"
+    const bool two_rounds = std::any_of(result.trials.begin(), result.trials.end(),
+                                        [](const Trial& t) { return t.round == 2; });
+    md << "\nLearning rates were chosen in " << (two_rounds ? "three" : "two")
+       << " rounds, every run from the same initial weights: each rate of the grid for "
+       << search.steps << " steps";
+    if (two_rounds)
+      md << ", then the " << search.finalists << " with the lowest mean training cost for "
+         << search.steps * search.final_factor << " steps (scored by the mean cost over their last "
+         << search.steps << " steps)";
+    md << "; the two best of " << (two_rounds ? "those" : "them (scored by their mean cost)")
+       << " ran at full length, and the one with the lowest plotted cost averaged over its last "
+          "epochs is the line drawn (all trials and finalists: `"
        << e.id << "/lr-search.csv`, `round` 3 for the full-length runs; their curves: `" << e.id
        << "/<label>-lr-*.csv`).\n";
     std::string finalists;

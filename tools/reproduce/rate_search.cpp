@@ -46,6 +46,10 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
   for (double lr : grid) first.push_back(trial_of(lr, plan.steps, plan.steps, run(lr, plan.steps)));
   const std::vector<size_t> finalists = best(first, plan.finalists);
   if (finalists.empty()) throw std::runtime_error("every learning rate tried diverged");
+  if (plan.final_factor == 0) {
+    first[finalists.front()].chosen = true;
+    return first;
+  }
 
   std::vector<Trial> second;
   const int64_t long_steps = plan.steps * plan.final_factor;
@@ -61,9 +65,11 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
 }
 
 std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_t count) {
+  const bool two_rounds =
+      std::any_of(trials.begin(), trials.end(), [](const Trial& t) { return t.round == 2; });
   std::vector<Trial> second;
   for (const Trial& t : trials)
-    if (t.round == 2) second.push_back(t);
+    if (t.round == (two_rounds ? 2 : 1)) second.push_back(t);
   std::vector<Trial> finalists;
   for (size_t i : best(second, count)) finalists.push_back(second[i]);
   return finalists;
@@ -71,7 +77,7 @@ std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_
 
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan) {
   return int64_t(rates) * plan.steps +
-         int64_t(std::min(rates, plan.finalists)) * plan.steps * plan.final_factor;
+         int64_t(std::min(rates, plan.finalists)) * plan.steps * plan.final_factor;  // 0: one round
 }
 
 }  // namespace adamite::reproduce

@@ -17,7 +17,7 @@ namespace adamite::reproduce {
 struct Trial {
   std::string label;  // the contender
   double lr = 0.0;
-  int round = 1;  // 1 and 2: short trials (rate_search.hpp); 3: a full-length run
+  int round = 1;         // 1 and 2: short trials (rate_search.hpp); 3: a full-length run
   double momentum = -1;  // when searched with the rate; < 0: the optimizer's own
   int64_t steps = 0, scored_steps = 0;
   double score = 0.0;  // +inf when it diverged
