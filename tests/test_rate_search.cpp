@@ -12,6 +12,7 @@
 
 namespace {
 
+using adamite::reproduce::full_length_finalists;
 using adamite::reproduce::RateSearchPlan;
 using adamite::reproduce::search_rate;
 using adamite::reproduce::search_steps_planned;
@@ -80,6 +81,27 @@ TEST_CASE("rate search: the longer round picks the rate that ends lowest, not th
   CHECK(chosen(trials).lr == 0.01);
   CHECK(chosen(trials).steps == 30);
   CHECK(search_steps_planned(4, plan) == 4 * 10 + 2 * 30);
+
+  // The full-length round takes the two best of the second round (0.01, then 0.1), never 0.001.
+  const std::vector<Trial> finalists = full_length_finalists(trials, 2);
+  REQUIRE(finalists.size() == 2);
+  CHECK(finalists[0].lr == 0.01);
+  CHECK(finalists[1].lr == 0.1);
+}
+
+TEST_CASE("rate search: without a second round the first round's best two go to full length") {
+  const auto flat = [](double lr, int64_t steps) {
+    return TrialRun{std::vector<double>(size_t(steps), lr), false};  // cost == rate
+  };
+  const RateSearchPlan one_round{5, 3, 0};
+  const std::vector<Trial> trials = search_rate({0.3, 0.1, 0.2, 0.4}, one_round, flat);
+  REQUIRE(trials.size() == 4);
+  CHECK(chosen(trials).lr == 0.1);
+  CHECK(search_steps_planned(4, one_round) == 4 * 5);
+  const std::vector<Trial> finalists = full_length_finalists(trials, 2);
+  REQUIRE(finalists.size() == 2);
+  CHECK(finalists[0].lr == 0.1);
+  CHECK(finalists[1].lr == 0.2);
 }
 
 TEST_CASE("rate search: small grids, diverging rates and every rate diverging") {

@@ -103,7 +103,7 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
 
   const std::string report = read_file(out / "report.md");
   const std::map<std::string, size_t> runs_per_experiment = {
-      {"fig1-mnist", 3}, {"fig1-imdb", 4}, {"fig2-dropout", 5}, {"fig2-deterministic", 7},
+      {"fig1-mnist", 3}, {"fig1-imdb", 8}, {"fig2-dropout", 5}, {"fig2-deterministic", 7},
       {"fig3", 6},       {"adamax", 2},    {"averaging", 2}};
   for (const auto& [id, runs] : runs_per_experiment) {
     CAPTURE(id);
@@ -122,14 +122,14 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
     }
     CHECK(checksums.size() == 1);
 
-    // A CSV per run with a row per epoch, all numbers.
-    int run_files = 0;
+    // A CSV per run with a row per epoch, all numbers; and one per full-length finalist.
+    int run_files = 0, finalist_files = 0;
     for (const auto& entry : fs::directory_iterator(folder)) {
       const std::string name = entry.path().filename().string();
       if (name == "summary.csv" || name == "lr-search.csv" || entry.path().extension() != ".csv" ||
           name.find("-iterations") != std::string::npos)
         continue;
-      ++run_files;
+      ++(name.find("-lr-") != std::string::npos ? finalist_files : run_files);
       const auto rows = read_csv(entry.path());
       CAPTURE(name);
       REQUIRE(rows.size() == 3);
@@ -138,6 +138,7 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
         for (const std::string& cell : rows[r]) CHECK(std::isfinite(std::stod(cell)));
     }
     CHECK(run_files == int(runs));
+    CHECK(finalist_files >= 2);
 
     // Exactly one chosen learning rate per searched contender, and it is one that was tried.
     const auto trials = read_csv(folder / "lr-search.csv");
@@ -166,6 +167,22 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
   CHECK(checksums.size() == 1);
   check_svg(out / "fig4" / "fig4.svg");
   CHECK(report.find("(fig4/fig4.svg)") != std::string::npos);
+  // A run that diverged is drawn on the top edge and listed, never dropped: at α = 10⁻¹ some do.
+  size_t diverged = 0;
+  for (size_t r = 1; r < grid.size(); ++r) diverged += grid[r][column(grid[0], "diverged")] == "1";
+  REQUIRE(diverged > 0);
+  CHECK(read_file(out / "fig4" / "fig4.svg").find("(top edge)") != std::string::npos);
+  const size_t off_scale = report.find("Off the scale (drawn on the top edge):");
+  REQUIRE(off_scale != std::string::npos);
+  CHECK(report.find(": diverged in epoch 1", off_scale) != std::string::npos);
+
+  // Each searched rate's two best were run at full length, and the better one is drawn.
+  const auto fig2_trials = read_csv(out / "fig2-dropout" / "lr-search.csv");
+  int full_length = 0;
+  for (size_t r = 1; r < fig2_trials.size(); ++r)
+    full_length += fig2_trials[r][column(fig2_trials[0], "round")] == "3";
+  CHECK(full_length == 2 * 5);
+  CHECK(report.find("Full-length finalists (score): AdaGrad at ") != std::string::npos);
 
   // The report states every claim with a verdict and its numbers.
   size_t verdicts = 0;
@@ -247,4 +264,89 @@ TEST_CASE("reproduce: bad arguments are refused with exit code 2") {
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 2);
   }
+}
+
+namespace {
+
+// A run's CSV without its wall-clock column, which no two runs share.
+std::string without_seconds(const fs::path& file) {
+  auto rows = read_csv(file);
+  const size_t seconds = column(rows[0], "seconds");
+  std::string text;
+  for (auto& row : rows) {
+    row.erase(row.begin() + std::ptrdiff_t(seconds));
+    for (const std::string& cell : row) text += cell + ",";
+    text += "\n";
+  }
+  return text;
+}
+
+int exit_code(int status) {
+  REQUIRE(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+const std::string kTiny = "fig1-mnist --quick --epochs 3 --train-subset 300 --test-subset 200";
+
+}  // namespace
+
+TEST_CASE("reproduce: a stopped run resumes from its checkpoint to the very CSV of a whole run") {
+  adamite::testing::TempDir whole, pieces;
+  REQUIRE(exit_code(run_reproduce(whole.path(), kTiny + " --only adam,nesterov")) == 0);
+  // 300 examples are 3 steps per epoch: stop inside epoch 1, then after the last step of epoch 2
+  // (before its evaluation), then finish.
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --stop-after-steps 2")) ==
+          3);
+  CHECK(read_file(pieces / "log.txt").find("checkpoint saved") != std::string::npos);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --stop-after-steps 4")) ==
+          3);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam")) == 0);
+  const std::string log = read_file(pieces / "log.txt");
+  INFO(log);
+  CHECK(log.find("resuming from its checkpoint at epoch 2, step 6") != std::string::npos);
+  const fs::path a = whole / "results" / "fig1-mnist", b = pieces / "results" / "fig1-mnist";
+  CHECK(without_seconds(a / "adam.csv") == without_seconds(b / "adam.csv"));
+  CHECK(read_file(a / "adam.lr-search") == read_file(b / "adam.lr-search"));
+  CHECK(!fs::exists(b / "checkpoints" / "adam"));  // gone once the run finished
+  CHECK(!fs::exists(b / "sgd-nesterov.csv"));      // --only adam
+
+  // A finished run is kept: the next invocation trains only what is missing.
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam,nesterov")) == 0);
+  const std::string again = read_file(pieces / "log.txt");
+  CHECK(again.find("Adam @ lr") == std::string::npos);
+  CHECK(again.find("SGD+Nesterov @ lr") != std::string::npos);
+  CHECK(without_seconds(a / "sgd-nesterov.csv") == without_seconds(b / "sgd-nesterov.csv"));
+  CHECK(read_csv(b / "summary.csv").size() == 3);
+
+  // Other settings are other runs: nothing finished is taken for them.
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --seed 9")) == 0);
+  CHECK(read_file(pieces / "log.txt").find("Adam @ lr") != std::string::npos);
+}
+
+TEST_CASE("reproduce: --plan lists every run with a measured estimate and trains nothing") {
+  adamite::testing::TempDir dir;
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --plan")) == 0);
+  const std::string log = read_file(dir / "log.txt");
+  INFO(log);
+  CHECK(!fs::exists(dir / "results"));
+  CHECK(log.find("s per step") != std::string::npos);
+  for (const std::string label : {"Adam", "SGD+Nesterov", "AdaGrad"}) {
+    CHECK(log.find("lr trials " + label + " ") != std::string::npos);
+    CHECK(log.find("run " + label + " ") != std::string::npos);
+  }
+  CHECK(log.find("3 epochs, 9 steps") != std::string::npos);
+  CHECK(log.find("estimated time still to run: ") != std::string::npos);
+
+  // After Adam has run, the plan says so, and --replot redraws the figure from the CSVs alone.
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --only adam")) == 0);
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --plan")) == 0);
+  CHECK(read_file(dir / "log.txt").find("finished") != std::string::npos);
+  const fs::path folder = dir / "results" / "fig1-mnist";
+  const std::string svg = read_file(folder / "fig1-mnist.svg");
+  fs::remove(folder / "fig1-mnist.svg");
+  fs::remove(dir / "results" / "report.md");
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --replot")) == 0);
+  CHECK(read_file(dir / "log.txt").find("Adam @ lr") == std::string::npos);
+  CHECK(read_file(folder / "fig1-mnist.svg") == svg);
+  CHECK(read_file(dir / "results" / "report.md").find("| Adam |") != std::string::npos);
 }

@@ -1,6 +1,7 @@
 // `adamite reproduce`: regenerates the Adam paper's experiments, figures and claim checks.
 #include <omp.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "adamite/fetch/fetch.hpp"
@@ -10,6 +11,7 @@
 #include "reproduce/harness_progress.hpp"
 #include "reproduce/outputs.hpp"
 #include "reproduce/vae_experiment.hpp"
+#include "stop_signals.hpp"
 
 namespace adamite::cli {
 namespace {
@@ -19,7 +21,13 @@ struct ReproduceArgs {
   reproduce::Settings settings;
   std::string out = "results";
   int threads = 0;
+  bool plan = false, replot = false;
+  int64_t stop_after_steps = -1;
 };
+
+// A run stopped on request (--stop-after-steps, SIGINT, SIGTERM), checkpointed: not a failure,
+// not a finished reproduction either.
+constexpr int kStoppedStatus = 3;
 
 // Report order; the command-line names stand for one or more of these.
 const std::vector<std::string> kSections = {
@@ -46,12 +54,20 @@ void write_not_reproduced(const std::filesystem::path& out, const reproduce::Exp
 }
 
 void run_reproduce(ReproduceArgs& args) {
+  using Mode = reproduce::Settings::Mode;
   if (args.threads > 0) omp_set_num_threads(args.threads);
   reproduce::Settings& settings = args.settings;
   settings.out = args.out;
-  std::filesystem::create_directories(settings.out);
+  if (args.plan && args.replot) throw UsageError("--plan and --replot: give one of them");
+  settings.mode = args.plan ? Mode::plan : args.replot ? Mode::replot : Mode::train;
+  if (settings.mode == Mode::train) std::filesystem::create_directories(settings.out);
+  if (settings.mode == Mode::replot && !std::filesystem::is_directory(settings.out))
+    throw UsageError("--replot: " + settings.out.string() + " is not a folder of results");
   const auto sections = sections_for(args.names);
-  reproduce::SearchCache cache;
+  reproduce::Session session;
+  session.steps_left = args.stop_after_steps;
+  session.stop_signal = [] { return stop_signal() != 0; };
+  const StopOnSignal stop_on_signal;  // SIGINT/SIGTERM: checkpoint the run, then stop
   for (const std::string& id : sections) {
     std::cout << "== " << id << (settings.quick ? " (quick)" : "") << '\n' << std::flush;
     if (id == "fig4") {
@@ -60,7 +76,14 @@ void run_reproduce(ReproduceArgs& args) {
       for (const auto& experiment : reproduce::classifier_experiments(settings)) {
         if (experiment.id != id) continue;
         try {
-          reproduce::run_classifier_experiment(experiment, settings, cache);
+          reproduce::run_classifier_experiment(experiment, settings, session);
+        } catch (const reproduce::Stopped& stopped) {
+          reproduce::write_report(settings.out, kSections);
+          const int signal = stop_signal();
+          throw Interrupted(std::string("stopped: ") + stopped.what(), signal == SIGINT ? 130
+                                                                       : signal == SIGTERM
+                                                                           ? 143
+                                                                           : kStoppedStatus);
         } catch (const data::FetchError& error) {
           // Only a dataset that cannot be had ends here; the report says so and the rest runs.
           std::cout << id << ": not reproduced: " << error.what() << '\n';
@@ -71,9 +94,14 @@ void run_reproduce(ReproduceArgs& args) {
         }
       }
     }
-    reproduce::write_report(settings.out, kSections);
+    if (settings.mode != Mode::plan) reproduce::write_report(settings.out, kSections);
   }
-  std::cout << "report: " << (settings.out / "report.md").string() << '\n';
+  if (settings.mode == Mode::plan)
+    std::cout << "estimated time still to run: "
+              << reproduce::format_duration(session.planned_seconds)
+              << " (from the step and evaluation times measured above)\n";
+  else
+    std::cout << "report: " << (settings.out / "report.md").string() << '\n';
 }
 
 }  // namespace
@@ -105,6 +133,19 @@ void add_reproduce_command(CLI::App& app) {
                   "Seed of the initial weights, data order and dropout")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
+      ->check(positive());
+  cmd->add_option("--only", args->settings.only,
+                  "Train only these runs: optimizer names (adam, nesterov, ...) or run labels "
+                  "as in the CSV names (adagrad-dropout); the figure shows every finished run")
+      ->delimiter(',');
+  cmd->add_flag("--plan", args->plan,
+                "Train nothing: list every run, what of it is done in --out, and its estimated "
+                "time on this machine (from a few steps timed here)");
+  cmd->add_flag("--replot", args->replot,
+                "Train nothing: redraw the figures and report from the finished runs in --out");
+  cmd->add_option("--stop-after-steps", args->stop_after_steps,
+                  "Stop (checkpointed, exit status 3) after this many optimizer steps of full "
+                  "runs; the same command continues")
       ->check(positive());
   cmd->callback([args] { run_reproduce(*args); });
 }

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <iomanip>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -13,241 +15,355 @@
 #include "experiment_data.hpp"
 #include "harness_progress.hpp"
 #include "initial_weights.hpp"
-#include "models/registry.hpp"
 #include "outputs.hpp"
 #include "rate_search.hpp"
-#include "sfo_run.hpp"
+#include "run_plan.hpp"
+#include "run_store.hpp"
+#include "run_training.hpp"
 
 namespace adamite::reproduce {
 namespace {
 
-std::shared_ptr<nn::Module> build_model(const Experiment& experiment, const data::Dataset& train,
-                                        bool dropout) {
-  models::ModelConfig config;
-  config.example_shape = train.example_shape();
-  config.classes = train.num_classes;
-  config.input_dropout = dropout ? experiment.input_dropout : 0.0f;
-  config.hidden_dropout = dropout ? experiment.hidden_dropout : 0.0f;
-  config.logreg_input_dropout = true;  // Fig. 1 (right): dropout noise on bag-of-words features
-  return models::make_model(experiment.model, config);
-}
-
-struct RunPlan {
-  const Contender* contender = nullptr;
-  double lr = 0.0;
-  int64_t epochs = 1;
-  int64_t max_steps = -1;       // trials stop early
-  bool evaluate = true;         // trials skip the test set
-  int64_t iteration_steps = 0;  // record per-iteration costs for this many steps
-};
-
 using Clock = std::chrono::steady_clock;
 
-// Progress, the per-iteration costs and a line per evaluated epoch, into the run's record; the
-// time of each step (between two steps of an epoch, so no evaluation falls inside); and, when the
-// experiment asks, the full-batch training cost after each epoch, its time left out of `seconds`.
-struct RunCallbacks : train::FitCallbacks {
-  RunCallbacks(const RunPlan& run_plan, RunRecord& run_record, HarnessProgress& harness_progress)
-      : plan(run_plan), record(run_record), progress(harness_progress) {}
-  void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
-    const Clock::time_point now = Clock::now();
-    if (batch > 1) {
-      step_seconds += std::chrono::duration<double>(now - last_step).count();
-      ++timed_steps;
-    }
-    last_step = now;
-    progress.step(epoch, plan.epochs, batch, batches, loss);
-  }
-  void on_iteration(int64_t step, double loss) override {
-    if (step <= plan.iteration_steps) record.iteration_costs.push_back(loss);
-  }
-  void on_epoch(const train::EpochResult& result) override {
-    record.epochs.push_back(result);
-    record.epochs.back().seconds -= excluded_seconds;
-    if (full_batch_model) {
-      const Clock::time_point before = Clock::now();
-      double squares = 0.0;
-      for (const Tensor& p : full_batch_model->parameters())
-        squares += p.array().cast<double>().square().sum();
-      record.full_batch_costs.push_back(train::evaluate(*full_batch_model, *full_batch_data).loss +
-                                        0.5 * weight_decay * squares);
-      full_batch_model->train();
-      excluded_seconds += std::chrono::duration<double>(Clock::now() - before).count();
-    }
-    if (plan.evaluate) {
-      std::ostringstream text;
-      text << record.contender.label << " lr " << plan.lr << ": epoch " << result.epoch << "/"
-           << plan.epochs << " train cost " << std::setprecision(4) << result.train_loss
-           << " test accuracy " << std::fixed << std::setprecision(2)
-           << 100.0 * result.test_accuracy << "%";
-      progress.line(text.str());
-    }
-  }
-  const RunPlan& plan;
-  RunRecord& record;
-  HarnessProgress& progress;
-  nn::Module* full_batch_model = nullptr;  // set: evaluate the training cost after each epoch
-  const data::Dataset* full_batch_data = nullptr;
-  double weight_decay = 0.0, excluded_seconds = 0.0, step_seconds = 0.0;
-  int64_t timed_steps = 0;
-  Clock::time_point last_step;
-};
-
-RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const data::Splits& splits,
-                    const InitialWeights& initial, const Settings& settings,
-                    HarnessProgress& progress) {
-  const Contender& contender = *plan.contender;
-  RunRecord record;
-  record.contender = contender;
-  record.lr = plan.lr;
-  // The same dropout masks and data order for every optimizer.
-  manual_seed(settings.seed + 1);
-  auto model = build_model(experiment, splits.train, contender.dropout);
-  initial.load_into(*model);
-  const std::string checksum = weights_checksum(*model);
-  if (contender.optimizer == "sfo") {
-    record = run_sfo(experiment, contender, *model, plan.epochs, splits, settings, progress);
-    record.init_checksum = checksum;
-    return record;
-  }
-  record.init_checksum = checksum;
-
-  train::RunSpec spec;
-  spec.optimizer = contender.optimizer;
-  spec.hyper = contender.hyper;
-  spec.hyper.lr = plan.lr;
-  if (experiment.weight_decay > 0) spec.hyper.weight_decay = experiment.weight_decay;
-  spec.epochs = plan.epochs;
-  spec.max_steps = plan.max_steps;
-  spec.batch_size = settings.batch_size;
-  spec.seed = settings.seed;
-  spec.schedule = experiment.schedule;
-  spec.average = contender.average;
-  train::Run run(spec, *model, splits.train);
-  train::FitOptions options = run.fit_options();
-  RunCallbacks callbacks(plan, record, progress);
-  if (experiment.full_batch_cost && plan.evaluate) {
-    callbacks.full_batch_model = model.get();
-    callbacks.full_batch_data = &splits.train;
-    callbacks.weight_decay = experiment.weight_decay;
-  }
-  options.callbacks = &callbacks;
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    run.fit(plan.evaluate ? &splits.test : nullptr, options);
-  } catch (const train::NonFiniteError& error) {
-    // A learning rate too large for this optimizer: record it and go on with the others.
-    record.diverged = true;
-    record.divergence = error.what();
-  }
-  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
-                   callbacks.excluded_seconds;
-  if (callbacks.timed_steps > 0)
-    record.seconds_per_step = callbacks.step_seconds / double(callbacks.timed_steps);
-  return record;
-}
-
 std::string cache_key(const Experiment& experiment, const Contender& contender, const Scale& scale,
-                      const Settings& settings) {
+                      const RateSearchPlan& search, const Settings& settings) {
   std::ostringstream key;
   key << experiment.dataset << '|' << experiment.model << '|' << scale.train_subset << '|'
       << scale.search_steps << '|' << settings.seed << '|' << settings.batch_size << '|'
       << experiment.weight_decay << '|' << experiment.schedule << '|' << contender.optimizer << '|'
       << contender.dropout << '|' << experiment.input_dropout << '|' << experiment.hidden_dropout
       << '|' << contender.hyper.beta1.value_or(-1) << '|' << contender.hyper.beta2.value_or(-1)
-      << '|' << contender.hyper.bias_correction;
+      << '|' << contender.hyper.bias_correction << '|' << contender.hyper.momentum.value_or(-1)
+      << '|' << search.final_factor;
   for (double lr : contender.lr_grid) key << '|' << lr;
   return key.str();
 }
 
+// Everything that decides a full run's numbers: a finished run or a checkpoint is used only
+// under the very same settings.
+train::RunConfig run_identity(const Experiment& experiment, const Contender& contender, double lr,
+                              const ExperimentResult& result, const RateSearchPlan& search,
+                              const Settings& settings) {
+  std::ostringstream rate;
+  rate << std::setprecision(17) << lr;
+  return {{"search", cache_key(experiment, contender, result.scale, search, settings)},
+          {"lr", rate.str()},
+          {"epochs", std::to_string(result.scale.epochs)},
+          {"test_subset", std::to_string(result.scale.test_subset)},
+          {"momentum", std::to_string(contender.hyper.momentum.value_or(-1))},
+          {"average", contender.average},
+          {"iteration_epochs", std::to_string(experiment.iteration_epochs)},
+          {"full_batch_cost", std::to_string(experiment.full_batch_cost)}};
+}
+
+// Times a few steps of the experiment's model (the first contender's optimizer, at the middle of
+// its grid) and an evaluation of some test examples, for --plan.
+MeasuredTimes measure_times(const Experiment& experiment, const data::Splits& splits,
+                            const InitialWeights& initial, const Settings& settings) {
+  const Contender* contender = &experiment.contenders.front();
+  for (const Contender& c : experiment.contenders)
+    if (c.optimizer != "sfo") {
+      contender = &c;
+      break;
+    }
+  const double lr =
+      contender->lr_grid.empty() ? 1e-3 : contender->lr_grid[contender->lr_grid.size() / 2];
+  constexpr int64_t kSteps = 6;  // the first is not timed (allocations, caches)
+  HarnessProgress quiet(experiment.id, kSteps);
+  RunPlan plan{contender, lr, 1, kSteps, false, 0};
+  const RunRecord timed = train_run(experiment, plan, splits, initial, settings, quiet);
+  MeasuredTimes times;
+  times.seconds_per_step = timed.seconds_per_step;
+  times.how = contender->label + ", " + std::to_string(kSteps - 1) + " steps timed";
+  const data::Dataset sample = random_subset(splits.test, 512, settings.seed);
+  manual_seed(settings.seed);
+  auto model = build_model(experiment, splits.train, false);
+  const auto start = Clock::now();
+  train::evaluate(*model, sample);
+  times.seconds_per_example =
+      std::chrono::duration<double>(Clock::now() - start).count() / double(sample.size());
+  return times;
+}
+
+// Mean of the plotted cost over the last `window` epochs: what a full-length finalist is judged
+// by (the figure's quantity, damped against epoch-to-epoch noise); +inf for a diverged run.
+double full_length_score(const RunRecord& run, int64_t window) {
+  if (run.diverged || run.epochs.empty()) return std::numeric_limits<double>::infinity();
+  const size_t count = std::min(run.epochs.size(), size_t(window));
+  double sum = 0.0;
+  for (size_t e = run.epochs.size() - count; e < run.epochs.size(); ++e) sum += run.plotted_cost(e);
+  return sum / double(count);
+}
+
+// One comparison as it runs: its data and initial weights, the output folder, the progress.
+class Comparison {
+ public:
+  Comparison(const Experiment& experiment, const Settings& settings, Session& session)
+      : settings_(settings), session_(session), store_(settings.out / experiment.id) {
+    result_.experiment = experiment;
+    result_.scale = scale_for(experiment.dataset, experiment.model, experiment.epochs, settings);
+    if (settings.quick && experiment.quick_train_subset > 0 && !settings.train_subset) {
+      result_.scale.train_subset = experiment.quick_train_subset;
+      result_.scale.search_steps = std::min<int64_t>(
+          result_.scale.search_steps,
+          (experiment.quick_train_subset + settings.batch_size - 1) / settings.batch_size);
+    }
+    splits_ = experiment_data(experiment.dataset, result_.scale.train_subset,
+                              result_.scale.test_subset, settings.seed);
+    result_.train_examples = splits_.train.size();
+    result_.test_examples = splits_.test.size();
+    result_.batch_size = settings.batch_size;
+    result_.batches_per_epoch =
+        (splits_.train.size() + settings.batch_size - 1) / settings.batch_size;
+    run_steps_ = result_.scale.epochs * result_.batches_per_epoch;
+    evaluated_ = result_.test_examples + (experiment.full_batch_cost ? result_.train_examples : 0);
+    // One initial model for every run (its dropout layers hold no weights).
+    manual_seed(settings.seed);
+    initial_.emplace(*build_model(experiment, splits_.train, true));
+    if (settings.mode == Settings::Mode::plan)
+      planner_.emplace(experiment.id, measure_times(experiment, splits_, *initial_, settings));
+    search_.steps = result_.scale.search_steps;
+    // Trials as long as the run itself (--quick's CNN) tell nothing the full-length round does
+    // not: the best of the first round go straight to it.
+    if (search_.steps * search_.final_factor >= run_steps_) search_.final_factor = 0;
+  }
+
+  ExperimentResult run() {
+    const Experiment& experiment = result_.experiment;
+    // A contender is trained when selected; its rate is needed also when a selected one copies it.
+    for (const Contender& c : experiment.contenders)
+      if (selected(c, settings_.only)) {
+        rate_needed_.insert(c.label);
+        if (!c.lr_from.empty()) rate_needed_.insert(c.lr_from);
+      }
+    int64_t planned = 0;  // the work, so that the progress display can give an ETA for all of it
+    for (const Contender& c : experiment.contenders) {
+      const bool searched = c.lr_from.empty() && c.lr_grid.size() > 1;
+      if (searched && rate_needed_.count(c.label) &&
+          !session_.searches.count(cache_key(experiment, c, result_.scale, search_, settings_)))
+        planned += search_steps_planned(c.lr_grid.size(), search_) *
+                   int64_t(std::max<size_t>(1, c.momentum_grid.size()));
+      if (selected(c, settings_.only)) total_runs_ += searched ? kFullLengthFinalists : 1;
+    }
+    progress_.emplace(experiment.id, planned + total_runs_ * run_steps_);
+
+    for (const Contender& contender : experiment.contenders) {
+      std::vector<Trial> rates;  // the full-length finalists, or the one rate
+      if (!contender.lr_from.empty()) {
+        if (chosen_.count(contender.lr_from)) {
+          rates.emplace_back();
+          rates.back().lr = chosen_.at(contender.lr_from);
+        }
+      } else if (contender.lr_grid.size() <= 1) {
+        rates.emplace_back();
+        rates.back().lr = contender.lr_grid.empty() ? 0.0 : contender.lr_grid.front();
+      } else if (const auto trials = search(contender)) {
+        for (Trial trial : *trials) {
+          trial.label = contender.label;
+          result_.trials.push_back(trial);
+        }
+        rates = full_length_finalists(*trials, kFullLengthFinalists);
+      }
+      if (rates.empty()) {  // its search (or the one it copies) is still to run
+        if (planner_)
+          for (size_t i = 0; i < (contender.lr_from.empty() ? kFullLengthFinalists : 1); ++i)
+            planner_->run(contender.label + (contender.lr_from.empty() ? " (a finalist)" : ""),
+                          run_steps_, 0, result_.scale.epochs, evaluated_, "new");
+        continue;
+      }
+      choose(contender, rates);
+    }
+    if (planner_) {
+      session_.planned_seconds += planner_->finish();
+      return result_;
+    }
+    result_.seconds = progress_->elapsed_seconds() + earlier_seconds_;
+    if (!result_.runs.empty()) write_experiment_outputs(result_, settings_.out);
+    return result_;
+  }
+
+ private:
+  // Finalists of the short rounds run at full length; the best of them is the contender's run.
+  static constexpr size_t kFullLengthFinalists = 2;
+
+  // The contender's trials, for each momentum of its grid (SGD+Nesterov) or its own.
+  std::optional<std::vector<Trial>> search(const Contender& contender) {
+    if (contender.momentum_grid.empty()) return search_one(contender, contender.label);
+    std::vector<Trial> all;
+    for (const double momentum : contender.momentum_grid) {
+      Contender variant = contender;
+      variant.hyper.momentum = momentum;
+      auto trials = search_one(variant, contender.label + " m " + format_number(momentum));
+      if (!trials) return std::nullopt;
+      for (Trial& t : *trials) t.momentum = momentum;
+      all.insert(all.end(), trials->begin(), trials->end());
+    }
+    return all;
+  }
+
+  // The trials of one setting: from this invocation, from the output folder, or run now.
+  std::optional<std::vector<Trial>> search_one(const Contender& contender,
+                                               const std::string& stored_as) {
+    const std::string key =
+        cache_key(result_.experiment, contender, result_.scale, search_, settings_);
+    if (!session_.searches.count(key))
+      if (auto stored = store_.load_search(stored_as, key)) session_.searches[key] = *stored;
+    const bool searched = session_.searches.count(key) > 0;
+    if (planner_)
+      planner_->search(stored_as, search_steps_planned(contender.lr_grid.size(), search_),
+                       searched);
+    if (!searched && settings_.mode == Settings::Mode::train &&
+        rate_needed_.count(contender.label)) {
+      int64_t index = 0;
+      const auto trial = [&](double candidate, int64_t steps) {
+        progress_->start_run(
+            "lr trial " + contender.label + " " + std::to_string(candidate) + " (" +
+                std::to_string(steps) + " steps)",
+            ++index,
+            int64_t(contender.lr_grid.size() +
+                    (search_.final_factor ? std::min(contender.lr_grid.size(), search_.finalists)
+                                          : 0)));
+        RunPlan plan{&contender, candidate, 1, steps, false, steps};
+        plan.epochs = (steps + result_.batches_per_epoch - 1) / result_.batches_per_epoch;
+        RunRecord run =
+            train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_);
+        return TrialRun{std::move(run.iteration_costs), run.diverged};
+      };
+      try {
+        session_.searches[key] = search_rate(contender.lr_grid, search_, trial);
+      } catch (const std::runtime_error& error) {
+        throw std::runtime_error(result_.experiment.id + ", " + contender.label + ": " +
+                                 error.what());
+      }
+      store_.save_search(stored_as, key, session_.searches[key]);
+    }
+    if (!session_.searches.count(key)) return std::nullopt;
+    return session_.searches[key];
+  }
+
+  // Runs (or finds) each rate at full length and keeps the one whose last epochs cost least.
+  void choose(const Contender& contender, const std::vector<Trial>& rates) {
+    const int64_t window = std::clamp<int64_t>(result_.scale.epochs / 10, 1, 5);
+    std::optional<RunRecord> best;
+    std::vector<Trial> finalists;
+    const bool searched = contender.lr_from.empty() && contender.lr_grid.size() > 1;
+    for (const Trial& candidate : rates) {
+      const double rate = candidate.lr;
+      Contender as = contender;
+      if (candidate.momentum >= 0) as.hyper.momentum = candidate.momentum;
+      if (searched) as.label += " @ lr " + format_number(rate);
+      if (candidate.momentum >= 0) as.label += " m " + format_number(candidate.momentum);
+      std::optional<RunRecord> run = full_run(as, rate);
+      if (!run) continue;
+      Trial trial;
+      trial.label = contender.label;
+      trial.lr = rate;
+      trial.momentum = candidate.momentum;
+      trial.round = 3;
+      trial.steps = run_steps_;
+      trial.scored_steps = window * result_.batches_per_epoch;
+      trial.score = full_length_score(*run, window);
+      trial.diverged = run->diverged;
+      if (!best || trial.score < full_length_score(*best, window)) {
+        best = std::move(run);
+        best->contender = as;
+      }
+      finalists.push_back(trial);
+    }
+    if (!best || finalists.size() < rates.size()) {
+      // A finalist is missing (not trained here): the runs there are, none chosen.
+      for (const Trial& t : finalists) result_.trials.push_back(t);
+      return;
+    }
+    for (Trial& t : finalists)
+      t.chosen = t.lr == best->lr && t.momentum == best->contender.hyper.momentum.value_or(-1);
+    if (searched) {
+      for (Trial& t : result_.trials)
+        if (t.label == contender.label) t.chosen = false;  // the short rounds' pick is superseded
+      result_.trials.insert(result_.trials.end(), finalists.begin(), finalists.end());
+      progress_->line(contender.label + ": " +
+                      best->contender.label.substr(contender.label.size() + 3) + " chosen from " +
+                      std::to_string(rates.size()) + " full-length runs");
+    }
+    chosen_[contender.label] = best->lr;
+    best->contender.label = contender.label;
+    result_.runs.push_back(std::move(*best));
+  }
+
+  // The finished run at this rate: from this invocation, the output folder, or trained now
+  // (resumed from its checkpoint); none under --plan, --replot, or when --only leaves it out.
+  std::optional<RunRecord> full_run(const Contender& contender, double lr) {
+    const train::RunConfig identity =
+        run_identity(result_.experiment, contender, lr, result_, search_, settings_);
+    if (session_.runs.count(identity)) {  // e.g. Fig. 2's Adam again in AdaMax's comparison
+      RunRecord run = session_.runs.at(identity);
+      run.contender = contender;
+      store_.save_finished(run, identity);
+      return run;
+    }
+    if (auto finished = store_.load_finished(contender, identity)) {
+      if (planner_)
+        planner_->run(contender.label, run_steps_, run_steps_, result_.scale.epochs, evaluated_,
+                      "finished");
+      earlier_seconds_ += finished->seconds;
+      return finished;
+    }
+    if (planner_) {
+      plan_unfinished(contender);
+      return std::nullopt;
+    }
+    if (settings_.mode != Settings::Mode::train || !selected(contender, settings_.only))
+      return std::nullopt;
+    progress_->start_run(contender.label, ++runs_started_, total_runs_);
+    RunPlan plan{&contender, lr,   result_.scale.epochs,
+                 -1,         true, result_.experiment.iteration_epochs * result_.batches_per_epoch};
+    Resumable resumable{store_, identity, session_};
+    RunRecord run = train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_,
+                              contender.optimizer == "sfo" ? nullptr : &resumable);
+    if (run.diverged) progress_->line(contender.label + ": " + run.divergence);
+    store_.save_finished(run, identity);
+    std::filesystem::remove_all(store_.checkpoint_dir(contender.label));
+    std::error_code not_empty;  // the folder goes with its last checkpoint
+    std::filesystem::remove(store_.checkpoint_dir(contender.label).parent_path(), not_empty);
+    session_.runs[identity] = run;
+    return run;
+  }
+
+  void plan_unfinished(const Contender& contender) {
+    if (contender.optimizer == "sfo") {
+      planner_->unmeasured(contender.label, "SFO's step time grows with its subfunctions");
+      return;
+    }
+    RunRecord so_far;
+    store_.load_curves(contender.label, so_far);
+    const bool started =
+        std::filesystem::exists(train::checkpoint_file(store_.checkpoint_dir(contender.label)));
+    const int64_t done = started ? int64_t(so_far.epochs.size()) * result_.batches_per_epoch : 0;
+    planner_->run(contender.label, run_steps_, done, result_.scale.epochs, evaluated_,
+                  started ? "resumes after epoch " + std::to_string(so_far.epochs.size()) : "new");
+  }
+
+  const Settings& settings_;
+  Session& session_;
+  RunStore store_;
+  ExperimentResult result_;
+  data::Splits splits_;
+  std::optional<InitialWeights> initial_;
+  std::optional<RunPlanPrinter> planner_;
+  std::optional<HarnessProgress> progress_;
+  RateSearchPlan search_;
+  int64_t run_steps_ = 0, evaluated_ = 0, runs_started_ = 0, total_runs_ = 0;
+  std::set<std::string> rate_needed_;
+  std::map<std::string, double> chosen_;
+  double earlier_seconds_ = 0.0;  // of the runs finished by earlier invocations
+};
+
 }  // namespace
 
 ExperimentResult run_classifier_experiment(const Experiment& experiment, const Settings& settings,
-                                           SearchCache& cache) {
-  ExperimentResult result;
-  result.experiment = experiment;
-  result.scale = scale_for(experiment.dataset, experiment.model, experiment.epochs, settings);
-  if (settings.quick && experiment.quick_train_subset > 0 && !settings.train_subset) {
-    result.scale.train_subset = experiment.quick_train_subset;
-    result.scale.search_steps = std::min<int64_t>(
-        result.scale.search_steps,
-        (experiment.quick_train_subset + settings.batch_size - 1) / settings.batch_size);
-  }
-  const Scale& scale = result.scale;
-  const data::Splits splits =
-      experiment_data(experiment.dataset, scale.train_subset, scale.test_subset, settings.seed);
-  result.train_examples = splits.train.size();
-  result.test_examples = splits.test.size();
-  result.batch_size = settings.batch_size;
-  result.batches_per_epoch = (splits.train.size() + settings.batch_size - 1) / settings.batch_size;
-
-  // One initial model for every run (its dropout layers hold no weights).
-  manual_seed(settings.seed);
-  const InitialWeights initial(*build_model(experiment, splits.train, true));
-
-  // Plan the work first, so that the progress display can give an ETA for all of it.
-  const RateSearchPlan search{scale.search_steps};
-  int64_t planned = 0;
-  for (const Contender& c : experiment.contenders) {
-    if (c.lr_from.empty() && c.lr_grid.size() > 1 &&
-        !cache.count(cache_key(experiment, c, scale, settings)))
-      planned += search_steps_planned(c.lr_grid.size(), search);
-    planned += scale.epochs * result.batches_per_epoch;
-  }
-  HarnessProgress progress(experiment.id, planned);
-  const auto total = int64_t(experiment.contenders.size());
-
-  std::map<std::string, double> chosen;
-  for (const Contender& contender : experiment.contenders) {
-    double lr = contender.lr_grid.empty() ? 0.0 : contender.lr_grid.front();
-    if (!contender.lr_from.empty()) {
-      lr = chosen.at(contender.lr_from);
-    } else if (contender.lr_grid.size() > 1) {
-      const std::string key = cache_key(experiment, contender, scale, settings);
-      if (!cache.count(key)) {
-        int64_t index = 0;
-        const auto trial = [&](double candidate, int64_t steps) {
-          progress.start_run("lr trial " + contender.label + " " + std::to_string(candidate) +
-                                 " (" + std::to_string(steps) + " steps)",
-                             ++index,
-                             int64_t(contender.lr_grid.size() +
-                                     std::min(contender.lr_grid.size(), search.finalists)));
-          RunPlan plan{&contender, candidate, 1, steps, false, steps};
-          plan.epochs = (steps + result.batches_per_epoch - 1) / result.batches_per_epoch;
-          RunRecord run = train_run(experiment, plan, splits, initial, settings, progress);
-          return TrialRun{std::move(run.iteration_costs), run.diverged};
-        };
-        try {
-          cache[key] = search_rate(contender.lr_grid, search, trial);
-        } catch (const std::runtime_error& error) {
-          throw std::runtime_error(experiment.id + ", " + contender.label + ": " + error.what());
-        }
-      }
-      for (Trial trial : cache[key]) {
-        trial.label = contender.label;
-        if (trial.chosen) lr = trial.lr;
-        result.trials.push_back(trial);
-      }
-      std::ostringstream text;
-      text << contender.label << ": learning rate " << lr << " chosen from "
-           << contender.lr_grid.size() << " trials of " << search.steps << " steps and "
-           << std::min(contender.lr_grid.size(), search.finalists) << " of "
-           << search.steps * search.final_factor;
-      progress.line(text.str());
-    }
-    chosen[contender.label] = lr;
-
-    const auto index = int64_t(&contender - experiment.contenders.data()) + 1;
-    progress.start_run(contender.label, index, total);
-    RunPlan plan{&contender, lr,   scale.epochs,
-                 -1,         true, experiment.iteration_epochs * result.batches_per_epoch};
-    result.runs.push_back(train_run(experiment, plan, splits, initial, settings, progress));
-    if (result.runs.back().diverged)
-      progress.line(contender.label + ": " + result.runs.back().divergence);
-  }
-  result.seconds = progress.elapsed_seconds();
-  write_experiment_outputs(result, settings.out);
-  return result;
+                                           Session& session) {
+  return Comparison(experiment, settings, session).run();
 }
 
 }  // namespace adamite::reproduce

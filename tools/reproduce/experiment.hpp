@@ -21,7 +21,8 @@ struct Contender {
   bool dropout = true;
   std::string average;          // "" or an averaging spec ("ema:0.999"): evaluate θ̂, not θ
   std::vector<double> lr_grid;  // candidates; one value means no search
-  std::string lr_from;          // label of a contender whose chosen rate this one reuses
+  std::vector<double> momentum_grid;  // searched with the rate (SGD+Nesterov); empty: hyper's
+  std::string lr_from;                // label of a contender whose chosen rate this one reuses
 };
 
 // A comparison of optimizers on one model and dataset (Figures 1–3, AdaMax, averaging).
@@ -53,10 +54,17 @@ struct Settings {
   std::optional<int64_t> train_subset;  // train on this many examples (a seeded random subset)
   std::optional<int64_t> test_subset;   // evaluate on this many
   int64_t batch_size = 128;
+  // train: run what is not finished in `out` yet; plan: print the runs and their estimated time;
+  // replot: redraw figures and report from the finished runs in `out`, training nothing.
+  enum class Mode { train, plan, replot } mode = Mode::train;
+  std::vector<std::string> only;  // optimizers (registry names) or run labels; empty: every run
 };
 
 // Learning rates 10^low, 10^(low+½), …, 10^high (half-decades), e.g. (-5, -1) gives 9 values.
 std::vector<double> half_decades(double low, double high);
+
+// Whether --only picks this run: it names the optimizer or the run's label (as slug() writes it).
+bool selected(const Contender& contender, const std::vector<std::string>& only);
 
 // The experiments `reproduce` knows, in report order; fig4 (the VAE grid) is separate.
 std::vector<Experiment> classifier_experiments(const Settings& settings);

@@ -15,8 +15,11 @@ class InitialWeights {
  public:
   explicit InitialWeights(const nn::Module& model);
   // Copies the snapshot into `model`; throws std::invalid_argument if its parameters' names or
-  // shapes differ from the snapshot's.
+  // shapes differ from the snapshot's (names may differ in their layer index only, so that a
+  // model without dropout layers starts from its dropout twin's weights).
   void load_into(nn::Module& model) const;
+  // weights_checksum of the snapshot, the same for every run started from it.
+  std::string checksum() const;
 
  private:
   std::vector<std::pair<std::string, Tensor>> values_;

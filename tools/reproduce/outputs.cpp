@@ -1,5 +1,6 @@
 #include "outputs.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include "adamite/io/atomic_file.hpp"
 #include "harness_progress.hpp"
 #include "rate_search.hpp"
+#include "run_store.hpp"
 #include "svg_chart.hpp"
 
 namespace adamite::reproduce {
@@ -33,37 +35,13 @@ std::string format_number(double value) {
   return text;
 }
 
-namespace {
-
 std::string csv_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.8g", value);
   return text;
 }
 
-std::string run_csv(const RunRecord& run) {
-  std::ostringstream csv;
-  const bool full = !run.full_batch_costs.empty();
-  csv << "epoch,step,train_cost,test_loss,test_accuracy,seconds"
-      << (full ? ",full_batch_cost\n" : "\n");
-  for (size_t i = 0; i < run.epochs.size(); ++i) {
-    const auto& e = run.epochs[i];
-    csv << e.epoch << ',' << e.step << ',' << csv_number(e.train_loss) << ','
-        << csv_number(e.test_loss) << ',' << csv_number(e.test_accuracy) << ','
-        << csv_number(e.seconds);
-    if (full) csv << ',' << csv_number(run.plotted_cost(i));
-    csv << '\n';
-  }
-  return csv.str();
-}
-
-std::string iterations_csv(const RunRecord& run) {
-  std::ostringstream csv;
-  csv << "iteration,train_cost\n";
-  for (size_t i = 0; i < run.iteration_costs.size(); ++i)
-    csv << i + 1 << ',' << csv_number(run.iteration_costs[i]) << '\n';
-  return csv.str();
-}
+namespace {
 
 // Whether the run's model has dropout at all (Fig. 1 left's logistic regression never does).
 bool uses_dropout(const Experiment& e, const Contender& c) {
@@ -89,10 +67,12 @@ std::string summary_csv(const ExperimentResult& result) {
 
 std::string trials_csv(const ExperimentResult& result) {
   std::ostringstream csv;
-  csv << "label,lr,steps,scored_steps,mean_train_cost,diverged,chosen\n";
+  csv << "label,round,lr,momentum,steps,scored_steps,mean_train_cost,diverged,chosen\n";
   for (const Trial& t : result.trials)
-    csv << '"' << t.label << "\"," << csv_number(t.lr) << ',' << t.steps << ',' << t.scored_steps
-        << ',' << csv_number(t.score) << ',' << t.diverged << ',' << t.chosen << '\n';
+    csv << '"' << t.label << "\"," << t.round << ',' << csv_number(t.lr) << ','
+        << (t.momentum >= 0 ? csv_number(t.momentum) : "") << ',' << t.steps << ','
+        << t.scored_steps << ',' << csv_number(t.score) << ',' << t.diverged << ',' << t.chosen
+        << '\n';
   return csv.str();
 }
 
@@ -181,10 +161,12 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
     if (any)
       std::snprintf(accuracy, sizeof accuracy, "%.2f%%", 100 * run.epochs.back().test_accuracy);
     const bool has_rate = run.contender.optimizer != "sfo";  // SFO has no learning rate
-    md << "| " << run.contender.label << " | " << (has_rate ? format_number(run.lr) : "-") << " | "
-       << format_number(run.final_cost()) << " | "
-       << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy << " | "
-       << format_duration(run.seconds) << " |\n";
+    std::string rate = has_rate ? format_number(run.lr) : "-";
+    if (!run.contender.momentum_grid.empty() && run.contender.hyper.momentum)
+      rate += " (momentum " + format_number(*run.contender.hyper.momentum) + ")";
+    md << "| " << run.contender.label << " | " << rate << " | " << format_number(run.final_cost())
+       << " | " << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy
+       << " | " << format_duration(run.seconds) << " |\n";
   }
   md << "\n**Claims**\n\n";
   for (const Claim& claim : claims)
@@ -192,12 +174,27 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
        << claim.evidence << "\n";
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
-    md << "\nLearning rates were chosen in two rounds, every trial from the same initial weights: "
-          "each rate of the grid for "
-       << search.steps << " steps, then the " << search.finalists
-       << " with the lowest mean training cost for " << search.steps * search.final_factor
-       << " steps; the rate whose longer trial ended lowest (mean cost over its last "
-       << search.steps << " steps) was taken (all trials: `" << e.id << "/lr-search.csv`).\n";
+    const bool two_rounds = std::any_of(result.trials.begin(), result.trials.end(),
+                                        [](const Trial& t) { return t.round == 2; });
+    md << "\nLearning rates were chosen in " << (two_rounds ? "three" : "two")
+       << " rounds, every run from the same initial weights: each rate of the grid for "
+       << search.steps << " steps";
+    if (two_rounds)
+      md << ", then the " << search.finalists << " with the lowest mean training cost for "
+         << search.steps * search.final_factor << " steps (scored by the mean cost over their last "
+         << search.steps << " steps)";
+    md << "; the two best of " << (two_rounds ? "those" : "them (scored by their mean cost)")
+       << " ran at full length, and the one with the lowest plotted cost averaged over its last "
+          "epochs is the line drawn (all trials and finalists: `"
+       << e.id << "/lr-search.csv`, `round` 3 for the full-length runs; their curves: `" << e.id
+       << "/<label>-lr-*.csv`).\n";
+    std::string finalists;
+    for (const Trial& t : result.trials)
+      if (t.round == 3)
+        finalists += (finalists.empty() ? "" : "; ") + t.label + " at " + format_number(t.lr) +
+                     (t.momentum >= 0 ? ", momentum " + format_number(t.momentum) : "") + ": " +
+                     format_number(t.score) + (t.chosen ? " (chosen)" : "");
+    if (!finalists.empty()) md << "\nFull-length finalists (score): " << finalists << ".\n";
   }
   md << "\n";
   return md.str();
@@ -208,12 +205,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
 void write_experiment_outputs(ExperimentResult& result, const fs::path& out) {
   const fs::path dir = out / result.experiment.id;
   fs::create_directories(dir);
-  for (const RunRecord& run : result.runs) {
-    io::write_file_atomically(dir / (slug(run.contender.label) + ".csv"), run_csv(run));
-    if (!run.iteration_costs.empty())
-      io::write_file_atomically(dir / (slug(run.contender.label) + "-iterations.csv"),
-                                iterations_csv(run));
-  }
+  const RunStore store(dir);
+  for (const RunRecord& run : result.runs) store.save_curves(run);
   io::write_file_atomically(dir / "summary.csv", summary_csv(result));
   if (!result.trials.empty()) io::write_file_atomically(dir / "lr-search.csv", trials_csv(result));
   result.figure = result.experiment.id + ".svg";

@@ -15,6 +15,8 @@ namespace adamite::reproduce {
 std::string slug(const std::string& label);
 // A number as the report prints it: 4 significant digits, "diverged" for ±inf/NaN.
 std::string format_number(double value);
+// A number as the CSVs hold it: 8 significant digits.
+std::string csv_number(double value);
 
 // Also sets result.figure.
 void write_experiment_outputs(ExperimentResult& result, const std::filesystem::path& out);

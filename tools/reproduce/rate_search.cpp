@@ -46,11 +46,16 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
   for (double lr : grid) first.push_back(trial_of(lr, plan.steps, plan.steps, run(lr, plan.steps)));
   const std::vector<size_t> finalists = best(first, plan.finalists);
   if (finalists.empty()) throw std::runtime_error("every learning rate tried diverged");
+  if (plan.final_factor == 0) {
+    first[finalists.front()].chosen = true;
+    return first;
+  }
 
   std::vector<Trial> second;
   const int64_t long_steps = plan.steps * plan.final_factor;
   for (size_t i : finalists)
     second.push_back(trial_of(first[i].lr, long_steps, plan.steps, run(first[i].lr, long_steps)));
+  for (Trial& t : second) t.round = 2;
   const std::vector<size_t> winner = best(second, 1);
   if (winner.empty()) throw std::runtime_error("every learning rate diverged in the longer trials");
   second[winner.front()].chosen = true;
@@ -59,9 +64,20 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
   return first;
 }
 
+std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_t count) {
+  const bool two_rounds =
+      std::any_of(trials.begin(), trials.end(), [](const Trial& t) { return t.round == 2; });
+  std::vector<Trial> second;
+  for (const Trial& t : trials)
+    if (t.round == (two_rounds ? 2 : 1)) second.push_back(t);
+  std::vector<Trial> finalists;
+  for (size_t i : best(second, count)) finalists.push_back(second[i]);
+  return finalists;
+}
+
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan) {
   return int64_t(rates) * plan.steps +
-         int64_t(std::min(rates, plan.finalists)) * plan.steps * plan.final_factor;
+         int64_t(std::min(rates, plan.finalists)) * plan.steps * plan.final_factor;  // 0: one round
 }
 
 }  // namespace adamite::reproduce

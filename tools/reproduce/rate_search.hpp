@@ -20,7 +20,7 @@ namespace adamite::reproduce {
 struct RateSearchPlan {
   int64_t steps = 0;         // length of a first-round trial
   size_t finalists = 3;      // rates that go on to the second round
-  int64_t final_factor = 3;  // a second-round trial lasts final_factor × steps
+  int64_t final_factor = 3;  // a second-round trial lasts final_factor × steps; 0: no second round
 };
 
 // What one trial gave: the minibatch costs of its steps, or that it diverged.
@@ -35,6 +35,10 @@ struct TrialRun {
 // mean over its last `steps` steps. Throws std::runtime_error when every rate diverges.
 std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearchPlan& plan,
                                const std::function<TrialRun(double lr, int64_t steps)>& run);
+
+// The rates that go on to full-length runs: the `count` lowest-scoring of search_rate's last
+// round, best first; diverged ones never.
+std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_t count);
 
 // Optimizer steps search_rate takes for a grid of `rates` values (for the progress display's ETA).
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan);

@@ -11,11 +11,14 @@
 
 namespace adamite::reproduce {
 
-// One learning-rate trial (rate_search.hpp): `steps` optimizer steps from the common initial
-// weights, scored by the mean training cost over its last `scored_steps`.
+// One learning-rate trial: `steps` optimizer steps from the common initial weights, scored by the
+// mean training cost over its last `scored_steps` (a full-length run: by the plotted cost over
+// its last epochs).
 struct Trial {
   std::string label;  // the contender
   double lr = 0.0;
+  int round = 1;         // 1 and 2: short trials (rate_search.hpp); 3: a full-length run
+  double momentum = -1;  // when searched with the rate; < 0: the optimizer's own
   int64_t steps = 0, scored_steps = 0;
   double score = 0.0;  // +inf when it diverged
   bool diverged = false;

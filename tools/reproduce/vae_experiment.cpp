@@ -1,5 +1,6 @@
 #include "vae_experiment.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -13,6 +14,8 @@
 #include "models/vae.hpp"
 #include "outputs.hpp"
 #include "results.hpp"
+#include "run_plan.hpp"
+#include "run_store.hpp"
 #include "svg_chart.hpp"
 
 namespace adamite::reproduce {
@@ -33,9 +36,16 @@ struct GridPoint {
   }
   std::string name() const {
     std::ostringstream text;
-    text << "beta1-" << beta1 << "_beta2-" << beta2 << "_lr-1e" << log10_lr << "_"
+    text << "beta1 " << beta1 << " beta2 " << beta2 << " lr 1e" << log10_lr << " "
          << (bias_correction ? "corrected" : "uncorrected");
     return text.str();
+  }
+  // Where the figure cannot show the loss after `epoch`: "diverged at epoch k", or the value
+  // above the axis; "" when it is on the scale.
+  std::string off_scale(int64_t epoch, double y_max) const {
+    if (std::isnan(loss_at(epoch)))
+      return "diverged in epoch " + std::to_string(epoch_losses.size() + 1);
+    return loss_at(epoch) > y_max ? "loss " + format_number(loss_at(epoch)) : "";
   }
   std::string series() const {
     std::ostringstream text;
@@ -112,10 +122,16 @@ struct VaeCallbacks : train::FitCallbacks {
   }
   void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
     progress.step(epoch, epochs, batch, batches, loss);
+    const auto now = std::chrono::steady_clock::now();
+    if (steps++ == 0) first_step_end = now;  // the first step allocates: not timed
+    seconds_after_first = std::chrono::duration<double>(now - first_step_end).count();
   }
   void on_epoch(const train::EpochResult& r) override {
     point.epoch_losses.push_back(r.train_loss);
   }
+  std::chrono::steady_clock::time_point first_step_end;
+  int64_t steps = 0;
+  double seconds_after_first = 0.0;
   models::Vae& vae;
   Generator& noise;
   GridPoint& point;
@@ -125,16 +141,124 @@ struct VaeCallbacks : train::FitCallbacks {
 
 }  // namespace
 
+namespace {
+
+constexpr double kTopEdge = 1000;  // the figures' y axis ends here, as the paper's do
+
+// The paper's two rows: the loss after 10 epochs and after 100; a shorter run reads its first
+// row at min(10, length), and has one row when that is its end.
+std::vector<int64_t> rows_for(int64_t epochs) {
+  const int64_t early = std::min<int64_t>(10, epochs);
+  return early < epochs ? std::vector<int64_t>{early, epochs} : std::vector<int64_t>{epochs};
+}
+
+// Paper's layout: a column per β2, a row per epoch read, x = log10 α, a line per β1 × correction.
+// A run that diverged or ended above the top edge is a marker on that edge, in a series of its
+// own, never a point that looks ordinary.
+Figure vae_figure(const std::vector<GridPoint>& grid, const std::vector<int64_t>& rows) {
+  Figure figure;
+  figure.title = "Figure 4: bias correction, VAE on MNIST (loss after ";
+  for (size_t r = 0; r < rows.size(); ++r)
+    figure.title += (r ? " and " : "") + std::to_string(rows[r]);
+  figure.title += " epochs)";
+  figure.columns = 3;
+  for (const int64_t epoch : rows)
+    for (double beta2 : {0.99, 0.999, 0.9999}) {
+      Panel panel;
+      std::ostringstream title;
+      title << "β2=" << beta2 << ", " << epoch << (epoch == 1 ? " epoch" : " epochs");
+      panel.title = title.str();
+      panel.x_label = "log10(α)";
+      panel.y_label = "loss (negative ELBO)";
+      panel.x_min = -5;
+      panel.x_max = -1;
+      panel.y_max = kTopEdge;
+      Series off{"diverged or above " + format_number(kTopEdge) + " (top edge)", {}, {}, true};
+      for (double beta1 : {0.0, 0.9})
+        for (bool correction : {true, false}) {
+          Series series;
+          series.markers = true;
+          for (const GridPoint& p : grid)
+            if (p.beta1 == beta1 && p.beta2 == beta2 && p.bias_correction == correction) {
+              series.label = p.series();
+              const bool shown = p.off_scale(epoch, kTopEdge).empty();
+              series.x.push_back(p.log10_lr);
+              series.y.push_back(shown ? p.loss_at(epoch) : kNaN);
+              if (shown) continue;
+              off.x.insert(off.x.end(), {p.log10_lr, kNaN});  // NaN: each marker stands alone
+              off.y.insert(off.y.end(), {kTopEdge, kNaN});
+            }
+          panel.series.push_back(series);
+        }
+      if (!off.x.empty()) panel.series.push_back(off);
+      figure.panels.push_back(panel);
+    }
+  return figure;
+}
+
+// Trains one grid point from the common initial weights for `epochs` epochs (or max_steps):
+// its losses into `point` and `record`; returns the mean time of a step after the first.
+double train_point(GridPoint& point, RunRecord& record, const InitialWeights& initial,
+                   const data::Dataset& train, const Settings& settings, HarnessProgress& progress,
+                   int64_t epochs, int64_t max_steps = -1) {
+  manual_seed(settings.seed + 1);
+  const auto model = models::vae();
+  initial.load_into(*model);
+  train::RunSpec spec;
+  spec.optimizer = "adam";
+  spec.hyper.lr = std::pow(10.0, point.log10_lr);
+  spec.hyper.beta1 = point.beta1;
+  spec.hyper.beta2 = point.beta2;
+  spec.hyper.bias_correction = point.bias_correction;
+  spec.epochs = epochs;
+  spec.max_steps = max_steps;
+  spec.batch_size = settings.batch_size;
+  spec.seed = settings.seed;
+  train::Run run(spec, *model, train);
+  Generator noise(settings.seed + 2);  // the same reparameterisation noise for every run
+  VaeCallbacks callbacks(*model, noise, point, progress, epochs);
+  train::FitOptions fit = run.fit_options();
+  fit.callbacks = &callbacks;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    record.epochs = run.fit(nullptr, fit);
+  } catch (const train::NonFiniteError& error) {
+    point.diverged = true;  // a non-finite loss: the run stops, its later losses stay NaN
+    record.diverged = true;
+    record.divergence = error.what();
+    for (size_t e = 0; e < point.epoch_losses.size(); ++e)
+      record.epochs.push_back({int64_t(e) + 1, 0, point.epoch_losses[e], kNaN, kNaN, 0.0});
+  }
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return callbacks.steps > 1 ? callbacks.seconds_after_first / double(callbacks.steps - 1) : 0.0;
+}
+
+MeasuredTimes measure_vae_step(const InitialWeights& initial, const data::Dataset& train,
+                               const Settings& settings) {
+  constexpr int64_t kSteps = 6;
+  GridPoint point{0.9, 0.999, -3, true, {}, false};
+  RunRecord record;
+  HarnessProgress quiet("fig4", kSteps);
+  MeasuredTimes times;
+  times.seconds_per_step = train_point(point, record, initial, train, settings, quiet, 1, kSteps);
+  times.how = "Adam, " + std::to_string(kSteps - 1) + " steps timed";
+  return times;
+}
+
+}  // namespace
+
 double run_vae_experiment(const Settings& settings) {
+  using Mode = Settings::Mode;
   int64_t epochs = settings.quick ? 3 : 100;
   if (settings.epochs) epochs = *settings.epochs;
-  const int64_t early = std::max<int64_t>(1, epochs / 10);
+  const std::vector<int64_t> rows = rows_for(epochs);
+  const int64_t early = rows.front();
   int64_t train_subset = settings.quick ? 2000 : -1;
   if (settings.train_subset) train_subset = *settings.train_subset;
 
   data::Splits splits = experiment_data("mnist", train_subset, -1, settings.seed);
   const fs::path dir = settings.out / "fig4";
-  fs::create_directories(dir);
+  const RunStore store(dir);
 
   std::vector<GridPoint> grid;
   for (double beta1 : {0.0, 0.9})
@@ -149,80 +273,57 @@ double run_vae_experiment(const Settings& settings) {
   const std::string checksum = weights_checksum(*initial_model);
   const int64_t batches = (splits.train.size() + settings.batch_size - 1) / settings.batch_size;
   HarnessProgress progress("fig4", int64_t(grid.size()) * epochs * batches);
+  // Everything that decides a run besides its grid point, which its name holds.
+  const train::RunConfig identity = {{"epochs", std::to_string(epochs)},
+                                     {"train_examples", std::to_string(splits.train.size())},
+                                     {"seed", std::to_string(settings.seed)},
+                                     {"batch_size", std::to_string(settings.batch_size)},
+                                     {"init_checksum", checksum}};
+  int64_t runs_left = 0;
+
+  for (size_t i = 0; i < grid.size(); ++i) {
+    GridPoint& point = grid[i];
+    Contender contender;
+    contender.label = point.name();
+    contender.optimizer = "adam";
+    if (const auto finished = store.load_finished(contender, identity)) {
+      for (const train::EpochResult& e : finished->epochs)
+        point.epoch_losses.push_back(e.train_loss);
+      point.diverged = finished->diverged;
+      continue;
+    }
+    if (settings.mode != Mode::train || !selected(contender, settings.only)) {
+      ++runs_left;
+      continue;
+    }
+    progress.start_run(point.name(), int64_t(i) + 1, int64_t(grid.size()));
+    RunRecord record;
+    record.contender = contender;
+    record.lr = std::pow(10.0, point.log10_lr);
+    record.init_checksum = checksum;
+    train_point(point, record, initial, splits.train, settings, progress, epochs);
+    store.save_finished(record, identity);
+    progress.line(point.name() + ": loss " + format_number(point.loss_at(epochs)) + " after " +
+                  std::to_string(point.epoch_losses.size()) + " epochs");
+  }
+  if (settings.mode == Mode::plan) {
+    RunPlanPrinter plan("fig4", measure_vae_step(initial, splits.train, settings));
+    plan.run("the grid's " + std::to_string(runs_left) + " unfinished runs of " +
+                 std::to_string(grid.size()),
+             runs_left * epochs * batches, 0, epochs, 0, runs_left ? "to run" : "finished");
+    return plan.finish();
+  }
+  if (runs_left == int64_t(grid.size())) return 0.0;  // nothing to draw
 
   std::ostringstream table;
   table << "beta1,beta2,bias_correction,lr,loss_epoch_" << early << ",loss_epoch_" << epochs
         << ",diverged,init_checksum\n";
-  for (size_t i = 0; i < grid.size(); ++i) {
-    GridPoint& point = grid[i];
-    progress.start_run(point.name(), int64_t(i) + 1, int64_t(grid.size()));
-    manual_seed(settings.seed + 1);
-    const auto model = models::vae();
-    initial.load_into(*model);
-    train::RunSpec spec;
-    spec.optimizer = "adam";
-    spec.hyper.lr = std::pow(10.0, point.log10_lr);
-    spec.hyper.beta1 = point.beta1;
-    spec.hyper.beta2 = point.beta2;
-    spec.hyper.bias_correction = point.bias_correction;
-    spec.epochs = epochs;
-    spec.batch_size = settings.batch_size;
-    spec.seed = settings.seed;
-    train::Run run(spec, *model, splits.train);
-    Generator noise(settings.seed + 2);  // the same reparameterisation noise for every run
-    VaeCallbacks callbacks(*model, noise, point, progress, epochs);
-    train::FitOptions fit = run.fit_options();
-    fit.callbacks = &callbacks;
-    try {
-      run.fit(nullptr, fit);
-    } catch (const train::NonFiniteError&) {
-      point.diverged = true;  // a non-finite loss: the run stops, its later losses stay NaN
-    }
-    std::ostringstream csv;
-    csv << "epoch,train_cost\n";
-    for (size_t e = 0; e < point.epoch_losses.size(); ++e)
-      csv << e + 1 << ',' << point.epoch_losses[e] << '\n';
-    io::write_file_atomically(dir / (point.name() + ".csv"), csv.str());
+  for (const GridPoint& point : grid)
     table << point.beta1 << ',' << point.beta2 << ',' << point.bias_correction << ",1e"
           << point.log10_lr << ',' << point.loss_at(early) << ',' << point.loss_at(epochs) << ','
           << point.diverged << ',' << checksum << '\n';
-    progress.line(point.name() + ": loss " + format_number(point.loss_at(epochs)) + " after " +
-                  std::to_string(point.epoch_losses.size()) + " epochs");
-  }
   io::write_file_atomically(dir / "grid.csv", table.str());
-
-  // Paper's layout: a column per β2, a row per checkpoint, x = log10 α, a line per β1 × correction.
-  Figure figure;
-  figure.title = "Figure 4: bias correction, VAE on MNIST (loss after " + std::to_string(early) +
-                 " and " + std::to_string(epochs) + " epochs)";
-  figure.columns = 3;
-  for (const int64_t epoch : {early, epochs})
-    for (double beta2 : {0.99, 0.999, 0.9999}) {
-      Panel panel;
-      std::ostringstream title;
-      title << "β2=" << beta2 << ", " << epoch << (epoch == 1 ? " epoch" : " epochs");
-      panel.title = title.str();
-      panel.x_label = "log10(α)";
-      panel.y_label = "loss (negative ELBO)";
-      // The paper's axes: every step size shown, and runs that blew up drawn on the top edge.
-      panel.x_min = -5;
-      panel.x_max = -1;
-      panel.y_max = 1000;
-      for (double beta1 : {0.0, 0.9})
-        for (bool correction : {true, false}) {
-          Series series;
-          series.markers = true;
-          for (const GridPoint& p : grid)
-            if (p.beta1 == beta1 && p.beta2 == beta2 && p.bias_correction == correction) {
-              series.label = p.series();
-              series.x.push_back(p.log10_lr);
-              series.y.push_back(p.loss_at(epoch));
-            }
-          panel.series.push_back(series);
-        }
-      figure.panels.push_back(panel);
-    }
-  write_svg(dir / "fig4.svg", figure);
+  write_svg(dir / "fig4.svg", vae_figure(grid, rows));
 
   std::ostringstream md;
   md << "## Figure 4: bias correction terms, VAE on MNIST\n\n"
@@ -232,14 +333,28 @@ double run_vae_experiment(const Settings& settings) {
         "terms; the paper plots the loss after 10 and 100 epochs. It finds that with β2 close "
         "to 1 the runs without bias correction are unstable, and that the best results come with "
         "the correction.\n\n"
-     << "This run: " << epochs << " epochs (paper: 100), loss read after " << early << " and "
-     << epochs << " epochs, " << splits.train.size() << " training images, minibatch "
-     << settings.batch_size << ", " << grid.size()
-     << " runs from the same initial weights (checksum " << checksum << "). Wall time "
-     << format_duration(progress.elapsed_seconds())
-     << ". Loss: the negative ELBO per image, "
-        "averaged over the epoch as trained; a missing point is a run that diverged.\n\n"
-     << "![Figure 4](fig4/fig4.svg)\n\n**Claims**\n\n";
+     << "This run: " << epochs << " epochs (paper: 100), loss read after ";
+  for (size_t r = 0; r < rows.size(); ++r) md << (r ? " and " : "") << rows[r];
+  md << " epochs, " << splits.train.size() << " training images, minibatch " << settings.batch_size
+     << ", " << grid.size() << " runs from the same initial weights (checksum " << checksum
+     << "). Wall time " << format_duration(progress.elapsed_seconds())
+     << ". Loss: the negative ELBO per image, averaged over the epoch as trained; a run that "
+        "diverged, or whose loss is above "
+     << format_number(kTopEdge) << ", is a marker on the top edge.\n\n"
+     << "![Figure 4](fig4/fig4.svg)\n\n";
+  std::ostringstream off_list;
+  for (const int64_t epoch : rows)
+    for (const GridPoint& p : grid)
+      if (!p.off_scale(epoch, kTopEdge).empty())
+        off_list << "- after " << epoch << " epochs, β1=" << p.beta1 << ", β2=" << p.beta2
+                 << ", α=1e" << p.log10_lr << ", " << (p.bias_correction ? "with" : "without")
+                 << " correction: " << p.off_scale(epoch, kTopEdge) << "\n";
+  if (!off_list.str().empty())
+    md << "Off the scale (drawn on the top edge):\n\n" << off_list.str() << "\n";
+  if (runs_left > 0)
+    md << "**Incomplete**: " << runs_left << " of " << grid.size()
+       << " runs are not finished yet.\n\n";
+  md << "**Claims**\n\n";
   for (const Claim& claim : vae_claims(grid, early, epochs))
     md << "- " << (claim.holds ? "**yes**" : "**no**") << ": " << claim.statement << ". "
        << claim.evidence << "\n";

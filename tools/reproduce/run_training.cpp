@@ -1,0 +1,184 @@
+#include "run_training.hpp"
+
+#include <chrono>
+#include <iomanip>
+#include <sstream>
+
+#include "adamite/random.hpp"
+#include "adamite/train/evaluate.hpp"
+#include "models/registry.hpp"
+#include "sfo_run.hpp"
+
+namespace adamite::reproduce {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Progress, the per-iteration costs and a line per evaluated epoch, into the run's record; the
+// time of each step (between two steps of an epoch, so no evaluation falls inside); and, when the
+// experiment asks, the full-batch training cost after each epoch, its time left out of `seconds`.
+struct RunCallbacks : train::FitCallbacks {
+  RunCallbacks(const RunPlan& run_plan, RunRecord& run_record, HarnessProgress& harness_progress)
+      : plan(run_plan), record(run_record), progress(harness_progress) {}
+  void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
+    const Clock::time_point now = Clock::now();
+    if (batch > 1) {
+      step_seconds += std::chrono::duration<double>(now - last_step).count();
+      ++timed_steps;
+    }
+    last_step = now;
+    progress.step(epoch, plan.epochs, batch, batches, loss);
+  }
+  void on_iteration(int64_t step, double loss) override {
+    if (step <= plan.iteration_steps) record.iteration_costs.push_back(loss);
+  }
+  void on_epoch(const train::EpochResult& result) override {
+    record.epochs.push_back(result);
+    record.epochs.back().seconds += seconds_before - excluded_seconds;
+    if (full_batch_model) {
+      const Clock::time_point before = Clock::now();
+      double squares = 0.0;
+      for (const Tensor& p : full_batch_model->parameters())
+        squares += p.array().cast<double>().square().sum();
+      record.full_batch_costs.push_back(train::evaluate(*full_batch_model, *full_batch_data).loss +
+                                        0.5 * weight_decay * squares);
+      full_batch_model->train();
+      excluded_seconds += std::chrono::duration<double>(Clock::now() - before).count();
+    }
+    if (plan.evaluate) {
+      std::ostringstream text;
+      text << record.contender.label << " lr " << plan.lr << ": epoch " << result.epoch << "/"
+           << plan.epochs << " train cost " << std::setprecision(4) << result.train_loss
+           << " test accuracy " << std::fixed << std::setprecision(2)
+           << 100.0 * result.test_accuracy << "%";
+      progress.line(text.str());
+    }
+  }
+  // A full run checkpoints after every epoch and when it stops on request, its curves beside.
+  void on_position(const train::TrainingPosition& next, bool epoch_end) override {
+    if (!resumable || !(epoch_end || stopping)) return;
+    resumable->run->save_checkpoint(resumable->store.checkpoint_dir(record.contender.label), next,
+                                    resumable->identity);
+    resumable->store.save_curves(record);
+  }
+  bool stop_requested() override {
+    if (!resumable) return false;
+    Session& session = resumable->session;
+    if (session.steps_left > 0) --session.steps_left;
+    stopping = session.steps_left == 0 || (session.stop_signal && session.stop_signal());
+    return stopping;
+  }
+  const RunPlan& plan;
+  RunRecord& record;
+  HarnessProgress& progress;
+  const Resumable* resumable = nullptr;
+  bool stopping = false;
+  double seconds_before = 0.0;             // a resumed run's wall time before this invocation
+  nn::Module* full_batch_model = nullptr;  // set: evaluate the training cost after each epoch
+  const data::Dataset* full_batch_data = nullptr;
+  double weight_decay = 0.0, excluded_seconds = 0.0, step_seconds = 0.0;
+  int64_t timed_steps = 0;
+  Clock::time_point last_step;
+};
+
+// Continues from the run's checkpoint when it has one of these settings, with the epochs its
+// curves hold; returns the wall time it had trained. A checkpoint of other settings is ignored.
+double resume(train::Run& run, const Resumable& resumable, RunRecord& record,
+              HarnessProgress& progress, train::TrainingPosition& start) {
+  const std::filesystem::path dir = resumable.store.checkpoint_dir(record.contender.label);
+  if (!std::filesystem::exists(train::checkpoint_file(dir))) return 0.0;
+  try {
+    start = run.resume(dir, resumable.identity);
+  } catch (const train::CheckpointError& error) {
+    progress.line(record.contender.label + ": starting afresh (" + error.what() + ")");
+    return 0.0;
+  }
+  resumable.store.load_curves(record.contender.label, record);
+  record.epochs.resize(std::min<size_t>(record.epochs.size(), size_t(start.epoch)));
+  if (record.full_batch_costs.size() > record.epochs.size())
+    record.full_batch_costs.resize(record.epochs.size());
+  if (int64_t(record.iteration_costs.size()) > run.optimizer().step_count())
+    record.iteration_costs.resize(size_t(run.optimizer().step_count()));
+  progress.line(record.contender.label + ": resuming from its checkpoint at epoch " +
+                std::to_string(start.epoch + 1) + ", step " +
+                std::to_string(run.optimizer().step_count()));
+  return record.epochs.empty() ? 0.0 : record.epochs.back().seconds;
+}
+
+}  // namespace
+
+std::shared_ptr<nn::Module> build_model(const Experiment& experiment, const data::Dataset& train,
+                                        bool dropout) {
+  models::ModelConfig config;
+  config.example_shape = train.example_shape();
+  config.classes = train.num_classes;
+  config.input_dropout = dropout ? experiment.input_dropout : 0.0f;
+  config.hidden_dropout = dropout ? experiment.hidden_dropout : 0.0f;
+  config.logreg_input_dropout = true;  // Fig. 1 (right): dropout noise on bag-of-words features
+  return models::make_model(experiment.model, config);
+}
+
+RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const data::Splits& splits,
+                    const InitialWeights& initial, const Settings& settings,
+                    HarnessProgress& progress, Resumable* resumable) {
+  const Contender& contender = *plan.contender;
+  RunRecord record;
+  record.contender = contender;
+  record.lr = plan.lr;
+  // The same dropout masks and data order for every optimizer.
+  manual_seed(settings.seed + 1);
+  auto model = build_model(experiment, splits.train, contender.dropout);
+  initial.load_into(*model);
+  const std::string checksum = initial.checksum();
+  if (contender.optimizer == "sfo") {
+    record = run_sfo(experiment, contender, *model, plan.epochs, splits, settings, progress);
+    record.init_checksum = checksum;
+    return record;
+  }
+  record.init_checksum = checksum;
+
+  train::RunSpec spec;
+  spec.optimizer = contender.optimizer;
+  spec.hyper = contender.hyper;
+  spec.hyper.lr = plan.lr;
+  if (experiment.weight_decay > 0) spec.hyper.weight_decay = experiment.weight_decay;
+  spec.epochs = plan.epochs;
+  spec.max_steps = plan.max_steps;
+  spec.batch_size = settings.batch_size;
+  spec.seed = settings.seed;
+  spec.schedule = experiment.schedule;
+  spec.average = contender.average;
+  train::Run run(spec, *model, splits.train);
+  train::FitOptions options = run.fit_options();
+  RunCallbacks callbacks(plan, record, progress);
+  if (experiment.full_batch_cost && plan.evaluate) {
+    callbacks.full_batch_model = model.get();
+    callbacks.full_batch_data = &splits.train;
+    callbacks.weight_decay = experiment.weight_decay;
+  }
+  if (resumable) {
+    resumable->run = &run;
+    callbacks.resumable = resumable;
+    callbacks.seconds_before = resume(run, *resumable, record, progress, options.start);
+  }
+  options.callbacks = &callbacks;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run.fit(plan.evaluate ? &splits.test : nullptr, options);
+  } catch (const train::NonFiniteError& error) {
+    // A learning rate too large for this optimizer: record it and go on with the others.
+    record.diverged = true;
+    record.divergence = error.what();
+  }
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() -
+                   callbacks.excluded_seconds + callbacks.seconds_before;
+  if (callbacks.timed_steps > 0)
+    record.seconds_per_step = callbacks.step_seconds / double(callbacks.timed_steps);
+  if (callbacks.stopping && !record.diverged)
+    throw Stopped(contender.label + " stopped at step " +
+                  std::to_string(run.optimizer().step_count()) +
+                  " (checkpoint saved); the same command continues it");
+  return record;
+}
+
+}  // namespace adamite::reproduce
