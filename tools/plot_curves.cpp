@@ -14,6 +14,7 @@ namespace adamite::cli {
 namespace {
 
 constexpr const char* kHeader = "epoch,step,train_loss,test_loss,test_accuracy,seconds";
+constexpr const char* kValidationColumns = ",validation_loss,validation_accuracy";
 
 // One field parsed in full, or false.
 template <typename T>
@@ -23,7 +24,7 @@ bool parse(const std::string& text, T& value) {
   return error == std::errc() && ptr == end && !text.empty();
 }
 
-train::EpochResult parse_row(const std::string& line) {
+train::EpochResult parse_row(const std::string& line, bool validation) {
   std::vector<std::string> fields(1);
   for (char c : line) {
     if (c == ',')
@@ -31,16 +32,18 @@ train::EpochResult parse_row(const std::string& line) {
     else
       fields.back().push_back(c);
   }
-  if (fields.size() != 6)
-    throw std::invalid_argument("expected 6 comma-separated fields, got " +
-                                std::to_string(fields.size()));
+  const size_t expected = validation ? 8 : 6;
+  if (fields.size() != expected)
+    throw std::invalid_argument("expected " + std::to_string(expected) +
+                                " comma-separated fields, got " + std::to_string(fields.size()));
   train::EpochResult row;
   if (!parse(fields[0], row.epoch) || row.epoch < 1)
     throw std::invalid_argument("epoch '" + fields[0] + "' is not a positive integer");
   if (!parse(fields[1], row.step) || row.step < 0)
     throw std::invalid_argument("step '" + fields[1] + "' is not a non-negative integer");
-  double* numbers[] = {&row.train_loss, &row.test_loss, &row.test_accuracy, &row.seconds};
-  for (int i = 0; i < 4; ++i)
+  double* numbers[] = {&row.train_loss, &row.test_loss,       &row.test_accuracy,
+                       &row.seconds,    &row.validation_loss, &row.validation_accuracy};
+  for (size_t i = 0; i + 2 < expected; ++i)
     if (!parse(fields[2 + i], *numbers[i]))
       throw std::invalid_argument("'" + fields[2 + i] + "' is not a number");
   return row;
@@ -53,13 +56,16 @@ std::vector<train::EpochResult> read_csv_log(const std::filesystem::path& file) 
   std::ifstream in(file);
   if (!in) return rows;  // no log yet
   std::string line;
+  bool validation = false;
   for (int number = 1; std::getline(in, line); ++number) {
     try {
       if (number == 1) {
-        if (line != kHeader)
-          throw std::invalid_argument(std::string("expected the header ") + kHeader);
+        validation = line == std::string(kHeader) + kValidationColumns;
+        if (line != kHeader && !validation)
+          throw std::invalid_argument(std::string("expected the header ") + kHeader +
+                                      " (and, with a validation set, " + kValidationColumns + ")");
       } else {
-        rows.push_back(parse_row(line));
+        rows.push_back(parse_row(line, validation));
       }
     } catch (const std::invalid_argument& e) {
       throw std::runtime_error(file.string() + " line " + std::to_string(number) +

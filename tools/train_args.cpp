@@ -59,6 +59,14 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--clip-grad-norm", args.clip_grad_norm,
                   "Clip the gradients' joint L2 norm to this before every step (0: off)")
       ->check(non_negative());
+  cmd->add_option("--validation", args.validation,
+                  "Hold out this many training examples (drawn with --seed), score them after "
+                  "every epoch, and --save the weights of the epoch with the lowest validation "
+                  "loss")
+      ->check(non_negative());
+  cmd->add_option("--early-stop", args.early_stop,
+                  "With --validation: stop after this many epochs without a lower validation loss")
+      ->check(non_negative());
   cmd->add_option("--augment", args.augment,
                   "Augment training images as they are read: crop:P (pad P pixels, crop at "
                   "random), flip (mirror at random), both (crop:4,flip), or none")

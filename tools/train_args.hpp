@@ -26,6 +26,7 @@ struct TrainArgs {
   int64_t warmup = 0;
   double clip_grad_norm = 0.0;
   std::string augment = "none";
+  int64_t validation = 0, early_stop = 0;
   std::string checkpoint, checkpoint_every = "epoch", resume;
 };
 

@@ -64,6 +64,8 @@ train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t 
   // Only when on, so that checkpoints written before the option existed still resume.
   if (args.clip_grad_norm > 0.0) config["clip_grad_norm"] = exact(args.clip_grad_norm);
   if (args.augment != "none") config["augment"] = args.augment;
+  if (args.validation > 0) config["validation"] = std::to_string(args.validation);
+  if (args.early_stop > 0) config["early_stop"] = std::to_string(args.early_stop);
   return config;
 }
 
@@ -160,6 +162,19 @@ void check_outputs(const TrainArgs& args, const std::string& checkpoint_dir) {
   check("--checkpoint", train::checkpoint_file(checkpoint_dir));
 }
 
+// --validation N: N training examples drawn with the run's seed, held out before any
+// preprocessing is fitted.
+std::optional<data::Dataset> hold_out(const TrainArgs& args, data::Splits& splits) {
+  if (args.validation == 0) return std::nullopt;
+  if (args.validation >= splits.train.size())
+    throw UsageError("--validation " + std::to_string(args.validation) + ": the training set of " +
+                     args.dataset + " has only " + std::to_string(splits.train.size()) +
+                     " examples");
+  auto [held, rest] = data::random_split(splits.train, args.validation, args.seed);
+  splits.train = std::move(rest);
+  return std::move(held);
+}
+
 void run_train(TrainArgs args, const CLI::App& cmd) {
   if (args.list_optimizers) return list_optimizers();
   if (!args.resume.empty() && !std::filesystem::exists(train::checkpoint_file(args.resume)))
@@ -175,6 +190,8 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--augment: ") + e.what());
   }
+  if (args.early_stop > 0 && args.validation == 0)
+    throw UsageError("--early-stop needs a validation set: give --validation N as well");
   if (!args.init.empty() && !std::filesystem::exists(args.init))
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
@@ -205,7 +222,9 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   if (!root) world.barrier();
   data::Splits splits = load_named_dataset(args.dataset);
   if (root) world.barrier();
-  const std::string whitening = apply_whitening(args.whiten, args.dataset, splits);
+  std::optional<data::Dataset> validation = hold_out(args, splits);
+  const std::string whitening =
+      apply_whitening(args.whiten, args.dataset, splits, validation ? &*validation : nullptr);
   manual_seed(args.seed);  // fixes the initial weights and the dropout masks
   models::ModelConfig config;
   config.example_shape = splits.train.example_shape();
@@ -224,8 +243,10 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   }
 
   std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
-            << " train / " << splits.test.size() << " test), optimizer " << args.optimizer
-            << ", lr schedule " << run->schedule().describe()
+            << " train / "
+            << (validation ? std::to_string(validation->size()) + " validation / " : "")
+            << splits.test.size() << " test), optimizer " << args.optimizer << ", lr schedule "
+            << run->schedule().describe()
             << (run->average() ? ", evaluating " + run->average()->describe() : std::string())
             << ", whitening " << whitening
             << (args.augment != "none" ? ", augmentation " + args.augment : std::string())
@@ -258,12 +279,22 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   }
   std::unique_ptr<train::CsvLog> log;  // a resumed run adds to its log
   if (!args.log.empty() && root)
-    log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty());
+    log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty(), validation.has_value());
+  options.validation = validation ? &*validation : nullptr;
+  options.early_stop_patience = args.early_stop;
   options.world = &world;
   options.micro_batches = args.micro_batches;
   options.rank_order_reduce = args.rank_order_reduce;
   const StopOnSignal stop_on_signal;
   TrainReport report(*run, world, log.get(), plot.get(), checkpoint_dir, identity, settings);
+  // With a validation set, --save holds the weights of the best epoch so far, written as soon as
+  // it is known (so a resumed run that never beats it keeps them too).
+  int64_t best_epoch = options.start.best_epoch;
+  if (validation && !args.save.empty() && root)
+    report.on_best = [&](const train::EpochResult& result) {
+      save_weights(args, *run, *model, whitening, {result});
+      best_epoch = result.epoch;
+    };
   options.callbacks = &report;
   const auto history = run->fit(&splits.test, options);
   if (plot) plot->write();
@@ -285,7 +316,19 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
     std::cout << "final test accuracy: " << percent(history.back().test_accuracy) << " ("
               << args.model << ", " << args.dataset << ", " << history.back().epoch << " epochs)\n";
   if (plot) std::cout << "plotted the learning curves in " << args.plot << '\n';
-  if (!args.save.empty() && root) save_weights(args, *run, *model, whitening, history);
+  if (validation) {
+    const bool early = !history.empty() && args.early_stop > 0 &&
+                       history.back().epoch < args.epochs &&
+                       (args.max_steps < 0 || history.back().step < args.max_steps);
+    if (early)
+      std::cout << "early stop: no lower validation loss in the " << args.early_stop
+                << " epochs after epoch " << best_epoch << '\n';
+    if (!args.save.empty() && root)
+      std::cout << "the weights in " << args.save << " are those of epoch " << best_epoch
+                << ", the lowest validation loss\n";
+  } else if (!args.save.empty() && root) {
+    save_weights(args, *run, *model, whitening, history);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "train_report.hpp"
 
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -34,8 +35,11 @@ void TrainReport::on_step(int64_t epoch, int64_t batch, int64_t batches, double 
 void TrainReport::on_epoch(const train::EpochResult& r) {
   progress_.clear();
   std::cout << "epoch " << r.epoch << "/" << run_.spec().epochs << "  step " << r.step
-            << "  train_loss " << std::fixed << std::setprecision(4) << r.train_loss
-            << "  test_loss " << r.test_loss << "  test_accuracy " << percent(r.test_accuracy)
+            << "  train_loss " << std::fixed << std::setprecision(4) << r.train_loss;
+  if (std::isfinite(r.validation_loss))
+    std::cout << "  validation_loss " << r.validation_loss << (r.best ? " (best)" : "")
+              << "  validation_accuracy " << percent(r.validation_accuracy);
+  std::cout << "  test_loss " << r.test_loss << "  test_accuracy " << percent(r.test_accuracy)
             << "  " << std::setprecision(1) << r.seconds << "s" << std::defaultfloat << std::endl;
   // A failed --log or --plot write (a full disk) must not cost the epoch's checkpoint: it stops
   // the run in on_position, once that is written.
@@ -46,6 +50,7 @@ void TrainReport::on_epoch(const train::EpochResult& r) {
     output_failure_ =
         e.what() + std::string("; training stopped after epoch ") + std::to_string(r.epoch);
   }
+  if (r.best && on_best) on_best(r);
 }
 
 void TrainReport::on_iteration(int64_t step, double) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "adamite/distributed/communicator.hpp"
@@ -30,6 +31,9 @@ class TrainReport : public train::FitCallbacks {
   void on_position(const train::TrainingPosition& next, bool epoch_end) override;
   bool stop_requested() override;
   void on_stop() override { stopped_ = true; }
+
+  // Called after on_epoch's report of an epoch with a new lowest validation loss, when set.
+  std::function<void(const train::EpochResult&)> on_best;
 
   // By a signal to this process or, under MPI, to any other.
   bool stopped() const { return stopped_; }

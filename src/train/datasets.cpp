@@ -36,19 +36,21 @@ data::Splits load_named_dataset(const std::string& name) {
 }
 
 std::string apply_whitening(const std::string& requested, const std::string& dataset,
-                            data::Splits& splits) {
+                            data::Splits& splits, data::Dataset* validation) {
   const std::string kind =
       requested == "auto" ? (dataset == "cifar10" ? "zca" : "none") : requested;
   if (kind == "standardize") {
     const auto standardizer = data::ChannelStandardizer::fit(splits.train);
     standardizer.apply(splits.train);
     standardizer.apply(splits.test);
+    if (validation) standardizer.apply(*validation);
   } else if (kind == "zca") {
     // Fitted on the training split only; cached, since the eigen-decomposition takes a while.
     // Images held as bytes are whitened batch by batch as they are read.
     const auto zca = io::fit_or_load_zca(splits.train, data::data_root() / "cache");
     zca.apply(splits.train);
     zca.apply(splits.test);
+    if (validation) zca.apply(*validation);
   }
   return kind;
 }

@@ -1,5 +1,6 @@
 // The per-epoch CSV log of a training run:
-//   epoch,step,train_loss,test_loss,test_accuracy,seconds
+//   epoch,step,train_loss,test_loss,test_accuracy,seconds[,validation_loss,validation_accuracy]
+// (the last two when the run has a validation set).
 #pragma once
 
 #include <filesystem>
@@ -12,14 +13,15 @@ namespace adamite::train {
 class CsvLog {
  public:
   // Creates (truncates) the file and writes the header; with `append`, adds to an existing log
-  // instead (a resumed run). Throws naming the file on failure.
-  explicit CsvLog(const std::filesystem::path& file, bool append = false);
+  // instead (a resumed run); `validation` adds its two columns. Throws naming the file on failure.
+  explicit CsvLog(const std::filesystem::path& file, bool append = false, bool validation = false);
   // Appends one row and flushes it, so a run that dies keeps every finished epoch.
   void write(const EpochResult& row);
 
  private:
   std::filesystem::path path_;
   std::ofstream out_;
+  bool validation_;
 };
 
 }  // namespace adamite::train

@@ -20,8 +20,9 @@ data::Splits load_named_dataset(const std::string& name);
 std::filesystem::path fetch_named_dataset(const std::string& name,
                                           const data::FetchOptions& options);
 // Fits `requested` (zca, standardize, none; auto = zca for cifar10, else none) on the training
-// split and applies it to both splits. Returns what was applied.
+// split and applies it to both splits, and to `validation` when given (examples held out of the
+// training set, which the fit then never sees). Returns what was applied.
 std::string apply_whitening(const std::string& requested, const std::string& dataset,
-                            data::Splits& splits);
+                            data::Splits& splits, data::Dataset* validation = nullptr);
 
 }  // namespace adamite::train
