@@ -14,61 +14,20 @@
 #include <string>
 #include <vector>
 
-// The test's own image writer, static so it exports nothing that could meet the library's
-// stb_image (which is static too).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
-
 #include "adamite/data/cifar10.hpp"
 #include "adamite/data/idx.hpp"
 #include "adamite/data/image_folder.hpp"
+#include "image_support.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
 using namespace adamite;
+using adamite::testing::image_bytes;
+using adamite::testing::pixel;
 using adamite::testing::TempDir;
+using adamite::testing::write_image;
 
 namespace {
-
-// Pixel (c, y, x) of synthetic image `seed`.
-uint8_t pixel(int seed, int c, int y, int x) {
-  return static_cast<uint8_t>((seed * 37 + c * 91 + y * 13 + x * 7) % 256);
-}
-
-// Interleaved (HWC) bytes of a w x h image with `channels` channels.
-std::vector<uint8_t> image_bytes(int seed, int w, int h, int channels) {
-  std::vector<uint8_t> bytes;
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int c = 0; c < channels; ++c) bytes.push_back(pixel(seed, c, y, x));
-  return bytes;
-}
-
-void write_image(const fs::path& file, int seed, int w = 4, int h = 3, int channels = 3) {
-  fs::create_directories(file.parent_path());
-  const auto bytes = image_bytes(seed, w, h, channels);
-  std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char ch) { return std::tolower(ch); });
-  int ok = 0;
-  if (ext == ".png")
-    ok = stbi_write_png(file.c_str(), w, h, channels, bytes.data(), w * channels);
-  else if (ext == ".bmp")
-    ok = stbi_write_bmp(file.c_str(), w, h, channels, bytes.data());
-  else
-    ok = stbi_write_jpg(file.c_str(), w, h, channels, bytes.data(), 100);
-  REQUIRE(ok != 0);
-}
 
 // A CIFAR-10 image tree of one 32x32 RGB image per class and split.
 void write_cifar10_tree(const fs::path& root) {

@@ -41,6 +41,7 @@ void add_model_and_dataset_options(CLI::App* command, std::string& model, std::s
 
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
 void add_fetch_command(CLI::App& app);
 void add_reproduce_command(CLI::App& app);
 void add_bench_command(CLI::App& app);

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "adamite 0.1.0");
   adamite::cli::add_train_command(app);
   adamite::cli::add_eval_command(app);
+  adamite::cli::add_predict_command(app);
   adamite::cli::add_fetch_command(app);
   adamite::cli::add_reproduce_command(app);
   adamite::cli::add_bench_command(app);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
@@ -116,13 +117,16 @@ train::RunSpec run_spec(const TrainArgs& args) {
 }
 
 void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& model,
-                  const std::string& whitening, const std::vector<train::EpochResult>& history) {
+                  const std::string& whitening, const std::vector<std::string>& class_names,
+                  const std::vector<train::EpochResult>& history) {
   std::map<std::string, std::string> metadata = {{"model", args.model},
                                                  {"dataset", args.dataset},
                                                  {"optimizer", args.optimizer},
                                                  {"seed", std::to_string(args.seed)},
                                                  {"whiten", whitening}};
   if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
+  // For adamite predict, which prints them.
+  if (!class_names.empty()) metadata["class_names"] = nlohmann::json(class_names).dump();
   std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
   if (run.average()) averaged.emplace(*run.average());
   try {
@@ -292,7 +296,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   int64_t best_epoch = options.start.best_epoch;
   if (validation && !args.save.empty() && root)
     report.on_best = [&](const train::EpochResult& result) {
-      save_weights(args, *run, *model, whitening, {result});
+      save_weights(args, *run, *model, whitening, splits.train.class_names, {result});
       best_epoch = result.epoch;
     };
   options.callbacks = &report;
@@ -327,7 +331,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
       std::cout << "the weights in " << args.save << " are those of epoch " << best_epoch
                 << ", the lowest validation loss\n";
   } else if (!args.save.empty() && root) {
-    save_weights(args, *run, *model, whitening, history);
+    save_weights(args, *run, *model, whitening, splits.train.class_names, history);
   }
 }
 

@@ -171,7 +171,32 @@ std::string read_image(const std::filesystem::path& file, std::vector<unsigned c
   return "";
 }
 
+// stb gives interleaved pixels (HWC); adamite stores them channel-planar (CHW).
+void to_planar(const unsigned char* interleaved, const Image& image, uint8_t* planar) {
+  const int64_t plane = int64_t{image.width} * image.height;
+  for (int64_t p = 0; p < plane; ++p)
+    for (int64_t c = 0; c < image.channels; ++c)
+      planar[c * plane + p] = interleaved[p * image.channels + c];
+}
+
 }  // namespace
+
+Tensor read_image(const std::filesystem::path& file) {
+  Image image;
+  std::vector<unsigned char> bytes;
+  const std::string error = read_image(file, bytes, image);
+  if (!error.empty()) throw FormatError(file.string() + ": cannot decode image: " + error);
+  StbiPixels pixels;
+  pixels.data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &image.width,
+                                      &image.height, &image.channels, 0);
+  if (pixels.data == nullptr)
+    throw FormatError(file.string() + ": cannot decode image: " + stbi_failure_reason());
+  std::vector<uint8_t> planar(size_t(image.width) * size_t(image.height) * size_t(image.channels));
+  to_planar(pixels.data, image, planar.data());
+  Tensor result = Tensor::empty({image.channels, image.height, image.width});
+  for (size_t i = 0; i < planar.size(); ++i) result.data()[i] = float(planar[i]) / 255.0f;
+  return result;
+}
 
 ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name,
                               const Shape& example_shape) {
@@ -225,8 +250,7 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
   }
 
   const auto n = static_cast<int64_t>(files.size());
-  const int64_t plane = static_cast<int64_t>(first.width) * first.height;
-  const int64_t per_image = plane * first.channels;
+  const int64_t per_image = static_cast<int64_t>(first.width) * first.height * first.channels;
   // Held as bytes, 4x smaller than floats; batches are decoded as they are read. Checked first:
   // a folder of large images would otherwise be allocated before any is decoded.
   if (static_cast<uint64_t>(per_image) > kMaxDatasetBytes / static_cast<uint64_t>(n))
@@ -265,11 +289,7 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
       continue;
     }
     if (wrong_size()) continue;  // the decoded image must be what its header said
-    // stb gives interleaved pixels (HWC); store channel-planar (CHW).
-    uint8_t* dst = out.data() + i * per_image;
-    for (int64_t p = 0; p < plane; ++p)
-      for (int64_t c = 0; c < first.channels; ++c)
-        dst[c * plane + p] = pixels.data[p * first.channels + c];
+    to_planar(pixels.data, image, out.data() + i * per_image);
   }
   for (const auto& error : errors)
     if (!error.empty()) throw FormatError(error);

@@ -29,6 +29,11 @@ struct ImageFolder {
 ImageFolder read_image_folder(const std::filesystem::path& root, const std::string& name,
                               const Shape& example_shape = {});
 
+// One image file (png, jpg, jpeg, bmp) as a [C, H, W] tensor of byte/255 values in [0, 1], C its
+// own channel count (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA): what read_image_folder holds for each
+// image, decoded. Throws FormatError naming the file and the reason it does not decode.
+Tensor read_image(const std::filesystem::path& file);
+
 // CIFAR-10 as an image tree: dir/train and dir/test, each with the ten class folders airplane
 // automobile bird cat deer dog frog horse ship truck (the official label order 0..9; any other set
 // of folders is an error). Splits "cifar10/train" and "cifar10/test", inputs [N, 3, 32, 32].
