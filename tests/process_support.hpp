@@ -40,6 +40,13 @@ inline Result run_command(const std::string& command, const std::filesystem::pat
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(log)};
 }
 
+#ifdef ADAMITE_CLI
+// Runs `adamite ARGUMENTS` (the build's program) as run_command does.
+inline Result run_adamite(const std::string& arguments, const std::filesystem::path& log) {
+  return run_command(std::string(ADAMITE_CLI) + " " + arguments, log);
+}
+#endif
+
 // Starts `words` (program first) in the background with the real data, stdout+stderr to `log`;
 // returns its pid.
 inline pid_t spawn(std::vector<std::string> words, const std::filesystem::path& log) {

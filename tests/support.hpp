@@ -11,7 +11,9 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "adamite/data/dataloader.hpp"
 #include "adamite/fetch/fetch.hpp"
 
 namespace adamite::testing {
@@ -82,6 +84,17 @@ inline std::string error_on_full_disk(rlim_t bytes, const std::function<void()>&
   setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, previous_handler);
   return message;
+}
+
+// Every value of the loader's next epoch (or the rest of the current one), batch after batch.
+inline std::vector<float> read_epoch(data::DataLoader& loader) {
+  std::vector<float> seen;
+  data::Batch batch;
+  while (loader.next(batch)) {
+    const std::vector<float> values = batch.inputs.to_vector();
+    seen.insert(seen.end(), values.begin(), values.end());
+  }
+  return seen;
 }
 
 }  // namespace adamite::testing

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adamite/adamite.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 
@@ -46,15 +47,6 @@ data::Dataset numbered_images(int64_t n, bool bytes) {
   return set;
 }
 
-std::vector<float> read_all(data::DataLoader& loader) {
-  std::vector<float> seen;
-  data::Batch batch;
-  while (loader.next(batch)) {
-    const std::vector<float> values = batch.inputs.to_vector();
-    seen.insert(seen.end(), values.begin(), values.end());
-  }
-  return seen;
-}
 }  // namespace
 
 TEST_SUITE("data") {
@@ -108,16 +100,16 @@ TEST_SUITE("data") {
       data::DataLoader plain(set, 4, true, 7), a(set, 4, true, 7), b(set, 4, true, 7);
       a.set_augmentation(augmentation);
       b.set_augmentation(augmentation);
-      const std::vector<float> first = read_all(a);
-      CHECK(first == read_all(b));  // same seed, same draws
-      CHECK(first != read_all(plain));
-      CHECK(read_all(a) != first);  // epoch 2 draws anew
+      const std::vector<float> first = testing::read_epoch(a);
+      CHECK(first == testing::read_epoch(b));  // same seed, same draws
+      CHECK(first != testing::read_epoch(plain));
+      CHECK(testing::read_epoch(a) != first);  // epoch 2 draws anew
       // A loader resumed at epoch 0's second batch reads what the first read there.
       data::DataLoader resumed(set, 4, true, 7);
       resumed.set_augmentation(augmentation);
       resumed.start_epoch(0);
       resumed.skip(1);
-      std::vector<float> rest = read_all(resumed);
+      std::vector<float> rest = testing::read_epoch(resumed);
       CHECK(rest == std::vector<float>(first.begin() + 4 * 16, first.end()));
       // Padding is black before preprocessing: with x ↦ x + 100 every value is ≥ 100.
       data::Dataset shifted = numbered_images(10, bytes);
@@ -126,7 +118,7 @@ TEST_SUITE("data") {
       };
       data::DataLoader d(shifted, 10, true, 7);
       d.set_augmentation(augmentation);
-      const std::vector<float> values = read_all(d);
+      const std::vector<float> values = testing::read_epoch(d);
       int64_t padding = 0;
       for (const float v : values) padding += v == 100.0f;
       CHECK(padding > 0);

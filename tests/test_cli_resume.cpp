@@ -17,9 +17,8 @@ namespace fs = std::filesystem;
 using adamite::testing::read_file;
 using adamite::testing::Result;
 
-Result run(const std::string& arguments, const fs::path& log) {
-  return adamite::testing::run_command(std::string(ADAMITE_CLI) + " " + arguments, log);
-}
+// adamite ARGUMENTS, output to `log`.
+const auto run = adamite::testing::run_adamite;
 
 const std::vector<std::string> kRun = {"train",  "--model", "mlp",       "--epochs", "1",
                                        "--seed", "4",       "--threads", "2"};

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "adamite/adamite.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 
@@ -22,15 +23,6 @@ data::Dataset numbered(int64_t n) {
   return set;
 }
 
-std::vector<float> read_epoch(data::DataLoader& loader) {
-  std::vector<float> seen;
-  data::Batch batch;
-  while (loader.next(batch)) {
-    const std::vector<float> values = batch.inputs.to_vector();
-    seen.insert(seen.end(), values.begin(), values.end());
-  }
-  return seen;
-}
 }  // namespace
 
 TEST_SUITE("data") {
@@ -40,10 +32,11 @@ TEST_SUITE("data") {
     data::DataLoader replay(set, 4, true, 5);
     std::vector<std::vector<float>> epochs;
     for (int epoch = 0; epoch < 3; ++epoch) {
-      epochs.push_back(read_epoch(loader));  // no start_epoch: the loader moves on by itself
+      epochs.push_back(
+          testing::read_epoch(loader));  // no start_epoch: the loader moves on by itself
       CHECK(loader.epoch() == epoch);
       replay.start_epoch(epoch);
-      CHECK(epochs.back() == read_epoch(replay));  // the order of that epoch, as always
+      CHECK(epochs.back() == testing::read_epoch(replay));  // the order of that epoch, as always
       std::vector<float> sorted = epochs.back();
       std::sort(sorted.begin(), sorted.end());
       std::vector<float> all(10);
@@ -54,7 +47,7 @@ TEST_SUITE("data") {
     CHECK(epochs[1] != epochs[2]);
     // start_epoch still chooses the epoch outright.
     loader.start_epoch(1);
-    CHECK(read_epoch(loader) == epochs[1]);
+    CHECK(testing::read_epoch(loader) == epochs[1]);
   }
 
   TEST_CASE("dataloader: a temporary dataset is kept by the loader, a shared one is shared") {
@@ -75,8 +68,8 @@ TEST_SUITE("data") {
     auto shared = std::make_shared<const data::Dataset>(numbered(5));
     data::DataLoader first(shared, 5, false), second(shared, 5, false);
     shared.reset();  // the loaders keep it alive
-    CHECK(read_epoch(first) == std::vector<float>{0, 1, 2, 3, 4});
-    CHECK(read_epoch(second) == std::vector<float>{0, 1, 2, 3, 4});
+    CHECK(testing::read_epoch(first) == std::vector<float>{0, 1, 2, 3, 4});
+    CHECK(testing::read_epoch(second) == std::vector<float>{0, 1, 2, 3, 4});
     CHECK_THROWS_WITH_AS(data::DataLoader(std::shared_ptr<const data::Dataset>(), 4),
                          doctest::Contains("null dataset"), std::invalid_argument);
   }

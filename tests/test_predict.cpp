@@ -36,7 +36,7 @@ TEST_SUITE("cli") {
       "shape") {
     testing::TempDir dir;
     const auto run = [&](const std::string& arguments, const std::string& log) {
-      return testing::run_command(std::string(ADAMITE_CLI) + " " + arguments, dir / log);
+      return testing::run_adamite(arguments, dir / log);
     };
     REQUIRE(run("train --model logreg --epochs 1 --save " + (dir / "w.safetensors").string(),
                 "train.log")
