@@ -7,6 +7,7 @@
 #include "adamite/nn/pool.hpp"
 #include "adamite/ops/conv2d.hpp"
 #include "adamite/ops/pool.hpp"
+#include "adamite/ops/shape.hpp"
 #include "gradcheck.hpp"
 #include "models/cnn.hpp"
 #include "src/ops/conv2d_blocks.hpp"
@@ -217,6 +218,26 @@ TEST_SUITE("conv") {
     CHECK(std::get<0>(one) == std::get<0>(two));
     CHECK(std::get<1>(one) == std::get<1>(two));
     CHECK(std::get<2>(one) == std::get<2>(two));
+  }
+
+  TEST_CASE("conv2d: a batch's weight gradient equals its two halves' added up, bit for bit") {
+    // Micro-batches promise the same result as the whole batch; the weight gradient is summed in
+    // chunks of 8 samples, transposed for few output channels (8 here) and not for many (48).
+    Generator gen(15);
+    for (const int64_t out_channels : {8, 48}) {
+      const Tensor x = random_tensor({48, 3, 10, 10}, gen);  // 3 chunks a half
+      const Tensor w = random_tensor({out_channels, 3, 3, 3}, gen);
+      auto weight_gradient = [&](std::vector<std::array<int64_t, 2>> parts) {
+        const Tensor w_copy = w.clone();
+        w_copy.set_requires_grad(true);
+        for (auto [first, count] : parts)
+          sum(square(conv2d(narrow(x, 0, first, count), w_copy, Tensor(), {1, 1}, {1, 1})))
+              .backward();
+        return w_copy.grad().to_vector();
+      };
+      CAPTURE(out_channels);
+      CHECK(weight_gradient({{0, 48}}) == weight_gradient({{0, 24}, {24, 24}}));
+    }
   }
 
   TEST_CASE("nn: Conv2d and pooling layers, PyTorch's init bound and parameter names") {

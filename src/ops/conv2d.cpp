@@ -109,16 +109,30 @@ TransposedConvolution transposed_convolution(const Conv2dSaved& s) {
   return t;
 }
 
-// grad_weight += grad_out · im2col(image)ᵀ, for one sample.
+// A weight gradient with few output channels is a short, wide product, [out x patch], which
+// wastes most of sgemm's register tile (48 rows on AVX-512): as its transpose, [patch x out], it
+// runs 1.2-2x faster (one core: 16 channels 3x3 at 32x32, 66 -> 141 GFLOP/s; 32 at 16x16, 168 ->
+// 203). From 48 channels on the two tie, and the product keeps its first form (so the paper CNN's
+// numbers are unchanged). The choice depends on the shape alone: the same bits at any thread count.
+bool weight_gradient_transposed(const Conv2dSaved& s) {
+  return s.out_channels < 48 && s.patch > s.out_channels;
+}
+
+// grad_weight += grad_out · im2col(image)ᵀ (or its transpose, see above), for one sample.
 void add_weight_gradient(const Conv2dSaved& s, const float* image, const float* grad_out,
                          float* grad_weight, float* cols) {
   const int64_t positions = s.window.oh * s.window.ow;
+  const bool transposed = weight_gradient_transposed(s);
   for_each_block(s.window, s.rows, [&](RowBlock block) {
     const int64_t width = block.rows * s.window.ow;
+    const float* grad_block = grad_out + block.first_row * s.window.ow;
     detail::im2col(s.window, image, block, cols);
-    detail::gemm_sequential(false, true, s.out_channels, s.patch, width, 1.0f,
-                            grad_out + block.first_row * s.window.ow, positions, cols, width, 1.0f,
-                            grad_weight, s.patch);
+    if (transposed)
+      detail::gemm_sequential(false, true, s.patch, s.out_channels, width, 1.0f, cols, width,
+                              grad_block, positions, 1.0f, grad_weight, s.out_channels);
+    else
+      detail::gemm_sequential(false, true, s.out_channels, s.patch, width, 1.0f, grad_block,
+                              positions, cols, width, 1.0f, grad_weight, s.patch);
   });
 }
 
@@ -162,6 +176,12 @@ void add_bias_gradient(const Conv2dSaved& s, const Tensor& grad_y) {
     }
 }
 
+// to[c, r] = from[r, c] for a rows x cols matrix.
+void transpose(const float* from, int64_t rows, int64_t cols, float* to) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) to[c * rows + r] = from[r * cols + c];
+}
+
 // Samples per chunk of the weight-gradient reduction: a constant, so the summation order (and
 // hence the result) does not depend on the number of threads.
 constexpr int64_t kSamplesPerChunk = 8;
@@ -175,7 +195,8 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
   const int64_t positions = window.oh * window.ow, image_size = window.c * window.h * window.w;
   const int64_t chunks = (window.n + kSamplesPerChunk - 1) / kSamplesPerChunk;
   const int64_t weight_size = s.out_channels * s.patch;
-  const auto partials = detail::allocate_storage(need_weight ? chunks * weight_size : 0);
+  const auto partials =
+      detail::allocate_storage(need_weight ? (chunks + 1) * weight_size : 0);  // + the sum
   const bool by_convolution = need_x && input_gradient_as_convolution(window);
   const TransposedConvolution transposed =
       by_convolution ? transposed_convolution(s) : TransposedConvolution{};
@@ -202,12 +223,19 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
     }
   }
   if (need_weight) {
+    // Partials are added in chunk order onto the gradient (so micro-batches of a multiple of
+    // kSamplesPerChunk samples sum to the same bits), in the partials' layout: a transposed
+    // gradient is transposed there and back, which moves values without rounding them.
     float* grad_weight = s.weight.grad_or_zeros().data();
+    const bool transposed_sum = weight_gradient_transposed(s);
+    float* sum = transposed_sum ? partials.get() + chunks * weight_size : grad_weight;
+    if (transposed_sum) transpose(grad_weight, s.out_channels, s.patch, sum);
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       const float* partial = partials.get() + chunk * weight_size;
 #pragma omp simd
-      for (int64_t j = 0; j < weight_size; ++j) grad_weight[j] += partial[j];
+      for (int64_t j = 0; j < weight_size; ++j) sum[j] += partial[j];
     }
+    if (transposed_sum) transpose(sum, s.patch, s.out_channels, grad_weight);
   }
   if (s.bias.defined() && s.bias.requires_grad()) add_bias_gradient(s, grad_y);
 }

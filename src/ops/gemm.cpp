@@ -77,9 +77,11 @@ void tile_product(const Operands& p, int64_t r0, int64_t rows, int64_t c0, int64
 #ifdef ADAMITE_HAVE_DNNL
   // oneDNN's kernel for a transposed B is slow when C has few columns (one core, GFLOP/s,
   // oneDNN vs Eigen: 64x75x1024 35 vs 74, 128x10x1000 44 vs 59, 128x50x500 70 vs 80; from 128
-  // columns on they tie or oneDNN wins). Such products, e.g. a first convolution's weight
-  // gradient, go to Eigen: a choice by shape only, so still the same bits at any thread count.
-  const bool onednn_is_slow = p.transpose_b && !p.transpose_a && cols < 128;
+  // columns on they tie or oneDNN wins), unless C is tall: a transposed convolution weight
+  // gradient, 144x16x1024, runs at 141 on oneDNN. Such products, e.g. a first convolution's
+  // weight gradient, go to Eigen: a choice by shape only, so still the same bits at any thread
+  // count. (gemm's tiles have fewer than 128 rows: only convolutions reach the tall case.)
+  const bool onednn_is_slow = p.transpose_b && !p.transpose_a && cols < 128 && rows < 128;
   if (active_kernel == GemmKernel::onednn && !onednn_is_slow) {
     // oneDNN threads an sgemm over omp_get_max_threads() unless it is called inside an active
     // parallel region; outside one, ask it for a single thread so that the tile's summation
