@@ -44,7 +44,8 @@ template <class F>
 void for_each_broadcast(const Shape& out, const Shape& a, const Shape& b, F&& f) {
   const int64_t total = numel(out);
   if (total == 0) return;
-  if (a == out && b == out) {
+  if (a == out && b == out) {  // element by element, so threads never change a bit
+#pragma omp parallel for schedule(static) if (total >= detail::kParallelElements)
     for (int64_t i = 0; i < total; ++i) f(i, i, i);
     return;
   }
