@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# ctest hook: adamite's optimizers against PyTorch's, 3 steps of the paper MLP on MNIST
-# (tools/check_pytorch_parity.py). Usage: bash tests/pytorch_parity.sh PATH/TO/adamite
+# ctest hook: adamite's optimizers against PyTorch's, 3 steps of the paper MLP on MNIST, and
+# BatchNorm1d/2d against torch's through the batch_norm_probe program
+# (tools/check_pytorch_parity.py). Usage:
+#   bash tests/pytorch_parity.sh PATH/TO/adamite PATH/TO/batch_norm_probe
 # Exits 77 (ctest: skipped) where no python3 can import torch and numpy, or MNIST is missing.
 set -euo pipefail
-adamite=$(realpath "${1:?usage: pytorch_parity.sh PATH/TO/adamite}")
+adamite=$(realpath "${1:?usage: pytorch_parity.sh PATH/TO/adamite PATH/TO/batch_norm_probe}")
+probe=$(realpath "${2:?usage: pytorch_parity.sh PATH/TO/adamite PATH/TO/batch_norm_probe}")
 cd "$(dirname "$0")/.."
 
 # The python3 on PATH may be another interpreter (pyenv, venv) than the one Debian's
@@ -33,4 +36,4 @@ if "$python" -c 'import sys, torch; sys.exit(int(torch.__version__.split(".")[0]
   optimizers+=,nadam
 fi
 exec "$python" tools/check_pytorch_parity.py --adamite "$adamite" --steps 3 \
-  --optimizers "$optimizers"
+  --optimizers "$optimizers" --batch-norm-probe "$probe"

@@ -14,6 +14,12 @@ command line).
 Data come from $ADAMITE_DATA/mnist (default ./datasets), as adamite reads them.
 Dropout is switched off on both sides (--dropout 0 --input-dropout 0, nn.Dropout(0)): the two
 frameworks draw different random masks, so with dropout no step could match.
+With --batch-norm-probe PATH (the tests' batch_norm_probe program) it first checks BatchNorm1d
+and BatchNorm2d on random inputs: in training and then evaluation mode, the outputs, the
+gradients of x, weight and bias, and the updated running statistics equal PyTorch's (each within
+BATCH_NORM_TOLERANCE of the largest value of its tensor, or of 1); and the state adamite saves
+(running_mean, running_var, num_batches_tracked) loads into torch.nn.BatchNorm*d with
+load_state_dict(strict=True).
 Standard library + numpy + torch only.
 """
 import argparse
@@ -84,6 +90,93 @@ MAX_SHARE_OFF = 1e-3  # at most 0.1% of the weights may differ by more than 1e-5
 NADAM_NOTE = ("nadam: PyTorch < 2.0 computes NAdam's mu_product_next as mu_product * mu * "
               "mu_next (one mu too many; fixed in 2.0 by pytorch/pytorch#92699); adamite "
               "follows the fixed formula, so it matches only PyTorch >= 2.0.")
+
+
+# BatchNorm parity: (module, input shape, eps, momentum). Odd sizes and non-default eps and
+# momentum, so that no mix-up of dimensions or constants can pass.
+BATCH_NORM_CASES = [
+    (nn.BatchNorm1d, (16, 5), 1e-5, 0.1),
+    (nn.BatchNorm1d, (6, 4, 7), 1e-3, 0.3),
+    (nn.BatchNorm2d, (4, 3, 5, 6), 1e-5, 0.1),
+    (nn.BatchNorm2d, (2, 8, 3, 3), 1e-2, 0.25),
+]
+# float32 sums in another order: measured at most 1.7e-7 of the largest value (these cases, seed 0,
+# PyTorch 1.13 on x86-64).
+BATCH_NORM_TOLERANCE = 1e-5
+
+
+def batch_norm_torch(module, x, grad_y):
+    """{"train.y": ..., "eval.grad_x": ...}: what batch_norm_probe writes, computed by torch."""
+    results = {}
+    for training in (True, False):
+        mode = "train." if training else "eval."
+        module.train(training)
+        module.zero_grad()
+        x_leaf = x.clone().requires_grad_(True)
+        y = module(x_leaf)
+        (y * grad_y).sum().backward()
+        # Copies: zero_grad() may zero these very tensors in place before the next pass.
+        results.update({mode + "y": y.detach(), mode + "grad_x": x_leaf.grad,
+                        mode + "grad_weight": module.weight.grad.clone(),
+                        mode + "grad_bias": module.bias.grad.clone()})
+        results.update({mode + name: buffer.clone() for name, buffer in module.named_buffers()})
+    return results
+
+
+def check_batch_norm(probe, tmp):
+    """Runs every BATCH_NORM_CASES case through `probe` and torch; returns the names of the
+    cases that differ."""
+    print(f"{'BatchNorm case':<46} {'max|Δ|/scale':>12}  {'worst tensor':<22} result")
+    failed = []
+    for index, (kind, shape, eps, momentum) in enumerate(BATCH_NORM_CASES):
+        name = f"{kind.__name__}{list(shape)} eps={eps:g} momentum={momentum:g}"
+        channels = shape[1]
+        module = kind(channels, eps=eps, momentum=momentum)
+        with torch.no_grad():  # a state far from the defaults
+            module.weight.copy_(torch.rand(channels) + 0.5)
+            module.bias.copy_(torch.randn(channels))
+            module.running_mean.copy_(torch.randn(channels))
+            module.running_var.copy_(torch.rand(channels) + 0.5)
+            module.num_batches_tracked.fill_(3)
+        x = torch.randn(shape) * 2 + 0.5
+        grad_y = torch.randn(shape)
+        files = [os.path.join(tmp, f"bn{index}.{part}.safetensors")
+                 for part in ("state", "inputs", "out", "out-state")]
+        save_file(module.state_dict(), files[0])
+        save_file({"x": x, "grad_y": grad_y}, files[1],
+                  metadata={"eps": repr(eps), "momentum": repr(momentum)})
+        result = subprocess.run([probe, *files], capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"{probe} failed ({result.returncode}): {result.stdout}{result.stderr}")
+        theirs = batch_norm_torch(module, x, grad_y)
+        ours = load_file(files[2])
+        if ours.keys() != theirs.keys():
+            sys.exit(f"batch_norm_probe wrote {sorted(ours)}, torch has {sorted(theirs)}")
+        worst, worst_name = 0.0, ""
+        for key, reference in theirs.items():
+            reference = reference.double()
+            scale = max(reference.abs().max().item(), 1.0)
+            difference = (ours[key].double() - reference).abs().max().item() / scale
+            difference = math.inf if math.isnan(difference) else difference
+            if difference >= worst:
+                worst, worst_name = difference, key
+        # adamite's saved state, as torch loads it: strict, so every name must be torch's own.
+        loaded = kind(channels, eps=eps, momentum=momentum)
+        try:
+            loaded.load_state_dict(load_file(files[3]), strict=True)
+            state_ok = all(torch.equal(value, loaded.state_dict()[key].to(value.dtype)) or
+                           torch.allclose(value.double(), loaded.state_dict()[key].double(),
+                                          rtol=0, atol=BATCH_NORM_TOLERANCE)
+                           for key, value in module.state_dict().items())
+        except RuntimeError as error:
+            print(f"  load_state_dict refused adamite's state: {error}")
+            state_ok = False
+        ok = worst <= BATCH_NORM_TOLERANCE and state_ok
+        failed += [] if ok else [name]
+        print(f"{name:<46} {worst:12.1e}  {worst_name:<22} "
+              f"{'ok' if ok else 'DIFFERENT'}{'' if state_ok else ' (saved state)'}", flush=True)
+    print()
+    return failed
 
 
 def torch_model(name):
@@ -190,6 +283,8 @@ def main():
     parser.add_argument("--tolerance", type=float, default=1e-4,
                         help="largest max|Δw| accepted after the K steps (default 1e-4; adagrad "
                              "and rmsprop accept up to their lr, see MAX_DIFF_IS_LR)")
+    parser.add_argument("--batch-norm-probe", help="the tests' batch_norm_probe program: check "
+                        "BatchNorm1d/2d against torch first")
     args = parser.parse_args()
     names = [n for n in args.optimizers.split(",") if n]
     unknown = [n for n in names if n not in OPTIMIZERS]
@@ -206,6 +301,9 @@ def main():
 
     batches = mnist_batches(args.data, args.steps, args.batch_size)
     with tempfile.TemporaryDirectory(prefix="parity-") as tmp:
+        batch_norm_failed = []
+        if args.batch_norm_probe:
+            batch_norm_failed = check_batch_norm(os.path.abspath(args.batch_norm_probe), tmp)
         init_file = os.path.join(tmp, "init.safetensors")
         save_file(torch_model(args.model).state_dict(), init_file)
         init = load_file(init_file)  # what adamite starts from, bit for bit
@@ -225,7 +323,7 @@ def main():
 
         print(f"{'optimizer':<10} {'max|Δw|':>9} {'max|Δw|/max|w|':>15} {'off > 1e-5':>11} "
               f"{'|Δ mean loss|':>14} {'tolerance':>10}  result")
-        failed = [] if first_ok else ["first-step loss"]
+        failed = batch_norm_failed + ([] if first_ok else ["first-step loss"])
         for name in names:
             flags, make_optimizer = OPTIMIZERS[name]
             out = os.path.join(tmp, f"{name}.safetensors")

@@ -45,12 +45,13 @@ struct SafetensorsFile {
 // of crashing or allocating what the header claims.
 SafetensorsFile load_safetensors(const std::filesystem::path& file);
 
-// Saves module.named_parameters() ("0.weight", "0.bias", ...), in order.
+// Saves module.named_state(): the parameters ("0.weight", "0.bias", ...), then the buffers
+// ("1.running_mean", ...), in order.
 void save_module(const std::filesystem::path& file, const nn::Module& module,
                  const std::map<std::string, std::string>& metadata = {});
 
 // Loads a file written by save_module (or PyTorch's save_file(model.state_dict())) into the
-// module's parameters. The file must hold exactly the module's parameters with the same shapes;
+// module's parameters and buffers. The file must hold exactly those, with the same shapes;
 // otherwise the error lists every missing, unexpected, mis-shaped and non-finite (NaN, infinity)
 // tensor and the module is left untouched. Returns the file's metadata.
 std::map<std::string, std::string> load_module(const std::filesystem::path& file,
