@@ -196,6 +196,10 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   }
   if (args.early_stop > 0 && args.validation == 0)
     throw UsageError("--early-stop needs a validation set: give --validation N as well");
+  // Never decided on the test set: the plateau is one of the validation loss.
+  if (args.schedule.starts_with("plateau:") && args.validation == 0)
+    throw UsageError("--schedule " + args.schedule +
+                     " follows the validation loss: give --validation N as well");
   if (!args.init.empty() && !std::filesystem::exists(args.init))
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
@@ -250,7 +254,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
             << " train / "
             << (validation ? std::to_string(validation->size()) + " validation / " : "")
             << splits.test.size() << " test), optimizer " << args.optimizer << ", lr schedule "
-            << run->schedule().describe()
+            << run->describe_schedule()
             << (run->average() ? ", evaluating " + run->average()->describe() : std::string())
             << ", whitening " << whitening
             << (args.augment != "none" ? ", augmentation " + args.augment : std::string())
