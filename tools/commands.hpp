@@ -50,9 +50,11 @@ void add_bench_command(CLI::App& app);
 void add_show_samples_command(CLI::App& app);
 
 // The datasets by name live in the library (adamite/train/datasets.hpp).
+using train::absolute_dataset_name;
 using train::apply_whitening;
 using train::dataset_names;
 using train::fetch_named_dataset;
+using train::kFolderPrefix;
 using train::kWhitenChoices;
 using train::load_named_dataset;
 

@@ -187,6 +187,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   train::RunConfig settings =
       args.resume.empty() ? given_settings(cmd) : resume_settings(cmd, args.resume, args);
   settings.emplace("epochs", std::to_string(args.epochs));  // the run's length, even by default
+  args.dataset = absolute_dataset_name(args.dataset);       // as the weights and checkpoint name it
   const bool sfo = args.optimizer == "sfo";
   if (sfo) check_sfo_options(args);
   try {  // before any data is loaded
