@@ -122,17 +122,6 @@ TEST_SUITE("train") {
     CHECK(resumed.epoch_ends.back().plateau == straight.epoch_ends.back().plateau);
   }
 
-  TEST_CASE("fit: a plateau schedule without a validation set is refused") {
-    const data::Dataset set = noise(8, 1);
-    nn::Linear model(20, 3);
-    optim::Adam adam(model.parameters(), optim::AdamOptions(0.05));
-    data::DataLoader loader(set, 4);
-    train::FitOptions options;
-    options.plateau = optim::PlateauRule{0.5, 1};
-    CHECK_THROWS_WITH(train::fit(model, adam, loader, nullptr, options),
-                      doctest::Contains("needs a validation set"));
-  }
-
   TEST_CASE("fit: validation scored every epoch, best flagged, stop after the patience") {
     Positions positions;
     const auto history = train_noise({}, &positions);
@@ -164,7 +153,7 @@ TEST_SUITE("train") {
     CHECK(train_noise(positions.epoch_ends.back(), nullptr).empty());
   }
 
-  TEST_CASE("fit: early stopping without a validation set is refused") {
+  TEST_CASE("fit: early stopping or a plateau schedule without a validation set is refused") {
     const data::Dataset set = noise(8, 1);
     nn::Linear model(20, 3);
     optim::Adam adam(model.parameters(), optim::AdamOptions(0.05));
@@ -173,5 +162,10 @@ TEST_SUITE("train") {
     options.early_stop_patience = 2;
     CHECK_THROWS_WITH(train::fit(model, adam, loader, nullptr, options),
                       doctest::Contains("needs a validation set"));
+    options.early_stop_patience = 0;
+    options.plateau = optim::PlateauRule{0.5, 1};
+    CHECK_THROWS_WITH(train::fit(model, adam, loader, nullptr, options),
+                      doctest::Contains("plateau schedule follows the validation loss and needs a "
+                                        "validation set"));
   }
 }
