@@ -44,9 +44,10 @@ inline std::vector<uint8_t> image_bytes(int seed, int w, int h, int channels) {
   return bytes;
 }
 
-inline void write_image(const fs::path& file, int seed, int w = 4, int h = 3, int channels = 3) {
+// Writes interleaved (HWC) `bytes` of a w x h image as the file's extension says.
+inline void write_pixels(const fs::path& file, const std::vector<uint8_t>& bytes, int w, int h,
+                         int channels) {
   fs::create_directories(file.parent_path());
-  const auto bytes = image_bytes(seed, w, h, channels);
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char ch) { return std::tolower(ch); });
@@ -58,6 +59,24 @@ inline void write_image(const fs::path& file, int seed, int w = 4, int h = 3, in
   else
     ok = stbi_write_jpg(file.c_str(), w, h, channels, bytes.data(), 100);
   REQUIRE(ok != 0);
+}
+
+inline void write_image(const fs::path& file, int seed, int w = 4, int h = 3, int channels = 3) {
+  write_pixels(file, image_bytes(seed, w, h, channels), w, h, channels);
+}
+
+// A folder of `per_class` w x h RGB PNGs per class under root/<class>/, class k's images bright
+// in channel k (mod 3) and dark elsewhere, with some noise: a task a linear model learns at once.
+inline void write_colour_classes(const fs::path& root, const std::vector<std::string>& classes,
+                                 int per_class, int w = 8, int h = 8) {
+  for (size_t k = 0; k < classes.size(); ++k)
+    for (int i = 0; i < per_class; ++i) {
+      std::vector<uint8_t> bytes;
+      for (int p = 0; p < w * h * 3; ++p)
+        bytes.push_back(static_cast<uint8_t>((p % 3 == int(k % 3) ? 180 : 40) +
+                                             pixel(i + int(k) * per_class, 0, p / w, p % w) % 50));
+      write_pixels(root / classes[k] / ("img" + std::to_string(i) + ".png"), bytes, w, h, 3);
+    }
 }
 
 }  // namespace adamite::testing

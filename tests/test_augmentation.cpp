@@ -56,9 +56,10 @@ TEST_SUITE("data") {
     CHECK(a.horizontal_flip);
     CHECK(a.describe() == "crop:4,flip");
     CHECK(data::Augmentation::parse("flip").describe() == "flip");
+    CHECK(data::Augmentation::parse("both").describe() == "crop:4,flip");  // as --help says
     CHECK_FALSE(data::Augmentation::parse("none").enabled());
     for (const char* bad :
-         {"crop", "crop:0", "crop:-2", "crop:4x", "flip,flip", "rotate", "crop:4,"})
+         {"crop", "crop:0", "crop:-2", "crop:4x", "flip,flip", "rotate", "crop:4,", "both,flip"})
       CHECK_THROWS_WITH(data::Augmentation::parse(bad), doctest::Contains("crop:4,flip"));
     CHECK_THROWS_WITH(data::Augmentation::parse("crop:3").check({784}), doctest::Contains("[784]"));
   }

@@ -16,6 +16,22 @@ using adamite::testing::Result;
 
 // adamite ARGUMENTS, output to `log`.
 const auto run = adamite::testing::run_adamite;
+
+// The fields of the --log row of `epoch` (the last one, in a log a resumed run added to):
+// epoch,step,train_loss,test_loss,test_accuracy,seconds,validation_loss,validation_accuracy.
+std::vector<std::string> log_row(const std::string& log, int epoch) {
+  std::string start = "\n";  // (GCC 12 warns falsely on "\n" + std::to_string(epoch))
+  start += std::to_string(epoch) + ",";
+  const size_t row = log.rfind(start);
+  if (row == std::string::npos) return {};
+  std::vector<std::string> fields(1);
+  for (size_t i = row + 1; i < log.size() && log[i] != '\n'; ++i)
+    if (log[i] == ',')
+      fields.emplace_back();
+    else
+      fields.back().push_back(log[i]);
+  return fields;
+}
 }  // namespace
 
 TEST_SUITE("cli") {
@@ -40,14 +56,7 @@ TEST_SUITE("cli") {
                     0) == 0);
     // The saved weights score what epoch 1 scored (90.54% on 2 cores of an AMD EPYC), not the last
     // epoch (88.59%).
-    // Epoch 1's row: epoch,step,train_loss,test_loss,test_accuracy,...
-    const size_t row = log.find("\n1,") + 1;
-    std::vector<std::string> fields(1);
-    for (size_t i = row; i < log.size() && log[i] != '\n'; ++i)
-      if (log[i] == ',')
-        fields.emplace_back();
-      else
-        fields.back().push_back(log[i]);
+    const std::vector<std::string> fields = log_row(log, 1);
     REQUIRE(fields.size() == 8);
     char epoch1[32];
     std::snprintf(epoch1, sizeof epoch1, "test_accuracy %.2f%%", 100.0 * std::stod(fields[4]));
@@ -74,5 +83,47 @@ TEST_SUITE("cli") {
     // Early stopping needs a validation set; a validation set needs a training set left over.
     CHECK(run("train --model logreg --early-stop 2", dir / "bad1.log").exit_code == 2);
     CHECK(run("train --model logreg --validation 60000", dir / "bad2.log").exit_code == 2);
+  }
+
+  TEST_CASE("cli: --schedule plateau halves the rate on the validation loss, and resumes exactly") {
+    adamite::testing::TempDir dir;
+    // As above, the validation loss is lowest after epoch 1: epoch 2 halves the rate.
+    const std::string common =
+        "train --model logreg --epochs 4 --validation 5000 --lr 0.05 --schedule plateau:0.5:0 ";
+    const Result straight =
+        run(common + "--log " + (dir / "straight.csv").string(), dir / "straight.log");
+    INFO(straight.output);
+    REQUIRE(straight.exit_code == 0);
+    CHECK(straight.output.find("lr schedule constant, x0.5 once 1 epoch brings no lower "
+                               "validation loss (patience 0)") != std::string::npos);
+    CHECK(straight.output.find("lr x0.5  ") != std::string::npos);
+
+    // Stopped inside epoch 3 (430 steps per epoch) with the rate halved, then resumed: epoch 4
+    // ends as in the straight run, to every digit logged.
+    const fs::path checkpoint = dir / "ck";
+    REQUIRE(run(common + "--max-steps 1000 --log " + (dir / "resumed.csv").string() +
+                    " --checkpoint " + checkpoint.string(),
+                dir / "first.log")
+                .exit_code == 0);
+    const Result resumed =
+        run("train --max-steps 2000 --resume " + checkpoint.string(), dir / "resumed.log");
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    // Epoch 4's row, all but its seconds.
+    auto resumed_row = log_row(read_file(dir / "resumed.csv"), 4);
+    auto straight_row = log_row(read_file(dir / "straight.csv"), 4);
+    REQUIRE(straight_row.size() == 8);
+    REQUIRE(resumed_row.size() == 8);
+    resumed_row.erase(resumed_row.begin() + 5);
+    straight_row.erase(straight_row.begin() + 5);
+    CHECK(resumed_row == straight_row);
+
+    // Never decided on the test set: without a validation set the option is refused.
+    const Result refused = run("train --model logreg --schedule plateau:0.5:2", dir / "bad.log");
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.output.find("--schedule plateau:0.5:2 follows the validation loss: give "
+                              "--validation N as well") != std::string::npos);
+    CHECK(run("train --model logreg --validation 100 --schedule plateau:2:1", dir / "bad2.log")
+              .exit_code == 2);
   }
 }

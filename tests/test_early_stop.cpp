@@ -1,11 +1,13 @@
 // Validation and early stopping in train::fit: scored every epoch, the best epoch flagged, training
-// ended once the patience runs out, and a resumed run stopping where the straight one did.
+// ended once the patience runs out, and a resumed run stopping where the straight one did; the
+// plateau schedule that follows the validation loss, resumed from a checkpoint to the same bits.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 
 #include "adamite/adamite.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 
@@ -55,9 +57,71 @@ std::vector<train::EpochResult> train_noise(const train::TrainingPosition& start
   if (weights) *weights = model.parameters();
   return history;
 }
+// Ten epochs on noise with a plateau schedule (x0.5 after two epochs without a new best): from
+// the checkpoint in `dir` when `resume`, else from the start, saving a checkpoint into `dir` right
+// after step `save_step` (0: never).
+struct PlateauRun : train::FitCallbacks {
+  std::vector<train::TrainingPosition> epoch_ends;
+  std::vector<train::EpochResult> history;
+  std::vector<float> weights;
+
+  PlateauRun(const std::filesystem::path& dir, int64_t save_step, bool resume, bool plateau = true)
+      : dir_(dir), save_step_(save_step) {
+    const data::Dataset train_set = noise(96, 1), validation = noise(96, 2);
+    manual_seed(0);
+    nn::Linear model(20, 3);
+    optim::Adam adam(model.parameters(), optim::AdamOptions(0.05));
+    data::DataLoader loader(train_set, 16, true, 4);
+    model_ = &model, optimizer_ = &adam;
+    train::FitOptions options;
+    options.epochs = 10;
+    options.validation = &validation;
+    if (plateau) options.plateau = optim::PlateauRule{0.5, 1};
+    options.callbacks = this;
+    if (resume) options.start = train::load_checkpoint(dir, model, adam, nullptr, {});
+    history = train::fit(model, adam, loader, nullptr, options);
+    for (const Tensor& p : model.parameters())
+      for (float v : p.to_vector()) weights.push_back(v);
+  }
+  void on_position(const train::TrainingPosition& next, bool epoch_end) override {
+    if (epoch_end) epoch_ends.push_back(next);
+    if (!epoch_end && optimizer_->step_count() == save_step_)
+      train::save_checkpoint(dir_, *model_, *optimizer_, nullptr, next, {});
+  }
+
+ private:
+  std::filesystem::path dir_;
+  int64_t save_step_;
+  nn::Module* model_ = nullptr;
+  optim::Optimizer* optimizer_ = nullptr;
+};
 }  // namespace
 
 TEST_SUITE("train") {
+  TEST_CASE("fit: a plateau schedule halves the rate, and a resumed run gives the same bits") {
+    testing::TempDir dir;
+    // 6 minibatches per epoch: step 33 is inside epoch 6, after the rate was first reduced.
+    const PlateauRun straight(dir.path(), 33, false);
+    REQUIRE(straight.history.size() == 10);
+    CHECK(straight.epoch_ends[4].plateau.lr_factor < 1.0);
+    CHECK(straight.epoch_ends.back().plateau.lr_factor < straight.epoch_ends[4].plateau.lr_factor);
+    // Its state follows the validation losses as optim::observe_plateau says.
+    optim::PlateauState expected;
+    for (size_t e = 0; e < straight.history.size(); ++e) {
+      expected = optim::observe_plateau({0.5, 1}, expected, straight.history[e].validation_loss);
+      CHECK(straight.epoch_ends[e].plateau == expected);
+    }
+    // The factor reached the optimizer: without it the weights differ.
+    CHECK(PlateauRun(dir / "other", 0, false, false).weights != straight.weights);
+
+    const PlateauRun resumed(dir.path(), 0, true);
+    REQUIRE(resumed.history.size() == 5);  // epochs 6 to 10
+    for (size_t e = 0; e < resumed.history.size(); ++e)
+      CHECK(resumed.history[e].validation_loss == straight.history[5 + e].validation_loss);
+    CHECK(resumed.weights == straight.weights);
+    CHECK(resumed.epoch_ends.back().plateau == straight.epoch_ends.back().plateau);
+  }
+
   TEST_CASE("fit: validation scored every epoch, best flagged, stop after the patience") {
     Positions positions;
     const auto history = train_noise({}, &positions);
@@ -89,7 +153,7 @@ TEST_SUITE("train") {
     CHECK(train_noise(positions.epoch_ends.back(), nullptr).empty());
   }
 
-  TEST_CASE("fit: early stopping without a validation set is refused") {
+  TEST_CASE("fit: early stopping or a plateau schedule without a validation set is refused") {
     const data::Dataset set = noise(8, 1);
     nn::Linear model(20, 3);
     optim::Adam adam(model.parameters(), optim::AdamOptions(0.05));
@@ -98,5 +162,10 @@ TEST_SUITE("train") {
     options.early_stop_patience = 2;
     CHECK_THROWS_WITH(train::fit(model, adam, loader, nullptr, options),
                       doctest::Contains("needs a validation set"));
+    options.early_stop_patience = 0;
+    options.plateau = optim::PlateauRule{0.5, 1};
+    CHECK_THROWS_WITH(train::fit(model, adam, loader, nullptr, options),
+                      doctest::Contains("plateau schedule follows the validation loss and needs a "
+                                        "validation set"));
   }
 }

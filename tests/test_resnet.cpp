@@ -35,6 +35,10 @@ TEST_SUITE("models") {
     // Identity shortcuts elsewhere: no projection in stage 1 or after a stage's first block.
     CHECK(std::count(names.begin(), names.end(), "layer1.0.downsample.0.weight") == 0);
     CHECK(std::count(names.begin(), names.end(), "layer2.1.downsample.0.weight") == 0);
+    // The summary names the blocks by their class alone, not "adamite::models::(anonymous ...".
+    const std::string summary = nn::summary(*net);
+    CHECK(summary.find("(0) BasicBlock  [") != std::string::npos);
+    CHECK(summary.find("::") == std::string::npos);
     std::vector<std::string> buffers;
     for (const auto& [name, b] : net->named_buffers()) buffers.push_back(name);
     CHECK(buffers.size() == 21 * 3);

@@ -36,6 +36,8 @@ inline CLI::Validator positive() {
 inline CLI::Validator non_negative() {
   return number_at_least(0.0, true);
 }
+// A name in models::model_registry(), looked up when the command line is parsed.
+CLI::Validator registered_model();
 // --model and --dataset, each checked against its registry, shared by train and eval.
 void add_model_and_dataset_options(CLI::App* command, std::string& model, std::string& dataset);
 
@@ -48,9 +50,11 @@ void add_bench_command(CLI::App& app);
 void add_show_samples_command(CLI::App& app);
 
 // The datasets by name live in the library (adamite/train/datasets.hpp).
+using train::absolute_dataset_name;
 using train::apply_whitening;
 using train::dataset_names;
 using train::fetch_named_dataset;
+using train::kFolderPrefix;
 using train::kWhitenChoices;
 using train::load_named_dataset;
 

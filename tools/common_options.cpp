@@ -76,14 +76,38 @@ CLI::Validator number_in(double low, double high_exclusive) {
       "NUMBER in " + range.str());
 }
 
+CLI::Validator registered_model() {
+  // Consulted when the command line is parsed, so models registered by then are all known.
+  return CLI::Validator(
+      [](std::string& name) -> std::string {
+        for (const auto& entry : models::model_registry())
+          if (entry.name == name) return "";
+        return "unknown model '" + name + "' (known: " + models::model_names() + ")";
+      },
+      "MODEL");
+}
+
 void add_model_and_dataset_options(CLI::App* command, std::string& model, std::string& dataset) {
-  std::vector<std::string> model_names;
-  for (const auto& m : models::model_registry()) model_names.push_back(m.name);
-  command->add_option("--model", model, "Model")
-      ->check(CLI::IsMember(model_names))
+  command->add_option("--model", model, "Model: " + models::model_names())
+      ->check(registered_model())
       ->capture_default_str();
-  command->add_option("--dataset", dataset, "Dataset")
-      ->check(CLI::IsMember(dataset_names()))
+  std::string names;
+  for (const std::string& name : dataset_names()) names += name + ", ";
+  command
+      ->add_option("--dataset", dataset,
+                   "Dataset: " + names +
+                       "or folder:PATH, your own images (PATH/train/<class>/* and "
+                       "PATH/test/<class>/*, or PATH/<class>/* with a tenth held out as the test "
+                       "set; all of one size; docs/guide.md)")
+      ->check(CLI::Validator(
+          [names](std::string& name) -> std::string {
+            for (const std::string& known : dataset_names())
+              if (name == known) return "";
+            if (name.starts_with(kFolderPrefix) && name.size() > std::string(kFolderPrefix).size())
+              return "";
+            return "unknown dataset '" + name + "' (known: " + names + "or folder:PATH)";
+          },
+          "DATASET"))
       ->capture_default_str();
 }
 

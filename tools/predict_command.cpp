@@ -109,7 +109,8 @@ void add_predict_command(CLI::App& app) {
   cmd->add_option("--init", args->init, "Weights (.safetensors) from adamite train --save")
       ->required()
       ->check(non_empty_path());
-  cmd->add_option("--model", args->model, "Model (default: the one the weights file names)");
+  cmd->add_option("--model", args->model, "Model (default: the one the weights file names)")
+      ->check(registered_model());
   cmd->add_option("--dataset", args->dataset,
                   "Dataset the model was trained on, for its classes and preprocessing (default: "
                   "the one the weights file names)");

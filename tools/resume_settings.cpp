@@ -24,7 +24,9 @@ train::RunConfig given_settings(const CLI::App& cmd) {
     const std::string& name = option->get_lnames().front();
     if (kNotSettings.count(name)) continue;
     const std::string& value = option->results().back();
-    settings[name] = kOutputPaths.count(name) ? fs::absolute(value).string() : value;
+    settings[name] = kOutputPaths.count(name) ? fs::absolute(value).string()
+                     : name == "dataset"      ? absolute_dataset_name(value)  // folder:PATH
+                                              : value;
   }
   return settings;
 }

@@ -15,7 +15,8 @@ namespace adamite::cli {
 // The options given on `cmd` that say which run to train and where its results go, by long name:
 // {"lr": "0.01", "no-shuffle": "true", "save": "/abs/w.safetensors"}. Left out: how to start or
 // resume it and how this machine runs it (--init, --resume, --checkpoint, --threads, ...). Output
-// paths are made absolute, so a resume from another folder writes the same files.
+// paths, and the PATH of --dataset folder:PATH, are made absolute, so a resume from another folder
+// reads and writes the same files.
 train::RunConfig given_settings(const CLI::App& cmd);
 
 // For a resume from `dir`: fills `args` with the checkpoint's stored settings of every option not

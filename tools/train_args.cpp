@@ -52,7 +52,9 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
                   "Input dropout of the MLP and CNN (default 0.2, or 0 with --dropout 0)")
       ->check(number_in(0.0, 1.0));
   cmd->add_option("--schedule", args.schedule,
-                  std::string("Learning-rate schedule: ") + optim::kScheduleForms)
+                  std::string("Learning-rate schedule: ") + optim::kScheduleForms +
+                      ", or plateau:F:P (xF once more than P epochs in a row bring no lower "
+                      "validation loss, as PyTorch's ReduceLROnPlateau; needs --validation)")
       ->capture_default_str();
   cmd->add_option("--warmup", args.warmup, "Linear learning-rate warm-up over this many steps")
       ->check(non_negative());

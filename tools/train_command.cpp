@@ -187,6 +187,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   train::RunConfig settings =
       args.resume.empty() ? given_settings(cmd) : resume_settings(cmd, args.resume, args);
   settings.emplace("epochs", std::to_string(args.epochs));  // the run's length, even by default
+  args.dataset = absolute_dataset_name(args.dataset);       // as the weights and checkpoint name it
   const bool sfo = args.optimizer == "sfo";
   if (sfo) check_sfo_options(args);
   try {  // before any data is loaded
@@ -196,6 +197,10 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   }
   if (args.early_stop > 0 && args.validation == 0)
     throw UsageError("--early-stop needs a validation set: give --validation N as well");
+  // Never decided on the test set: the plateau is one of the validation loss.
+  if (args.schedule.starts_with("plateau:") && args.validation == 0)
+    throw UsageError("--schedule " + args.schedule +
+                     " follows the validation loss: give --validation N as well");
   if (!args.init.empty() && !std::filesystem::exists(args.init))
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
@@ -250,7 +255,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
             << " train / "
             << (validation ? std::to_string(validation->size()) + " validation / " : "")
             << splits.test.size() << " test), optimizer " << args.optimizer << ", lr schedule "
-            << run->schedule().describe()
+            << run->describe_schedule()
             << (run->average() ? ", evaluating " + run->average()->describe() : std::string())
             << ", whitening " << whitening
             << (args.augment != "none" ? ", augmentation " + args.augment : std::string())

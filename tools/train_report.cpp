@@ -39,8 +39,10 @@ void TrainReport::on_epoch(const train::EpochResult& r) {
   if (std::isfinite(r.validation_loss))
     std::cout << "  validation_loss " << r.validation_loss << (r.best ? " (best)" : "")
               << "  validation_accuracy " << percent(r.validation_accuracy);
-  std::cout << "  test_loss " << r.test_loss << "  test_accuracy " << percent(r.test_accuracy)
-            << "  " << std::setprecision(1) << r.seconds << "s" << std::defaultfloat << std::endl;
+  std::cout << "  test_loss " << r.test_loss << "  test_accuracy " << percent(r.test_accuracy);
+  if (r.plateau_factor != 1.0)  // --schedule plateau reduced the rate
+    std::cout << std::defaultfloat << "  lr x" << r.plateau_factor << std::fixed;
+  std::cout << "  " << std::setprecision(1) << r.seconds << "s" << std::defaultfloat << std::endl;
   // A failed --log or --plot write (a full disk) must not cost the epoch's checkpoint: it stops
   // the run in on_position, once that is written.
   try {

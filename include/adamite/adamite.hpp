@@ -47,6 +47,7 @@
 #include "adamite/optim/adamw.hpp"
 #include "adamite/optim/averaging.hpp"
 #include "adamite/optim/nadam.hpp"
+#include "adamite/optim/plateau.hpp"
 #include "adamite/optim/registry.hpp"
 #include "adamite/optim/rmsprop.hpp"
 #include "adamite/optim/schedule.hpp"

@@ -8,12 +8,14 @@ namespace adamite::data {
 
 Augmentation Augmentation::parse(const std::string& spec) {
   const auto bad = [&](const std::string& why) {
-    return std::invalid_argument("augmentation '" + spec + "': " + why +
-                                 " (accepted: none, or a comma-separated list of crop:P and flip, "
-                                 "e.g. crop:4,flip)");
+    return std::invalid_argument(
+        "augmentation '" + spec + "': " + why +
+        " (accepted: none, both (crop:4,flip), or a comma-separated list of "
+        "crop:P and flip, e.g. crop:2,flip)");
   };
   Augmentation result;
   if (spec == "none" || spec.empty()) return result;
+  if (spec == "both") return parse("crop:4,flip");  // He et al.'s CIFAR augmentation
   if (spec.back() == ',') throw bad("empty part");
   std::stringstream parts(spec);
   std::string part;

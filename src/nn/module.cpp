@@ -9,12 +9,29 @@
 
 namespace adamite::nn {
 
+namespace {
+// "adamite::models::(anonymous namespace)::BasicBlock" -> "BasicBlock": the class, without the
+// namespaces (which may hold "::" inside parentheses, and template arguments inside angles).
+std::string class_name(const std::string& qualified) {
+  size_t start = 0;
+  int depth = 0;
+  for (size_t i = 0; i < qualified.size(); ++i) {
+    const char c = qualified[i];
+    if (c == '<' || c == '(') ++depth;
+    if (c == '>' || c == ')') --depth;
+    if (depth == 0 && c == ':' && i + 1 < qualified.size() && qualified[i + 1] == ':')
+      start = i + 2;
+  }
+  return qualified.substr(start);
+}
+}  // namespace
+
 std::string Module::describe() const {
   const char* mangled = typeid(*this).name();
   int status = 0;
   const std::unique_ptr<char, void (*)(void*)> name(
       abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  return status == 0 && name ? name.get() : mangled;
+  return status == 0 && name ? class_name(name.get()) : mangled;
 }
 
 Tensor Module::register_parameter(std::string name, Tensor tensor) {

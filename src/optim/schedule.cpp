@@ -129,6 +129,10 @@ std::unique_ptr<Schedule> make_base(const std::string& spec, const ScheduleConte
                                            std::to_string(epochs) +
                                            (epochs == 1 ? " epoch" : " epochs"));
   }
+  if (view.starts_with("plateau:"))
+    throw std::invalid_argument("schedule '" + spec +
+                                "' follows the validation loss, not the step count: give it to "
+                                "train::fit as FitOptions::plateau (optim::parse_plateau)");
   bad_spec(spec, "unknown schedule");
 }
 

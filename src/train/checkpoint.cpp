@@ -1,5 +1,6 @@
 #include "adamite/train/checkpoint.hpp"
 
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -58,6 +59,12 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
   if (position.best_epoch > 0) {
     metadata["best_epoch"] = std::to_string(position.best_epoch);
     metadata["best_validation_loss"] = exact_text(position.best_validation_loss);
+  }
+  if (position.plateau != optim::PlateauState{}) {  // a plateau schedule has seen an epoch
+    metadata["plateau_lr_factor"] = exact_text(position.plateau.lr_factor);
+    metadata["plateau_bad_epochs"] = std::to_string(position.plateau.bad_epochs);
+    if (std::isfinite(position.plateau.best_loss))
+      metadata["plateau_best_loss"] = exact_text(position.plateau.best_loss);
   }
   if (average) {
     const optim::AverageState averaged = average->state_dict();
@@ -119,6 +126,16 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
       throw CheckpointError(path.string() + ": 'best_epoch' " +
                             std::to_string(position.best_epoch) + " is after epoch " +
                             std::to_string(position.epoch + 1) + "; the file was edited");
+  }
+  if (file.metadata.count("plateau_lr_factor")) {  // a run with a plateau schedule
+    position.plateau.lr_factor = loss_field(file, path, "plateau_lr_factor");
+    position.plateau.bad_epochs = count_field(file, path, "plateau_bad_epochs");
+    if (file.metadata.count("plateau_best_loss"))
+      position.plateau.best_loss = loss_field(file, path, "plateau_best_loss");
+    if (!(position.plateau.lr_factor > 0.0 && position.plateau.lr_factor <= 1.0))
+      throw CheckpointError(path.string() + ": 'plateau_lr_factor' " +
+                            exact_text(position.plateau.lr_factor) +
+                            " is not in (0, 1]; the file was edited");
   }
   if ((position.batch == 0) != (position.examples == 0) ||
       (position.batch == 0 && position.loss_sum != 0.0))

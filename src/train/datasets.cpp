@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "adamite/data/image_folder.hpp"
 #include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
 #include "adamite/data/transforms.hpp"
@@ -24,7 +25,15 @@ std::filesystem::path fetch_named_dataset(const std::string& name,
   return data::fetch_dataset(name, options);
 }
 
+std::string absolute_dataset_name(const std::string& name) {
+  if (!name.starts_with(kFolderPrefix)) return name;
+  const std::filesystem::path path = name.substr(std::string(kFolderPrefix).size());
+  return kFolderPrefix + std::filesystem::absolute(path).lexically_normal().string();
+}
+
 data::Splits load_named_dataset(const std::string& name) {
+  if (name.starts_with(kFolderPrefix))
+    return data::load_image_tree(name.substr(std::string(kFolderPrefix).size()), name);
   if (name == "cifar10") return data::load_cifar10(data::fetch_cifar10());
   // Bag of words over the 10,000 most frequent words (the paper's Fig. 1 right); dense, 2 GB.
   if (name == "imdb") return data::load_imdb(data::fetch_imdb());

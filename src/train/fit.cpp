@@ -67,6 +67,9 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
         "fit: early_stop_patience must be >= 0 and needs a validation "
         "set, got " +
         std::to_string(options.early_stop_patience) + (options.validation ? "" : " without one"));
+  if (options.plateau && options.validation == nullptr)
+    throw std::invalid_argument(
+        "fit: a plateau schedule follows the validation loss and needs a validation set");
   if (!(options.clip_grad_norm >= 0.0))
     throw std::invalid_argument("fit: clip_grad_norm must be >= 0 (0: off), got " +
                                 std::to_string(options.clip_grad_norm));
@@ -83,6 +86,16 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       world.broadcast({t.data(), size_t(t.numel())}, 0);
   double best_loss = options.start.best_validation_loss;
   int64_t best_epoch = options.start.best_epoch;
+  optim::PlateauState plateau = options.start.plateau;
+  // Where an epoch starts, given what the epochs before it left.
+  const auto epoch_start = [&](int64_t epoch) {
+    TrainingPosition next;
+    next.epoch = epoch;
+    next.best_validation_loss = best_loss;
+    next.best_epoch = best_epoch;
+    next.plateau = plateau;
+    return next;
+  };
   const auto patience_ran_out = [&](int64_t epochs_done) {
     return options.early_stop_patience > 0 && best_epoch > 0 &&
            epochs_done - best_epoch >= options.early_stop_patience;
@@ -93,8 +106,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     model.train();
     loader.start_epoch(epoch);
     // A resumed run picks its first epoch up where the checkpoint left it.
-    TrainingPosition position{epoch, 0, 0.0, 0, best_loss, best_epoch};
-    if (epoch == options.start.epoch) position = options.start;
+    TrainingPosition position = epoch == options.start.epoch ? options.start : epoch_start(epoch);
     loader.skip(position.batch);
     data::Batch batch;
     while ((options.max_steps < 0 || step < options.max_steps) && loader.next(batch)) {
@@ -102,7 +114,12 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       if (!std::isfinite(loss)) throw diverged(model, loss, step + 1, epoch + 1);
       if (options.clip_grad_norm > 0.0) nn::clip_grad_norm(parameters, options.clip_grad_norm);
       callbacks.before_step(model, optimizer);
-      if (options.schedule) options.schedule->apply(optimizer);
+      if (options.plateau)  // the schedule's factor for this step, times the plateau's
+        optimizer.set_lr_factor(
+            plateau.lr_factor *
+            (options.schedule ? options.schedule->factor(optimizer.step_count() + 1) : 1.0));
+      else if (options.schedule)
+        options.schedule->apply(optimizer);
       optimizer.step();
       if (options.average) options.average->update();
       ++step;
@@ -116,6 +133,11 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       callbacks.on_position(position, false);
       if (stop) return history;
     }
+    // --max-steps may end the run inside an epoch: its checkpoint is that mid-epoch position, so
+    // that a resume with a larger --max-steps goes on from the very next batch, with what the
+    // epochs before it left (a partial epoch's validation loss counts neither as a best nor for
+    // the plateau, as it would not have in a run that went on).
+    const bool epoch_complete = position.batch >= loader.batches_per_epoch();
     EpochResult result;
     result.epoch = epoch + 1;
     result.step = step;
@@ -139,6 +161,9 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
         result.validation_accuracy = evaluation.accuracy;
         result.best = evaluation.loss < best_loss;
         if (result.best) best_loss = evaluation.loss, best_epoch = epoch + 1;
+        if (options.plateau && epoch_complete)
+          plateau = optim::observe_plateau(*options.plateau, plateau, evaluation.loss);
+        result.plateau_factor = plateau.lr_factor;
       }
       adamite::detail::release_cached_storage();
     }
@@ -146,14 +171,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(result);
     callbacks.on_epoch(result);
-    // --max-steps may end the run inside an epoch: its checkpoint is that mid-epoch position, so
-    // that a resume with a larger --max-steps goes on from the very next batch.
-    const bool epoch_complete = position.batch >= loader.batches_per_epoch();
-    position.best_validation_loss = best_loss;
-    position.best_epoch = best_epoch;
-    callbacks.on_position(
-        epoch_complete ? TrainingPosition{epoch + 1, 0, 0.0, 0, best_loss, best_epoch} : position,
-        true);
+    callbacks.on_position(epoch_complete ? epoch_start(epoch + 1) : position, true);
     if (epoch_complete && patience_ran_out(epoch + 1)) break;
   }
   return history;

@@ -13,7 +13,8 @@ Run::Run(const RunSpec& spec, nn::Module& model, const data::Dataset& train)
   context.steps_per_epoch = loader_.batches_per_epoch();
   context.total_steps = total_steps();
   context.warmup_steps = spec.warmup;
-  schedule_ = optim::make_schedule(spec.schedule, context);
+  plateau_ = optim::parse_plateau(spec.schedule);
+  schedule_ = optim::make_schedule(plateau_ ? "constant" : spec.schedule, context);
   loader_.set_augmentation(data::Augmentation::parse(spec.augment));
   if (!spec.average.empty())
     average_ = optim::ParameterAverage::parse(spec.average, model.parameters());
@@ -29,9 +30,14 @@ FitOptions Run::fit_options() {
   options.epochs = spec_.epochs;
   options.max_steps = spec_.max_steps;
   options.schedule = schedule_.get();
+  options.plateau = plateau_;
   options.average = average_.get();
   options.clip_grad_norm = spec_.clip_grad_norm;
   return options;
+}
+
+std::string Run::describe_schedule() const {
+  return schedule_->describe() + (plateau_ ? ", " + optim::describe(*plateau_) : std::string());
 }
 
 std::vector<EpochResult> Run::fit(const data::Dataset* test, const FitOptions& options) {

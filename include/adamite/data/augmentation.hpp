@@ -22,7 +22,8 @@ struct Augmentation {
   bool horizontal_flip = false;
 
   bool enabled() const { return crop_padding > 0 || horizontal_flip; }
-  // "none", or a comma-separated list of "crop:P" and "flip", e.g. "crop:4,flip". Throws
+  // "none", "both" (= "crop:4,flip"), or a comma-separated list of "crop:P" and "flip", e.g.
+  // "crop:2,flip". Throws
   // std::invalid_argument quoting the spec and the accepted forms.
   static Augmentation parse(const std::string& spec);
   std::string describe() const;  // the spec form, "none" when off

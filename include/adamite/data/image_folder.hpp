@@ -34,6 +34,21 @@ ImageFolder read_image_folder(const std::filesystem::path& root, const std::stri
 // image, decoded. Throws FormatError naming the file and the reason it does not decode.
 Tensor read_image(const std::filesystem::path& file);
 
+// A user's image tree as train and test splits (`adamite train --dataset folder:ROOT`), in one of
+// two layouts:
+//  - ROOT/train/<class>/* and ROOT/test/<class>/*: those, with the same class folders in both;
+//  - ROOT/<class>/*: a tenth of the images (kTreeTestFraction, rounded down), drawn at random with
+//    a fixed seed (kTreeTestSeed, whatever the run's seed), held out as the test set, so every run
+//    on the tree is scored on the same images.
+// The class folders sorted by name give the labels 0..K-1 and the class names. Throws
+// std::runtime_error naming the folder for fewer than 2 classes, a train/ without a test/ (or the
+// reverse), test classes other than the training ones, or fewer than 10 images to split; and
+// read_image_folder's errors (an empty class folder, a file that does not decode, an image of
+// another size, each named).
+inline constexpr double kTreeTestFraction = 0.1;
+inline constexpr uint64_t kTreeTestSeed = 0;
+Splits load_image_tree(const std::filesystem::path& root, const std::string& name);
+
 // CIFAR-10 as an image tree: dir/train and dir/test, each with the ten class folders airplane
 // automobile bird cat deer dog frog horse ship truck (the official label order 0..9; any other set
 // of folders is an error). Splits "cifar10/train" and "cifar10/test", inputs [N, 3, 32, 32].

@@ -11,11 +11,16 @@
 
 namespace adamite::train {
 
-// mnist, fashion-mnist, cifar10, imdb.
+// mnist, fashion-mnist, cifar10, imdb; and a user's image tree as folder:PATH.
 const std::vector<std::string>& dataset_names();
+inline constexpr const char* kFolderPrefix = "folder:";
+// "folder:PATH" with PATH made absolute (so weights and checkpoints name it from anywhere); any
+// other name unchanged.
+std::string absolute_dataset_name(const std::string& name);
 inline const std::vector<std::string> kWhitenChoices = {"auto", "zca", "standardize", "none"};
 
-// The named dataset's train and test splits, fetched into the data root first if missing.
+// The named dataset's train and test splits, fetched into the data root first if missing;
+// folder:PATH is data::load_image_tree(PATH).
 data::Splits load_named_dataset(const std::string& name);
 std::filesystem::path fetch_named_dataset(const std::string& name,
                                           const data::FetchOptions& options);

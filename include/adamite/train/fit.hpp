@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "adamite/nn/module.hpp"
 #include "adamite/optim/averaging.hpp"
 #include "adamite/optim/optimizer.hpp"
+#include "adamite/optim/plateau.hpp"
 #include "adamite/optim/schedule.hpp"
 
 namespace adamite::distributed {
@@ -30,6 +32,9 @@ struct EpochResult {
   double validation_loss = std::numeric_limits<double>::quiet_NaN();
   double validation_accuracy = std::numeric_limits<double>::quiet_NaN();
   bool best = false;
+  // FitOptions::plateau's learning-rate factor for the epochs after this one (1: none, or none
+  // yet).
+  double plateau_factor = 1.0;
   double seconds = 0.0;  // wall time since training started
 };
 
@@ -43,6 +48,8 @@ struct TrainingPosition {
   // The lowest validation loss of the epochs before, and its epoch (1-based; 0: none yet).
   double best_validation_loss = std::numeric_limits<double>::infinity();
   int64_t best_epoch = 0;
+  // FitOptions::plateau's state after the epochs before (complete epochs only).
+  optim::PlateauState plateau{};
 };
 
 // A loss or gradient stopped being finite. The message names the step, the loss and the first
@@ -97,6 +104,9 @@ struct FitOptions {
   // > 0 (needs `validation`): training ends once this many epochs in a row brought no lower
   // validation loss than the best one's.
   int64_t early_stop_patience = 0;
+  // Set (needs `validation`): the learning rate is also multiplied by a factor that drops when the
+  // validation loss stops falling (optim/plateau.hpp), observed after every complete epoch.
+  std::optional<optim::PlateauRule> plateau;
   // Continue from here (a resumed run); the optimizer's step count is already restored.
   TrainingPosition start;
 

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adamite/data/dataloader.hpp"
 #include "adamite/nn/module.hpp"
 #include "adamite/optim/averaging.hpp"
+#include "adamite/optim/plateau.hpp"
 #include "adamite/optim/registry.hpp"
 #include "adamite/optim/schedule.hpp"
 #include "adamite/train/checkpoint.hpp"
@@ -26,9 +28,11 @@ struct RunSpec {
   int64_t max_steps = -1;  // stop after this many optimizer steps (< 0: whole epochs)
   int64_t batch_size = 128;
   bool shuffle = true;
-  uint64_t seed = 0;                  // the data order
-  std::string schedule = "constant";  // optim::make_schedule's forms (kScheduleForms)
-  int64_t warmup = 0;                 // linear learning-rate warm-up steps
+  uint64_t seed = 0;  // the data order
+  // optim::make_schedule's forms (kScheduleForms), or optim::parse_plateau's "plateau:F:P"
+  // (train with a validation set then: FitOptions::validation).
+  std::string schedule = "constant";
+  int64_t warmup = 0;            // linear learning-rate warm-up steps
   std::string average;           // "" (none), or ParameterAverage::parse's "ema:BETA", "polyak"
   int64_t checkpoint_every = 0;  // optimizer steps between checkpoints; 0: every epoch's end
   double clip_grad_norm = 0.0;   // > 0: clip the gradients' joint L2 norm to this every step
@@ -46,7 +50,8 @@ class Run {
   int64_t total_steps() const;
   optim::Optimizer& optimizer() { return *optimizer_; }
   data::DataLoader& loader() { return loader_; }
-  const optim::Schedule& schedule() const { return *schedule_; }
+  // E.g. "constant, linear warm-up over 100 steps, x0.5 once 4 epochs in a row bring ...".
+  std::string describe_schedule() const;
   optim::ParameterAverage* average() { return average_.get(); }
 
   // The spec's length, schedule and average; the caller adds callbacks, a start, a world.
@@ -65,7 +70,8 @@ class Run {
   nn::Module& model_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   data::DataLoader loader_;
-  std::unique_ptr<optim::Schedule> schedule_;
+  std::unique_ptr<optim::Schedule> schedule_;  // constant under a plateau schedule
+  std::optional<optim::PlateauRule> plateau_;
   std::unique_ptr<optim::ParameterAverage> average_;
 };
 

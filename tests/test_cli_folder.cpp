@@ -1,0 +1,74 @@
+// `adamite train --dataset folder:PATH` on a small tree of generated PNGs, with whitening,
+// augmentation and validation, then `adamite predict` printing the folder's class names; and a
+// program of the user's own (docs/guide.md's) that registers a model and runs the command line.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "image_support.hpp"
+#include "process_support.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using adamite::testing::Result;
+const auto run = adamite::testing::run_adamite;
+}  // namespace
+
+TEST_SUITE("cli") {
+  TEST_CASE("cli: train on a folder of images, then predict prints its class names") {
+    adamite::testing::TempDir dir;
+    const fs::path tree = dir / "colours";
+    adamite::testing::write_colour_classes(tree, {"red", "green", "blue"}, 10);
+    const std::string weights = (dir / "w.safetensors").string();
+    const Result trained =
+        run("train --model logreg --dataset folder:" + tree.string() +
+                " --epochs 8 --batch-size 8 --lr 0.01 --whiten standardize --augment both "
+                "--validation 6 --save " +
+                weights,
+            dir / "train.log");
+    INFO(trained.output);
+    REQUIRE(trained.exit_code == 0);
+    // 30 images: a tenth held out as the test set, then 6 for validation.
+    CHECK(trained.output.find("on folder:" + tree.string() +
+                              " (21 train / 6 validation / 3 test)") != std::string::npos);
+    CHECK(trained.output.find("whitening standardize, augmentation both") != std::string::npos);
+    CHECK(trained.output.find("final test accuracy: 100.00%") != std::string::npos);
+
+    const Result predicted =
+        run("predict --init " + weights + " --top 1 " + (tree / "red" / "img3.png").string(),
+            dir / "predict.log");
+    INFO(predicted.output);
+    REQUIRE(predicted.exit_code == 0);
+    CHECK(predicted.output.find("img3.png: red 1.000") != std::string::npos);
+
+    // A tree a classifier cannot use, named.
+    adamite::testing::write_colour_classes(dir / "one", {"only"}, 12);
+    const Result one =
+        run("train --model logreg --dataset folder:" + (dir / "one").string(), dir / "one.log");
+    CHECK(one.exit_code == 1);
+    CHECK(one.output.find("only one class folder (only)") != std::string::npos);
+    CHECK(run("train --dataset folder:", dir / "empty.log").exit_code == 2);
+  }
+
+  TEST_CASE("cli: a program that registers its own model trains it through adamite::cli::run") {
+    adamite::testing::TempDir dir;
+    const fs::path tree = dir / "colours";
+    adamite::testing::write_colour_classes(tree, {"red", "green", "blue"}, 10);
+    const std::string arguments = "train --model tiny --dataset folder:" + tree.string() +
+                                  " --epochs 2 --batch-size 9 --dropout 0";
+    const Result own = adamite::testing::run_command(
+        std::string(ADAMITE_GUIDE_OWN_MODEL) + " " + arguments, dir / "own.log");
+    INFO(own.output);
+    REQUIRE(own.exit_code == 0);
+    CHECK(own.output.find("model tiny on folder:") != std::string::npos);
+    CHECK(own.output.find("epoch 2/2") != std::string::npos);
+    // The registry lists it in --help; the stock program does not know it.
+    const Result help = adamite::testing::run_command(
+        std::string(ADAMITE_GUIDE_OWN_MODEL) + " train --help", dir / "help.log");
+    CHECK(help.output.find("tiny") != std::string::npos);
+    const Result stock = run(arguments, dir / "stock.log");
+    CHECK(stock.exit_code == 2);
+    CHECK(stock.output.find("unknown model 'tiny' (known: logreg, mlp, cnn, resnet20)") !=
+          std::string::npos);
+  }
+}
