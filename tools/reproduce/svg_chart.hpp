@@ -45,7 +45,7 @@ struct Figure {
   int columns = 1;  // panels fill rows of this many, left to right, top to bottom
   std::vector<Panel> panels;
   int panel_width = 480, panel_height = 340;  // pixels per panel, margins included
-  std::vector<std::string> caption;           // lines under the legend (class "caption")
+  std::vector<std::string> caption = {};      // lines under the legend (class "caption")
 };
 
 // A complete standalone SVG document. Byte-identical for equal input (locale-independent numbers).
