@@ -210,7 +210,7 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
        at = fig4.find("class=\"caption\"", at + 1))
     captions += fig4.find(": diverged in epoch", at) < fig4.find("</text>", at);
   CHECK(captions >= diverged);
-  CHECK(fig4.find(", β1=0.9, β2=0.9999") != std::string::npos);
+  CHECK(fig4.find("epochs: β1=0.9, β2=0.9999") != std::string::npos);
   const size_t off_scale = report.find("Off the scale (drawn on the top edge):");
   REQUIRE(off_scale != std::string::npos);
   CHECK(report.find(": diverged in epoch 1", off_scale) != std::string::npos);
