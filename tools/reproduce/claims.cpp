@@ -108,7 +108,6 @@ Claim second_moment_vanishes(const ExperimentResult& result, const std::string& 
   claim.margin = "median fraction > 0.5";
   const RunRecord* run = find(result, label);
   if (!run || run->second_moment.empty()) {
-    claim.verdict = Verdict::inconclusive;
     claim.evidence = "no second-moment log";
     return claim;
   }

@@ -74,7 +74,7 @@ enum class Verdict { yes, no, inconclusive };
 struct Claim {
   explicit Claim(std::string what = {}) : statement(std::move(what)) {}
   std::string statement;  // e.g. "Adam reaches the lowest training cost at the last epoch"
-  Verdict verdict = Verdict::no;
+  Verdict verdict = Verdict::inconclusive;  // also when there is nothing to test
   std::string margin;  // the threshold tested, e.g. "Adam < 1.1 × SGD+Nesterov"
   // By how much the claim holds (> 0) or fails (< 0), in the compared quantity's units, and the
   // runs' own noise in the same units: |difference| ≤ noise reads inconclusive.

@@ -119,7 +119,6 @@ Claim fails_with_dropout(const ExperimentResult& result, const RunRecord* determ
       "full-batch cost falls by less than 1% over the last half of its passes while "
       "above 2x that of SFO on the deterministic cost",
   };
-  claim.verdict = Verdict::inconclusive;
   claim.margin = "diverged, or last ≥ 0.99 × middle and last > 2 × deterministic";
   claim.evidence = "no SFO (dropout) run";
   for (const RunRecord& run : result.runs) {
