@@ -127,7 +127,8 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
     for (const auto& entry : fs::directory_iterator(folder)) {
       const std::string name = entry.path().filename().string();
       if (name == "summary.csv" || name == "lr-search.csv" || entry.path().extension() != ".csv" ||
-          name.find("-iterations") != std::string::npos)
+          name.find("-iterations") != std::string::npos ||
+          name.find("-second-moment") != std::string::npos)
         continue;
       ++(name.find("-lr-") != std::string::npos ? finalist_files : run_files);
       const auto rows = read_csv(entry.path());
@@ -158,6 +159,33 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
   // Fig. 3 plots its first epochs per iteration: 300 images at batch 128 are 3 steps per epoch.
   const auto iterations = read_csv(out / "fig3" / "adam-dropout-iterations.csv");
   CHECK(iterations.size() == 1 + 2 * 3);
+  // §6.3: Adam's √v̂ per parameter tensor (the CNN has 10) after each epoch, read back whole.
+  for (const std::string run : {"adam-dropout", "adam"}) {
+    const auto second_moment = read_csv(out / "fig3" / (run + "-second-moment.csv"));
+    REQUIRE(second_moment.size() == 1 + 2 * 10);
+    CHECK(second_moment[0][2] == "fraction_sqrt_v_hat_below_eps");
+    for (size_t r = 1; r < second_moment.size(); ++r) {
+      CHECK(second_moment[r][0] == (r <= 10 ? "1" : "2"));
+      const double fraction = std::stod(second_moment[r][2]);
+      CHECK((fraction >= 0 && fraction <= 1));
+      CHECK(std::stod(second_moment[r][3]) >= 0);
+    }
+  }
+  CHECK(!fs::exists(out / "fig3" / "adagrad-second-moment.csv"));
+  // Fig. 1 on the paper's linear axis: evenly spaced plain numbers, no powers of ten.
+  const std::string fig1 = read_file(out / "fig1-mnist" / "fig1-mnist.svg");
+  std::vector<double> ticks;
+  for (size_t at = fig1.find("class=\"ytick\""); at != std::string::npos;
+       at = fig1.find("class=\"ytick\"", at + 1)) {
+    const size_t text = fig1.find('>', at) + 1;
+    CHECK(fig1.compare(text, 6, "<tspan") != 0);
+    ticks.push_back(std::stod(fig1.substr(text, fig1.find('<', text) - text)));
+  }
+  REQUIRE(ticks.size() >= 3);
+  for (size_t i = 2; i < ticks.size(); ++i)
+    CHECK(ticks[i] - ticks[i - 1] == doctest::Approx(ticks[1] - ticks[0]));
+  CHECK(ticks.front() <= 0.2);
+  CHECK(ticks.back() >= 0.7);
 
   // Fig. 4: the whole grid, 2 β1 × 3 β2 × 5 α × bias correction on/off, from one initial state.
   const auto grid = read_csv(out / "fig4" / "grid.csv");
@@ -171,7 +199,18 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
   size_t diverged = 0;
   for (size_t r = 1; r < grid.size(); ++r) diverged += grid[r][column(grid[0], "diverged")] == "1";
   REQUIRE(diverged > 0);
-  CHECK(read_file(out / "fig4" / "fig4.svg").find("(top edge)") != std::string::npos);
+  // Bias correction red, none green, in every β1 × β2 subplot of both rows; the diverged runs
+  // are markers on the top edge and listed in the caption.
+  const std::string fig4 = read_file(out / "fig4" / "fig4.svg");
+  CHECK(fig4.find("(top edge)") != std::string::npos);
+  CHECK(fig4.find("stroke=\"#D62728\"") != std::string::npos);
+  CHECK(fig4.find("stroke=\"#2CA02C\"") != std::string::npos);
+  size_t captions = 0;
+  for (size_t at = fig4.find("class=\"caption\""); at != std::string::npos;
+       at = fig4.find("class=\"caption\"", at + 1))
+    captions += fig4.find(": diverged in epoch", at) < fig4.find("</text>", at);
+  CHECK(captions >= diverged);
+  CHECK(fig4.find("epochs: β1=0.9, β2=0.9999") != std::string::npos);
   const size_t off_scale = report.find("Off the scale (drawn on the top edge):");
   REQUIRE(off_scale != std::string::npos);
   CHECK(report.find(": diverged in epoch 1", off_scale) != std::string::npos);
@@ -184,11 +223,15 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
   CHECK(full_length == 2 * 5);
   CHECK(report.find("Full-length finalists (score): AdaGrad at ") != std::string::npos);
 
-  // The report states every claim with a verdict and its numbers.
+  // The report states every claim with a verdict, its margin and its numbers.
   size_t verdicts = 0;
-  for (size_t at = report.find("- **"); at != std::string::npos; at = report.find("- **", at + 1))
-    ++verdicts;
-  CHECK(verdicts >= 3 + 2 + 1 + 1 + 6 + 2 + 1 + 1);
+  for (const std::string verdict : {"| **yes** |", "| **no** |", "| **inconclusive** |"})
+    for (size_t at = report.find(verdict); at != std::string::npos;
+         at = report.find(verdict, at + 1))
+      ++verdicts;
+  CHECK(verdicts >= 3 + 3 + 1 + 1 + 10 + 2 + 1 + 1);
+  CHECK(report.find("rapid progress in the initial stage") != std::string::npos);
+  CHECK(report.find("second moment estimate vanishes") != std::string::npos);
   CHECK(report.find("Not reproduced") == std::string::npos);
 }
 
@@ -236,7 +279,7 @@ TEST_CASE("reproduce: fig2-deterministic puts SFO beside Adam against passes and
     CAPTURE(claim);
     const size_t at = report.find(claim, claims);
     REQUIRE(at != std::string::npos);
-    CHECK(report.rfind("- **", at) > claims);
+    CHECK(report.rfind("| **", at) > claims);
   }
 }
 

@@ -308,3 +308,47 @@ TEST_CASE("svg chart: fixed axis ends, values above y_max sit on the top edge") 
   CHECK(y.back() == "1000");
   CHECK(count(only_line_path(svg), "L") == 2);
 }
+
+TEST_CASE("svg chart: the paper's y range is kept, widened only for data outside it") {
+  auto y_ticks = [](std::vector<double> y) {
+    Panel panel;
+    panel.y_from = 0.2;
+    panel.y_to = 0.7;
+    panel.series = {Series{"Adam", {1, 2}, std::move(y)}};
+    Figure figure;
+    figure.panels = {panel};
+    return texts(render_svg(figure), "ytick");
+  };
+  const auto inside = y_ticks({0.3, 0.4});
+  REQUIRE(!inside.empty());
+  CHECK(inside.front() == "0.2");
+  CHECK(inside.back() == "0.7");
+  const auto outside = y_ticks({0.3, 0.95});
+  CHECK(outside.front() == "0.2");
+  CHECK(std::stod(outside.back()) >= 0.95);
+}
+
+TEST_CASE("svg chart: a fixed x end is the axis' end, not the next round tick") {
+  Panel panel;
+  panel.x_min = 0;
+  panel.x_max = 45;  // the run's length: 45 epochs
+  panel.series = {Series{"Adam", {1, 45}, {1, 2}}};
+  Figure figure;
+  figure.panels = {panel};
+  const auto x = texts(render_svg(figure), "xtick");
+  REQUIRE(!x.empty());
+  CHECK(x.front() == "0");
+  CHECK(std::stod(x.back()) <= 45);
+}
+
+TEST_CASE("svg chart: a fixed colour is kept, and dashed draws the same colour dashed") {
+  Series solid{"Adam (dropout)", {1, 2}, {1, 2}, false, "#D62728"};
+  Series dashed = solid;
+  dashed.label = "Adam";
+  dashed.dashed = true;
+  const std::string svg = render_svg(one_panel({solid, dashed}));
+  CHECK(count(svg, "stroke=\"#D62728\" stroke-width=\"1.6\" stroke-linejoin=\"round\"/>") == 1);
+  CHECK(count(svg,
+              "stroke=\"#D62728\" stroke-width=\"1.6\" stroke-linejoin=\"round\" "
+              "stroke-dasharray") == 1);
+}

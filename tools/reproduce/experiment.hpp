@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct Experiment {
   std::string schedule = "constant";
   float input_dropout = 0.2f, hidden_dropout = 0.5f;  // for contenders with dropout
   bool log_y = true;
+  // The paper's y range on a linear axis (NaN: fitted to the data); widened when data fall outside.
+  double y_from = std::numeric_limits<double>::quiet_NaN();
+  double y_to = std::numeric_limits<double>::quiet_NaN();
+  bool plot_test_loss = false;  // the figure plots the test loss (the claim is about it)
   // Fig. 2 (b): the full-batch training cost (cross-entropy + L2) after every epoch, and a second
   // panel against wall-clock seconds; --quick trains on quick_train_subset examples (when > 0),
   // since SFO's time and memory per step grow with the number of minibatches.

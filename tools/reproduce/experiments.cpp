@@ -81,6 +81,9 @@ std::vector<Experiment> classifier_experiments(const Settings& settings) {
   fig1.epochs = 45;
   fig1.weight_decay = 1e-4;
   fig1.schedule = "inv-sqrt";
+  fig1.log_y = false;  // the paper's linear axis and range
+  fig1.y_from = 0.2;
+  fig1.y_to = 0.7;
   fig1.input_dropout = fig1.hidden_dropout = 0.0f;
   fig1.contenders = {contender("Adam", "adam", quick), contender("SGD+Nesterov", "nesterov", quick),
                      contender("AdaGrad", "adagrad", quick)};
@@ -102,6 +105,9 @@ std::vector<Experiment> classifier_experiments(const Settings& settings) {
   imdb.model = "logreg";
   imdb.epochs = 160;
   imdb.schedule = "inv-sqrt";
+  imdb.log_y = false;
+  imdb.y_from = 0.2;
+  imdb.y_to = 0.5;
   imdb.input_dropout = 0.5f;
   // Without dropout too, each line with its own rate search (the best rate differs with noise).
   for (const bool dropout : {true, false})
@@ -209,6 +215,7 @@ std::vector<Experiment> classifier_experiments(const Settings& settings) {
   averaged.average = "ema:0.999";
   averaged.lr_from = "Adam";
   averaging.contenders = {plain, averaged};
+  averaging.plot_test_loss = true;
   list.push_back(averaging);
   return list;
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "adamite/io/atomic_file.hpp"
+#include "claim_test.hpp"
 #include "harness_progress.hpp"
 #include "rate_search.hpp"
 #include "run_store.hpp"
@@ -76,31 +77,43 @@ std::string trials_csv(const ExperimentResult& result) {
   return csv.str();
 }
 
-// The mean of each window of `width` values, so that per-iteration curves are readable.
-std::vector<double> moving_average(const std::vector<double>& values, size_t width) {
-  std::vector<double> out;
-  double sum = 0.0;
-  for (size_t i = 0; i < values.size(); ++i) {
-    sum += values[i];
-    if (i >= width) sum -= values[i - width];
-    out.push_back(sum / double(std::min(i + 1, width)));
+// One colour per optimizer (and averaging), in order of appearance; when the figure has runs
+// with and without dropout, those without are dashed.
+std::vector<Series> styled_series(const ExperimentResult& result) {
+  std::vector<std::string> keys;
+  bool any_dropout = false;
+  for (const RunRecord& run : result.runs)
+    any_dropout = any_dropout || uses_dropout(result.experiment, run.contender);
+  std::vector<Series> series;
+  for (const RunRecord& run : result.runs) {
+    const std::string key = run.contender.optimizer + "|" + run.contender.average;
+    const size_t index = size_t(std::find(keys.begin(), keys.end(), key) - keys.begin());
+    if (index == keys.size()) keys.push_back(key);
+    Series s{run.contender.label, {}, {}, run.epochs.size() <= 12, palette_colour(index)};
+    s.dashed = any_dropout && !uses_dropout(result.experiment, run.contender);
+    series.push_back(s);
   }
-  return out;
+  return series;
 }
 
 Figure classifier_figure(const ExperimentResult& result) {
   const Experiment& e = result.experiment;
+  const std::vector<Series> styles = styled_series(result);
   Figure figure;
   figure.title = e.title;
   if (e.iteration_epochs > 0) {
+    // As the paper's Fig. 3 (left): every minibatch's cost, unsmoothed, on a linear axis.
+    const int64_t shown = std::min(e.iteration_epochs, result.scale.epochs);
     Panel first;
-    first.title =
-        "first " + std::to_string(e.iteration_epochs) + " epochs, per iteration (mean of 10)";
+    first.title = "first " + std::to_string(shown) + " epochs, per iteration";
     first.x_label = "passes over the training set";
     first.y_label = "training cost";
-    first.log_y = e.log_y;
-    for (const RunRecord& run : result.runs) {
-      Series series{run.contender.label, {}, moving_average(run.iteration_costs, 10), false};
+    first.x_min = 0;
+    first.x_max = double(shown);
+    for (size_t r = 0; r < result.runs.size(); ++r) {
+      Series series = styles[r];
+      series.markers = false;
+      series.y = result.runs[r].iteration_costs;
       for (size_t i = 0; i < series.y.size(); ++i)
         series.x.push_back(double(i + 1) / double(result.batches_per_epoch));
       first.series.push_back(series);
@@ -110,20 +123,27 @@ Figure classifier_figure(const ExperimentResult& result) {
   Panel main;
   main.title = std::to_string(result.scale.epochs) + " epochs";
   main.x_label = "passes over the training set";
-  main.y_label =
-      e.full_batch_cost ? "full-batch training cost (cross-entropy + L2)" : "training cost";
+  main.y_label = e.plot_test_loss    ? "test loss"
+                 : e.full_batch_cost ? "full-batch training cost (cross-entropy + L2)"
+                                     : "training cost";
   main.log_y = e.log_y;
+  main.y_from = e.y_from;
+  main.y_to = e.y_to;
   Panel timed = main;  // the same costs against wall-clock time (Fig. 2 (b) claims both)
   timed.title = "against wall-clock time";
   timed.x_label = "wall-clock seconds";
-  for (const RunRecord& run : result.runs) {
-    Series series{run.contender.label, {}, {}, run.epochs.size() <= 12};
+  main.x_min = 0;
+  main.x_max = double(result.scale.epochs);  // the axis ends where the run does
+  for (size_t r = 0; r < result.runs.size(); ++r) {
+    const RunRecord& run = result.runs[r];
+    Series series = styles[r];
     Series against_time = series;
     for (size_t i = 0; i < run.epochs.size(); ++i) {
+      const double y = e.plot_test_loss ? run.epochs[i].test_loss : run.plotted_cost(i);
       series.x.push_back(double(run.epochs[i].epoch));
-      series.y.push_back(run.plotted_cost(i));
+      series.y.push_back(y);
       against_time.x.push_back(run.epochs[i].seconds);
-      against_time.y.push_back(run.plotted_cost(i));
+      against_time.y.push_back(y);
     }
     main.series.push_back(series);
     timed.series.push_back(against_time);
@@ -168,10 +188,7 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
        << " | " << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy
        << " | " << format_duration(run.seconds) << " |\n";
   }
-  md << "\n**Claims**\n\n";
-  for (const Claim& claim : claims)
-    md << "- " << (claim.holds ? "**yes**" : "**no**") << ": " << claim.statement << ". "
-       << claim.evidence << "\n";
+  md << "\n**Claims** (" << claim_rule() << ")\n\n" << claims_table(claims);
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
     const bool two_rounds = std::any_of(result.trials.begin(), result.trials.end(),

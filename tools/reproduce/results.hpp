@@ -25,6 +25,14 @@ struct Trial {
   bool chosen = false;
 };
 
+// §6.3's mechanism, measured after an epoch on one parameter tensor of Adam: the share of its
+// coordinates whose √v̂ is below ε, and the median √v̂.
+struct SecondMomentRow {
+  int64_t epoch = 0;
+  std::string parameter;  // e.g. "0.weight"
+  double fraction_below_eps = 0.0, median_sqrt_v_hat = 0.0;
+};
+
 struct RunRecord {
   Contender contender;
   double lr = 0.0;
@@ -34,10 +42,11 @@ struct RunRecord {
   std::vector<double> iteration_costs;     // minibatch costs over the first iteration_epochs
   std::string init_checksum;               // of the weights the run started from
   double seconds = 0.0;
-  double seconds_per_step = 0.0;             // mean time of one optimizer step, its minibatch's too
-  std::vector<double> full_batch_costs;      // per epoch, when the experiment asks for them
-  int64_t state_bytes = 0;                   // SFO: its state's size (0 for the others)
-  int64_t subfunctions = 0, parameters = 0;  // SFO: N and M
+  double seconds_per_step = 0.0;         // mean time of one optimizer step, its minibatch's too
+  std::vector<double> full_batch_costs;  // per epoch, when the experiment asks for them
+  std::vector<SecondMomentRow> second_moment;  // Adam on the CNN: per epoch and parameter tensor
+  int64_t state_bytes = 0;                     // SFO: its state's size (0 for the others)
+  int64_t subfunctions = 0, parameters = 0;    // SFO: N and M
 
   // The last epoch's mean training cost; +inf for a run that diverged.
   double final_cost() const {
@@ -60,10 +69,17 @@ struct ExperimentResult {
   std::string figure;  // file name of the figure, relative to the experiment folder
 };
 
-// A claim of the paper, put as a numeric test on this run's results.
+// A claim of the paper, put as a numeric test on this run's results (claim_test.hpp).
+enum class Verdict { yes, no, inconclusive };
 struct Claim {
+  explicit Claim(std::string what = {}) : statement(std::move(what)) {}
   std::string statement;  // e.g. "Adam reaches the lowest training cost at the last epoch"
-  bool holds = false;
+  Verdict verdict = Verdict::inconclusive;  // also when there is nothing to test
+  std::string margin;  // the threshold tested, e.g. "Adam < 1.1 × SGD+Nesterov"
+  // By how much the claim holds (> 0) or fails (< 0), in the compared quantity's units, and the
+  // runs' own noise in the same units: |difference| ≤ noise reads inconclusive.
+  double difference = std::numeric_limits<double>::quiet_NaN();
+  double noise = 0.0;
   std::string evidence;  // the numbers, e.g. "0.0123 vs next best RMSProp 0.0150"
 };
 

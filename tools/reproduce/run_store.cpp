@@ -8,6 +8,7 @@
 
 #include "adamite/io/atomic_file.hpp"
 #include "outputs.hpp"
+#include "second_moment_log.hpp"
 
 namespace adamite::reproduce {
 namespace fs = std::filesystem;
@@ -101,6 +102,9 @@ void RunStore::save_curves(const RunRecord& run) const {
   io::write_file_atomically(dir_ / (name + ".csv"), run_csv(run));
   if (!run.iteration_costs.empty())
     io::write_file_atomically(dir_ / (name + "-iterations.csv"), iterations_csv(run));
+  if (!run.second_moment.empty())
+    io::write_file_atomically(dir_ / (name + "-second-moment.csv"),
+                              second_moment_csv(run.second_moment));
 }
 
 void RunStore::load_curves(const std::string& label, RunRecord& run) const {
@@ -122,6 +126,7 @@ void RunStore::load_curves(const std::string& label, RunRecord& run) const {
   }
   for (const std::vector<double>& row : read_numbers(dir_ / (name + "-iterations.csv")))
     if (row.size() == 2) run.iteration_costs.push_back(row[1]);
+  run.second_moment = read_second_moment_csv(dir_ / (name + "-second-moment.csv"));
 }
 
 void RunStore::save_finished(const RunRecord& run, const train::RunConfig& identity) const {

@@ -1,8 +1,9 @@
 // A run's files in its experiment's folder, written so that an interrupted reproduction continues
 // and a finished one is redrawn without training: <slug>.csv (a row per epoch), <slug>-
-// iterations.csv (per-iteration costs), <slug>.run (the run's settings, then what it measured;
-// written last, so its presence with the same settings means the run is finished) and
-// checkpoints/<slug>/ while it trains. A contender's learning-rate trials go to <slug>.lr-search.
+// iterations.csv (per-iteration costs), <slug>-second-moment.csv (Adam's √v̂ on the CNN), <slug>.run
+// (the run's settings, then what it measured; written last, so its presence with the same settings
+// means the run is finished) and checkpoints/<slug>/ while it trains. A contender's learning-rate
+// trials go to <slug>.lr-search.
 #pragma once
 
 #include <filesystem>

@@ -7,6 +7,7 @@
 #include "adamite/random.hpp"
 #include "adamite/train/evaluate.hpp"
 #include "models/registry.hpp"
+#include "second_moment_log.hpp"
 #include "sfo_run.hpp"
 
 namespace adamite::reproduce {
@@ -45,6 +46,13 @@ struct RunCallbacks : train::FitCallbacks {
       full_batch_model->train();
       excluded_seconds += std::chrono::duration<double>(Clock::now() - before).count();
     }
+    if (second_moment_model) {
+      const Clock::time_point before = Clock::now();
+      for (SecondMomentRow& row : second_moment_rows(training_run->optimizer(),
+                                                     *second_moment_model, *hyper, result.epoch))
+        record.second_moment.push_back(std::move(row));
+      excluded_seconds += std::chrono::duration<double>(Clock::now() - before).count();
+    }
     if (plan.evaluate) {
       std::ostringstream text;
       text << record.contender.label << " lr " << plan.lr << ": epoch " << result.epoch << "/"
@@ -76,6 +84,9 @@ struct RunCallbacks : train::FitCallbacks {
   double seconds_before = 0.0;             // a resumed run's wall time before this invocation
   nn::Module* full_batch_model = nullptr;  // set: evaluate the training cost after each epoch
   const data::Dataset* full_batch_data = nullptr;
+  nn::Module* second_moment_model = nullptr;  // set: log Adam's √v̂ after each epoch (§6.3)
+  train::Run* training_run = nullptr;
+  const optim::Hyperparameters* hyper = nullptr;
   double weight_decay = 0.0, excluded_seconds = 0.0, step_seconds = 0.0;
   int64_t timed_steps = 0;
   Clock::time_point last_step;
@@ -97,6 +108,8 @@ double resume(train::Run& run, const Resumable& resumable, RunRecord& record,
   record.epochs.resize(std::min<size_t>(record.epochs.size(), size_t(start.epoch)));
   if (record.full_batch_costs.size() > record.epochs.size())
     record.full_batch_costs.resize(record.epochs.size());
+  std::erase_if(record.second_moment,
+                [&](const SecondMomentRow& row) { return row.epoch > start.epoch; });
   if (int64_t(record.iteration_costs.size()) > run.optimizer().step_count())
     record.iteration_costs.resize(size_t(run.optimizer().step_count()));
   progress.line(record.contender.label + ": resuming from its checkpoint at epoch " +
@@ -155,6 +168,11 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
     callbacks.full_batch_model = model.get();
     callbacks.full_batch_data = &splits.train;
     callbacks.weight_decay = experiment.weight_decay;
+  }
+  if (experiment.model == "cnn" && contender.optimizer == "adam" && plan.evaluate) {
+    callbacks.second_moment_model = model.get();
+    callbacks.training_run = &run;
+    callbacks.hyper = &spec.hyper;
   }
   if (resumable) {
     resumable->run = &run;

@@ -114,6 +114,14 @@ Axis make_axis(const std::vector<double>& values, bool log) {
   return log ? log_axis(std::log10(*lo), std::log10(*hi)) : linear_axis(*lo, *hi);
 }
 
+void pin_ends(Axis& axis, double lo, double hi) {
+  if (std::isfinite(lo)) axis.lo = lo;
+  if (std::isfinite(hi)) axis.hi = hi;
+  const double slack = 1e-9 * (axis.hi - axis.lo);
+  std::erase_if(axis.ticks,
+                [&](const Tick& t) { return t.at < axis.lo - slack || t.at > axis.hi + slack; });
+}
+
 void thin_labels(std::vector<Tick>& ticks, double pixels_per_unit, bool horizontal) {
   auto width = [&](const Tick& t) {
     return horizontal ? text_width(t.text, kTickFont) + text_width(t.sup, 8) : kTickFont;

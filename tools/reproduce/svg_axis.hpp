@@ -31,6 +31,8 @@ struct Axis {
 bool drawable(double v, bool log);
 // Axis over the drawable values; a default range when there are none.
 Axis make_axis(const std::vector<double>& values, bool log);
+// Makes finite `lo` / `hi` the axis' very ends (not rounded out to a tick), dropping ticks beyond.
+void pin_ends(Axis& axis, double lo, double hi);
 // Drops labels that would collide: the 2s and 5s first, then every other power of ten, etc.
 void thin_labels(std::vector<Tick>& ticks, double pixels_per_unit, bool horizontal);
 

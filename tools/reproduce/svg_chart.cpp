@@ -15,7 +15,7 @@ using namespace svg;
 
 // Panel margins (pixels): room for the panel title above, tick labels and axis labels left/below.
 constexpr double kLeft = 68, kRight = 22, kTop = 30, kBottom = 46;
-constexpr double kLegendFont = 12, kLegendRow = 20;
+constexpr double kLegendFont = 12, kLegendRow = 20, kCaptionRow = 15;
 
 // Okabe–Ito, colour-blind safe; its yellow is dropped as too faint on white.
 constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
@@ -23,6 +23,14 @@ constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
 // 7 colours and 5 dashes cycle together, so 35 series differ, and lines differ in greyscale.
 constexpr const char* kDashes[] = {"", "7 3", "2 2", "9 3 2 3", "4 2 1 2"};
 constexpr int kShapes = 4;  // circle, square, triangle, diamond
+
+}  // namespace
+
+const char* palette_colour(size_t i) {
+  return kColours[i % std::size(kColours)];
+}
+
+namespace {
 
 std::string escape(const std::string& text) {
   std::string out;
@@ -61,7 +69,7 @@ std::string label_markup(const Tick& t) {
 
 struct Style {
   std::string label;
-  const char* colour;
+  std::string colour;
   const char* dash;
   int shape;
   bool markers;
@@ -111,7 +119,7 @@ void draw_series(std::string& out, const Series& s, const Style& style, const Fr
     }
   }
   if (d.empty()) return;
-  const std::string colour = style.colour;
+  const std::string& colour = style.colour;
   out += "<path class=\"line\" data-label=\"" + escape(s.label) + "\" d=\"" + d +
          "\" fill=\"none\" stroke=\"" + colour +
          "\" stroke-width=\"1.6\" stroke-linejoin=\"round\"";
@@ -176,19 +184,26 @@ void draw_panel(std::string& out, const Panel& unclamped, const std::vector<Styl
   std::vector<double> xs, ys;  // drawable points only, so a NaN y does not stretch the x range
   for (double end : {panel.x_min, panel.x_max})
     if (drawable(end, panel.log_x)) xs.push_back(end);
+  for (double end : {panel.y_from, panel.y_to})
+    if (drawable(end, panel.log_y)) ys.push_back(end);
   for (const Series& s : panel.series) {
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (drawable(s.x[i], panel.log_x) && drawable(s.y[i], panel.log_y))
         xs.push_back(s.x[i]), ys.push_back(s.y[i]);
     }
   }
-  const bool has_data = !ys.empty();
+  const bool has_data = std::any_of(panel.series.begin(), panel.series.end(), [&](const Series& s) {
+    for (size_t i = 0; i < s.x.size(); ++i)
+      if (drawable(s.x[i], panel.log_x) && drawable(s.y[i], panel.log_y)) return true;
+    return false;
+  });
   Frame f{x0 + kLeft,
           y0 + kTop,
           width - kLeft - kRight,
           height - kTop - kBottom,
           make_axis(xs, panel.log_x),
           make_axis(ys, panel.log_y)};
+  if (!panel.log_x) pin_ends(f.x, panel.x_min, panel.x_max);
   thin_labels(f.x.ticks, f.width / (f.x.hi - f.x.lo), true);
   thin_labels(f.y.ticks, f.height / (f.y.hi - f.y.lo), false);
   draw_axes(out, f);
@@ -221,8 +236,11 @@ std::vector<Style> assign_styles(const std::vector<Panel>& panels) {
         continue;
       }
       const auto n = styles.size();
-      styles.push_back({s.label, kColours[n % std::size(kColours)], kDashes[n % std::size(kDashes)],
-                        static_cast<int>(n % kShapes), s.markers});
+      const bool fixed_style = !s.colour.empty();
+      styles.push_back(
+          {s.label, fixed_style ? s.colour : palette_colour(n),
+           fixed_style ? (s.dashed ? kDashes[1] : kDashes[0]) : kDashes[n % std::size(kDashes)],
+           static_cast<int>(n % kShapes), s.markers});
     }
   }
   return styles;
@@ -254,10 +272,10 @@ void draw_legend(std::string& out, const std::vector<std::vector<const Style*>>&
     double x = (width - row_width + 20) / 2;
     const double y = top + kLegendRow * static_cast<double>(r) + kLegendRow / 2;
     for (const Style* s : rows[r]) {
-      const std::string stroke = "stroke=\"" + std::string(s->colour) + "\" stroke-width=\"1.6\"";
+      const std::string stroke = "stroke=\"" + s->colour + "\" stroke-width=\"1.6\"";
       out += "<g class=\"legend-entry\">" + line(x, y, x + 28, y, stroke + dash_attribute(*s));
       if (s->markers) {
-        out += "<g fill=\"" + std::string(s->colour) + "\">";
+        out += "<g fill=\"" + s->colour + "\">";
         marker(out, s->shape, x + 14, y);
         out += "</g>";
       }
@@ -297,8 +315,10 @@ std::string render_svg(const Figure& figure) {
   const std::vector<Style> styles = assign_styles(panels);
   const auto legend = legend_rows(styles, width);
   const double legend_top = title_height + ph * rows;
-  const double height =
+  const double caption_top =
       legend_top + (legend.empty() ? 0 : kLegendRow * static_cast<double>(legend.size()) + 12);
+  const double height = caption_top + kCaptionRow * static_cast<double>(figure.caption.size()) +
+                        (figure.caption.empty() ? 0 : 8);
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" +
@@ -320,6 +340,10 @@ std::string render_svg(const Figure& figure) {
     draw_panel(out, panels[i], styles, x0, y0, pw, ph);
   }
   draw_legend(out, legend, width, legend_top);
+  for (size_t i = 0; i < figure.caption.size(); ++i)
+    out += "<text class=\"caption\" x=\"12\" y=\"" +
+           num(caption_top + kCaptionRow * static_cast<double>(i + 1) - 4) +
+           "\" font-size=\"11\">" + escape(figure.caption[i]) + "</text>\n";
   return out + "</svg>\n";
 }
 

@@ -1,0 +1,172 @@
+// The paper's claims as tests with their noise (tools/reproduce/claims.cpp): a gap within the
+// compared curves' own spread reads inconclusive, one clearly outside reads yes or no; Fig. 3's
+// claims on the first epoch's progress and on Adam's vanishing second moment (§6.3).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "reproduce/claim_test.hpp"
+#include "reproduce/results.hpp"
+#include "reproduce/second_moment_log.hpp"
+#include "support.hpp"
+
+namespace {
+using namespace adamite::reproduce;
+
+// A run whose training cost per epoch is `costs`.
+RunRecord run(const std::string& label, const std::vector<double>& costs,
+              const std::vector<double>& iterations = {}) {
+  RunRecord record;
+  record.contender.label = label;
+  for (size_t i = 0; i < costs.size(); ++i) {
+    adamite::train::EpochResult epoch;
+    epoch.epoch = int64_t(i) + 1;
+    epoch.train_loss = costs[i];
+    epoch.test_loss = costs[i];
+    record.epochs.push_back(epoch);
+  }
+  record.iteration_costs = iterations;
+  return record;
+}
+
+ExperimentResult experiment(const std::string& id, std::vector<RunRecord> runs) {
+  ExperimentResult result;
+  result.experiment.id = id;
+  result.runs = std::move(runs);
+  return result;
+}
+
+const Claim& claim_about(const std::vector<Claim>& claims, const std::string& words) {
+  for (const Claim& claim : claims)
+    if (claim.statement.find(words) != std::string::npos) return claim;
+  FAIL("no claim about " << words);
+  return claims.front();
+}
+
+}  // namespace
+
+TEST_CASE("claims: a verdict is yes or no only outside the noise") {
+  CHECK(decide(0.3, 0.1) == Verdict::yes);
+  CHECK(decide(-0.3, 0.1) == Verdict::no);
+  CHECK(decide(0.05, 0.1) == Verdict::inconclusive);
+  CHECK(decide(-0.05, 0.1) == Verdict::inconclusive);
+  CHECK(decide(std::nan(""), 0.0) == Verdict::inconclusive);
+  CHECK(decide(INFINITY, 0.0) == Verdict::yes);
+  // The tail: the last 5 values, their mean and half their range.
+  const Tail t = tail({9, 9, 1, 3, 2, 4, 5});
+  CHECK(t.mean == doctest::Approx(3.0));
+  CHECK(t.noise == doctest::Approx(2.0));
+}
+
+TEST_CASE("claims: Fig. 1's comparisons read inconclusive within the curves' spread") {
+  // Adam and SGD+Nesterov end within each other's epoch-to-epoch swings; AdaGrad far above.
+  const auto claims = check_claims(
+      experiment("fig1-mnist", {run("Adam", {0.9, 0.31, 0.27, 0.30, 0.26, 0.29}),
+                                run("SGD+Nesterov", {0.9, 0.27, 0.30, 0.26, 0.29, 0.27}),
+                                run("AdaGrad", {0.9, 0.60, 0.61, 0.60, 0.61, 0.60})}));
+  REQUIRE(claims.size() == 3);
+  const Claim& adam_sgd = claim_about(claims, "about as fast as SGD+Nesterov");
+  CHECK(adam_sgd.margin == "Adam < 1.1 × SGD+Nesterov");
+  // 1.1 × 0.278 − 0.286 = 0.0198, within the noise 0.025 + 1.1 × 0.02.
+  CHECK(adam_sgd.verdict == Verdict::inconclusive);
+  CHECK(adam_sgd.noise == doctest::Approx(0.025 + 1.1 * 0.02));
+  const Claim& adam_adagrad = claim_about(claims, "Adam ends below AdaGrad");
+  CHECK(adam_adagrad.verdict == Verdict::yes);
+  CHECK(adam_adagrad.difference == doctest::Approx(0.604 - 0.286));
+  CHECK(adam_adagrad.noise == doctest::Approx(0.025 + 0.005));
+
+  // The same gap as noise: a factor of 1.0 with curves swinging by more than their difference.
+  const auto close = check_claims(
+      experiment("fig1-mnist", {run("Adam", {0.30, 0.26, 0.30, 0.26, 0.30}),
+                                run("SGD+Nesterov", {0.9}), run("AdaGrad", {0.27, 0.29, 0.28})}));
+  CHECK(claim_about(close, "Adam ends below AdaGrad").verdict == Verdict::inconclusive);
+  // A diverged run loses any comparison, whatever the other's noise.
+  RunRecord diverged = run("AdaGrad", {0.5});
+  diverged.diverged = true;
+  const auto lost = check_claims(
+      experiment("fig1-mnist", {run("Adam", {0.3, 0.2}), run("SGD+Nesterov", {0.25}), diverged}));
+  CHECK(claim_about(lost, "Adam ends below AdaGrad").verdict == Verdict::yes);
+  CHECK(claim_about(lost, "SGD+Nesterov ends below AdaGrad").verdict == Verdict::yes);
+  // Clearly the wrong way round: no.
+  const auto wrong = check_claims(experiment(
+      "fig1-mnist", {run("Adam", {0.5, 0.5}), run("SGD+Nesterov", {0.2}), run("AdaGrad", {0.2})}));
+  CHECK(claim_about(wrong, "Adam ends below AdaGrad").verdict == Verdict::no);
+}
+
+TEST_CASE("claims: Fig. 3 left, rapid progress in the first epoch, for Adam and AdaGrad both") {
+  // 20 iterations per epoch: the first tenth is 2 iterations, the last tenth 2.
+  std::vector<double> falling, flat;
+  for (int i = 0; i < 20; ++i) {
+    falling.push_back(2.3 - 0.06 * i);
+    flat.push_back(2.3 + (i % 2 ? 0.01 : -0.01));
+  }
+  auto fig3 = [&](const std::vector<double>& adagrad) {
+    ExperimentResult result =
+        experiment("fig3", {run("Adam", {1.0}, falling), run("AdaGrad", {1.0}, adagrad),
+                            run("SGD+Nesterov", {1.0}, flat)});
+    result.batches_per_epoch = 20;
+    return claim_about(check_claims(result), "rapid progress in the initial stage without");
+  };
+  const Claim both = fig3(falling);
+  CHECK(both.verdict == Verdict::yes);
+  CHECK(both.margin == "last tenth < 0.75 × first tenth, for both");
+  CHECK(fig3(flat).verdict == Verdict::no);  // AdaGrad makes none: the claim fails
+  // A quarter of the start is the line: a drop by 24-26% with that much noise is inconclusive.
+  std::vector<double> borderline = flat;
+  borderline[18] = 0.75 * 2.3 - 0.03;
+  borderline[19] = 0.75 * 2.3 + 0.03;
+  CHECK(fig3(borderline).verdict == Verdict::inconclusive);
+  // Without per-iteration costs there is nothing to judge.
+  CHECK(fig3({}).verdict == Verdict::inconclusive);
+}
+
+TEST_CASE("claims: §6.3, Adam's second moment vanishing below ε, from its log") {
+  auto fig3 = [](const std::vector<double>& fractions) {
+    RunRecord adam = run("Adam", {1.0, 0.9, 0.8});
+    for (size_t e = 0; e < fractions.size(); ++e)
+      for (const std::string parameter : {"0.weight", "0.bias", "3.weight"})
+        adam.second_moment.push_back({int64_t(e) + 1, parameter, fractions[e], 1e-6});
+    return claim_about(check_claims(experiment("fig3", {adam})), "(§6.3, Adam)");
+  };
+  CHECK(fig3({0.2, 0.7, 0.9}).verdict == Verdict::yes);
+  CHECK(fig3({0.0, 0.0, 0.01}).verdict == Verdict::no);
+  CHECK(fig3({0.3, 0.7, 0.55}).verdict == Verdict::inconclusive);  // swings across ½
+  CHECK(fig3({}).verdict == Verdict::inconclusive);                // no log
+}
+
+TEST_CASE("claims: the second-moment log is written and read back, and bad rows are named") {
+  const std::vector<SecondMomentRow> rows = {
+      {1, "0.weight", 0.25, 3.5e-9}, {1, "0.bias", 0.0, 0.0125}, {2, "0.weight", 0.5, 1e-9}};
+  adamite::testing::TempDir dir;
+  const auto file = dir / "adam-second-moment.csv";
+  std::ofstream(file) << second_moment_csv(rows);
+  const auto back = read_second_moment_csv(file);
+  REQUIRE(back.size() == rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CHECK(back[i].epoch == rows[i].epoch);
+    CHECK(back[i].parameter == rows[i].parameter);
+    CHECK(back[i].fraction_below_eps == rows[i].fraction_below_eps);
+    CHECK(back[i].median_sqrt_v_hat == rows[i].median_sqrt_v_hat);
+  }
+  CHECK(read_second_moment_csv(dir / "missing.csv").empty());
+  std::ofstream(file) << second_moment_csv(rows) << "3,1.weight,half,1e-9\n";
+  CHECK_THROWS_WITH_AS(read_second_moment_csv(file),
+                       doctest::Contains("adam-second-moment.csv, line 5"), std::runtime_error);
+}
+
+TEST_CASE("claims: the verdict table says yes, no or inconclusive with margin and difference") {
+  Claim claim("Adam ends below AdaGrad");
+  claim.margin = "Adam < AdaGrad";
+  claim.evidence = "Adam 0.2 vs AdaGrad 0.3";
+  const std::string table = claims_table(
+      {decided(claim, 0.1, 0.02), decided(claim, 0.01, 0.02), decided(claim, -INFINITY, 0.0)});
+  CHECK(table.find("| **yes** | Adam ends below AdaGrad | Adam < AdaGrad | 0.1 | ±0.02 |") !=
+        std::string::npos);
+  CHECK(table.find("| **inconclusive** |") != std::string::npos);
+  CHECK(table.find("| **no** | Adam ends below AdaGrad | Adam < AdaGrad | -inf |") !=
+        std::string::npos);
+}
