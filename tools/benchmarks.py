@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs adamite and its peers on the same workloads and prints the side-by-side Markdown table.
 
-    python3 tools/benchmarks.py [--build build] [--steps 20] [--out table.md]
+    python3 tools/benchmarks.py [--build build] [--steps 20] [--models cnn,resnet20] [--out table.md]
 
 Needs a Release build (tools/build.sh: -O3 -march=native). Each contender runs at every thread
 setting and its best is reported (the settings are in the table):
@@ -18,7 +18,7 @@ import platform
 import subprocess
 import sys
 
-MODELS = ["logreg", "mlp", "cnn", "vae"]
+MODELS = ["logreg", "mlp", "cnn", "vae", "resnet20"]
 TORCH_PYTHON = "/usr/bin/python3"  # Debian's python3-torch lives there, whatever python is first
 
 
@@ -53,8 +53,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", default="build")
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help="comma-separated subset of " + ", ".join(MODELS))
     parser.add_argument("--out", help="also write the table to this file")
     args = parser.parse_args()
+    models = args.models.split(",")
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        parser.error(f"--models: unknown {', '.join(unknown)} (known: {', '.join(MODELS)})")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     adamite = os.path.join(args.build, "adamite")
     cores = len(os.sched_getaffinity(0))  # the cores this process may use (taskset, cgroups)
@@ -68,7 +74,7 @@ def main():
 
     # One process per model and setting, so that each peak RSS is that model's alone.
     ours = []
-    for name in MODELS:
+    for name in models:
         for t in threads:
             results, code, err = run_json([adamite, "bench", "--model", name, "--threads", str(t),
                                            "--steps", steps, "--json"])
@@ -77,8 +83,14 @@ def main():
             ours += results
     ours = best_by_model(ours)
 
-    torch, code, err = run_json([TORCH_PYTHON, os.path.join(root, "tools", "bench_pytorch.py"),
-                                 "--json", "--steps", steps])
+    torch, code, err = [], 0, ""
+    for name in models:
+        results, code, err = run_json([TORCH_PYTHON, os.path.join(root, "tools", "bench_pytorch.py"),
+                                       "--json", "--steps", steps, "--model", name])
+        if results is None:
+            torch = None
+            break
+        torch += results
     torch = best_by_model(torch) if torch else {}
     torch_note = "" if torch else f"PyTorch not measured (exit {code}: {err.splitlines()[-1] if err else ''})"
 
@@ -86,7 +98,7 @@ def main():
     dlib_binary = os.path.join(args.build, "bench_dlib")
     if os.path.exists(dlib_binary):
         results = []
-        for name in ["logreg", "mlp", "cnn"]:  # bench_dlib has no VAE
+        for name in [m for m in models if m in ("logreg", "mlp", "cnn")]:  # no VAE, no ResNet
             for t in threads:
                 r, _, _ = run_json([dlib_binary, "--model", name, "--steps", steps, "--json"],
                                    {"OPENBLAS_NUM_THREADS": str(t)})
@@ -108,7 +120,7 @@ def main():
     say("| workload | adamite samples/s (GFLOP/s) | PyTorch samples/s | dlib samples/s | "
         "adamite / best peer | peak RSS adamite / PyTorch / dlib (MB) |")
     say("|---|---|---|---|---|---|")
-    for name in MODELS:
+    for name in models:
         a = ours.get(name)
         p, d = torch.get(name), dlib.get(name)
         peer = max([x["samples_per_second"] for x in (p, d) if x] or [0])
