@@ -97,4 +97,16 @@ inline std::vector<float> read_epoch(data::DataLoader& loader) {
   return seen;
 }
 
+// The message of the `Error` that `action()` throws, or "" when it throws nothing (another
+// exception type propagates and fails the test).
+template <class Error = std::exception, class Action>
+std::string thrown_message(Action&& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 }  // namespace adamite::testing

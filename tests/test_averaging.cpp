@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adamite/optim/averaging.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 using optim::AveragedWeightsScope;
@@ -27,12 +28,8 @@ bool bit_equal(const Tensor& a, const Tensor& b) {
          std::memcmp(a.data(), b.data(), sizeof(float) * size_t(a.numel())) == 0;
 }
 std::string parse_error(const std::string& spec) {
-  try {
-    ParameterAverage::parse(spec, {parameter({1.0f})});
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
+  return testing::thrown_message<std::invalid_argument>(
+      [&] { ParameterAverage::parse(spec, {parameter({1.0f})}); });
 }
 }  // namespace
 

@@ -16,12 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string error_of(const fs::path& root) {
-  try {
-    data::load_image_tree(root, "mine");
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
+  return adamite::testing::thrown_message([&] { data::load_image_tree(root, "mine"); });
 }
 }  // namespace
 

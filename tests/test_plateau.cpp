@@ -9,6 +9,7 @@
 
 #include "adamite/optim/plateau.hpp"
 #include "adamite/optim/schedule.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 
@@ -25,12 +26,7 @@ std::vector<double> factors(const optim::PlateauRule& rule, const std::vector<do
 }
 
 std::string error_of(const std::string& spec) {
-  try {
-    optim::parse_plateau(spec);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
+  return testing::thrown_message<std::invalid_argument>([&] { optim::parse_plateau(spec); });
 }
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include "adamite/optim/schedule.hpp"
 #include "adamite/optim/sgd.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 using optim::make_schedule;
@@ -16,12 +17,7 @@ using optim::ScheduleContext;
 namespace {
 // The message of the std::invalid_argument that make_schedule(spec) throws ("" if none).
 std::string error_of(const std::string& spec, const ScheduleContext& context = {}) {
-  try {
-    make_schedule(spec, context);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
+  return testing::thrown_message<std::invalid_argument>([&] { make_schedule(spec, context); });
 }
 }  // namespace
 
