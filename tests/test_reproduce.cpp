@@ -10,40 +10,11 @@
 #include <sstream>
 #include <vector>
 
-#include "support.hpp"
+#include "reproduce_support.hpp"
 
 namespace {
 namespace fs = std::filesystem;
-
-std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), (file.string() + " is missing"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Rows of a CSV written by the harness (no commas inside quoted labels), header first.
-std::vector<std::vector<std::string>> read_csv(const fs::path& file) {
-  std::istringstream text(read_file(file));
-  std::vector<std::vector<std::string>> rows;
-  std::string line;
-  while (std::getline(text, line)) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    std::string cell;
-    while (std::getline(fields, cell, ',')) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
-size_t column(const std::vector<std::string>& header, const std::string& name) {
-  for (size_t i = 0; i < header.size(); ++i)
-    if (header[i] == name) return i;
-  FAIL("no column " << name);
-  return 0;
-}
+using namespace adamite::testing::reproduce_files;
 
 // Well-formed enough for any SVG viewer: one root, every tag closed in order, no stray '<' or '&'.
 void check_svg(const fs::path& file) {
@@ -76,16 +47,6 @@ void check_svg(const fs::path& file) {
     }
   }
   CHECK(open.empty());
-}
-
-// Runs `adamite reproduce <arguments> --out <dir>/results` on the real data, output to
-// <dir>/log.txt; returns std::system's status.
-int run_reproduce(const fs::path& dir, const std::string& arguments) {
-  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
-                              ADAMITE_CLI + " reproduce " + arguments + " --out " +
-                              (dir / "results").string() + " > " + (dir / "log.txt").string() +
-                              " 2>&1";
-  return std::system(command.c_str());
 }
 
 }  // namespace
@@ -307,89 +268,4 @@ TEST_CASE("reproduce: bad arguments are refused with exit code 2") {
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 2);
   }
-}
-
-namespace {
-
-// A run's CSV without its wall-clock column, which no two runs share.
-std::string without_seconds(const fs::path& file) {
-  auto rows = read_csv(file);
-  const size_t seconds = column(rows[0], "seconds");
-  std::string text;
-  for (auto& row : rows) {
-    row.erase(row.begin() + std::ptrdiff_t(seconds));
-    for (const std::string& cell : row) text += cell + ",";
-    text += "\n";
-  }
-  return text;
-}
-
-int exit_code(int status) {
-  REQUIRE(WIFEXITED(status));
-  return WEXITSTATUS(status);
-}
-
-const std::string kTiny = "fig1-mnist --quick --epochs 3 --train-subset 300 --test-subset 200";
-
-}  // namespace
-
-TEST_CASE("reproduce: a stopped run resumes from its checkpoint to the very CSV of a whole run") {
-  adamite::testing::TempDir whole, pieces;
-  REQUIRE(exit_code(run_reproduce(whole.path(), kTiny + " --only adam,nesterov")) == 0);
-  // 300 examples are 3 steps per epoch: stop inside epoch 1, then after the last step of epoch 2
-  // (before its evaluation), then finish.
-  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --stop-after-steps 2")) ==
-          3);
-  CHECK(read_file(pieces / "log.txt").find("checkpoint saved") != std::string::npos);
-  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --stop-after-steps 4")) ==
-          3);
-  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam")) == 0);
-  const std::string log = read_file(pieces / "log.txt");
-  INFO(log);
-  CHECK(log.find("resuming from its checkpoint at epoch 2, step 6") != std::string::npos);
-  const fs::path a = whole / "results" / "fig1-mnist", b = pieces / "results" / "fig1-mnist";
-  CHECK(without_seconds(a / "adam.csv") == without_seconds(b / "adam.csv"));
-  CHECK(read_file(a / "adam.lr-search") == read_file(b / "adam.lr-search"));
-  CHECK(!fs::exists(b / "checkpoints" / "adam"));  // gone once the run finished
-  CHECK(!fs::exists(b / "sgd-nesterov.csv"));      // --only adam
-
-  // A finished run is kept: the next invocation trains only what is missing.
-  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam,nesterov")) == 0);
-  const std::string again = read_file(pieces / "log.txt");
-  CHECK(again.find("Adam @ lr") == std::string::npos);
-  CHECK(again.find("SGD+Nesterov @ lr") != std::string::npos);
-  CHECK(without_seconds(a / "sgd-nesterov.csv") == without_seconds(b / "sgd-nesterov.csv"));
-  CHECK(read_csv(b / "summary.csv").size() == 3);
-
-  // Other settings are other runs: nothing finished is taken for them.
-  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --seed 9")) == 0);
-  CHECK(read_file(pieces / "log.txt").find("Adam @ lr") != std::string::npos);
-}
-
-TEST_CASE("reproduce: --plan lists every run with a measured estimate and trains nothing") {
-  adamite::testing::TempDir dir;
-  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --plan")) == 0);
-  const std::string log = read_file(dir / "log.txt");
-  INFO(log);
-  CHECK(!fs::exists(dir / "results"));
-  CHECK(log.find("s per step") != std::string::npos);
-  for (const std::string label : {"Adam", "SGD+Nesterov", "AdaGrad"}) {
-    CHECK(log.find("lr trials " + label + " ") != std::string::npos);
-    CHECK(log.find("run " + label + " ") != std::string::npos);
-  }
-  CHECK(log.find("3 epochs, 9 steps") != std::string::npos);
-  CHECK(log.find("estimated time still to run: ") != std::string::npos);
-
-  // After Adam has run, the plan says so, and --replot redraws the figure from the CSVs alone.
-  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --only adam")) == 0);
-  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --plan")) == 0);
-  CHECK(read_file(dir / "log.txt").find("finished") != std::string::npos);
-  const fs::path folder = dir / "results" / "fig1-mnist";
-  const std::string svg = read_file(folder / "fig1-mnist.svg");
-  fs::remove(folder / "fig1-mnist.svg");
-  fs::remove(dir / "results" / "report.md");
-  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --replot")) == 0);
-  CHECK(read_file(dir / "log.txt").find("Adam @ lr") == std::string::npos);
-  CHECK(read_file(folder / "fig1-mnist.svg") == svg);
-  CHECK(read_file(dir / "results" / "report.md").find("| Adam |") != std::string::npos);
 }

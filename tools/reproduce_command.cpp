@@ -70,20 +70,12 @@ void run_reproduce(ReproduceArgs& args) {
   const StopOnSignal stop_on_signal;  // SIGINT/SIGTERM: checkpoint the run, then stop
   for (const std::string& id : sections) {
     std::cout << "== " << id << (settings.quick ? " (quick)" : "") << '\n' << std::flush;
-    if (id == "fig4") {
-      reproduce::run_vae_experiment(settings);
-    } else {
+    try {
+      if (id == "fig4") reproduce::run_vae_experiment(settings, session);
       for (const auto& experiment : reproduce::classifier_experiments(settings)) {
         if (experiment.id != id) continue;
         try {
           reproduce::run_classifier_experiment(experiment, settings, session);
-        } catch (const reproduce::Stopped& stopped) {
-          reproduce::write_report(settings.out, kSections);
-          const int signal = stop_signal();
-          throw Interrupted(std::string("stopped: ") + stopped.what(), signal == SIGINT ? 130
-                                                                       : signal == SIGTERM
-                                                                           ? 143
-                                                                           : kStoppedStatus);
         } catch (const data::FetchError& error) {
           // Only a dataset that cannot be had ends here; the report says so and the rest runs.
           std::cout << id << ": not reproduced: " << error.what() << '\n';
@@ -93,6 +85,13 @@ void run_reproduce(ReproduceArgs& args) {
                                    experiment.dataset + "` with internet access.");
         }
       }
+    } catch (const reproduce::Stopped& stopped) {
+      if (settings.mode != Mode::plan) reproduce::write_report(settings.out, kSections);
+      const int signal = stop_signal();
+      throw Interrupted(std::string("stopped: ") + stopped.what(), signal == SIGINT ? 130
+                                                                   : signal == SIGTERM
+                                                                       ? 143
+                                                                       : kStoppedStatus);
     }
     if (settings.mode != Mode::plan) reproduce::write_report(settings.out, kSections);
   }

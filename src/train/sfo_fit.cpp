@@ -105,7 +105,12 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
       }
       stepping += seconds_since(before);
       hooks.on_step(pass, sfo.evaluations() - (pass - 1) * N, N, f);
+      if (hooks.stop_requested()) {
+        result.stopped = true;
+        break;
+      }
     }
+    if (result.stopped) break;
     EpochResult row;
     row.epoch = pass;
     row.step = sfo.steps();

@@ -1,16 +1,15 @@
 #include "classifier_experiment.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "adamite/random.hpp"
-#include "adamite/train/evaluate.hpp"
 #include "adamite/train/run.hpp"
 #include "experiment_data.hpp"
 #include "harness_progress.hpp"
@@ -20,11 +19,10 @@
 #include "run_plan.hpp"
 #include "run_store.hpp"
 #include "run_training.hpp"
+#include "sfo_run.hpp"
 
 namespace adamite::reproduce {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string cache_key(const Experiment& experiment, const Contender& contender, const Scale& scale,
                       const RateSearchPlan& search, const Settings& settings) {
@@ -55,35 +53,6 @@ train::RunConfig run_identity(const Experiment& experiment, const Contender& con
           {"average", contender.average},
           {"iteration_epochs", std::to_string(experiment.iteration_epochs)},
           {"full_batch_cost", std::to_string(experiment.full_batch_cost)}};
-}
-
-// Times a few steps of the experiment's model (the first contender's optimizer, at the middle of
-// its grid) and an evaluation of some test examples, for --plan.
-MeasuredTimes measure_times(const Experiment& experiment, const data::Splits& splits,
-                            const InitialWeights& initial, const Settings& settings) {
-  const Contender* contender = &experiment.contenders.front();
-  for (const Contender& c : experiment.contenders)
-    if (c.optimizer != "sfo") {
-      contender = &c;
-      break;
-    }
-  const double lr =
-      contender->lr_grid.empty() ? 1e-3 : contender->lr_grid[contender->lr_grid.size() / 2];
-  constexpr int64_t kSteps = 6;  // the first is not timed (allocations, caches)
-  HarnessProgress quiet(experiment.id, kSteps);
-  RunPlan plan{contender, lr, 1, kSteps, false, 0};
-  const RunRecord timed = train_run(experiment, plan, splits, initial, settings, quiet);
-  MeasuredTimes times;
-  times.seconds_per_step = timed.seconds_per_step;
-  times.how = contender->label + ", " + std::to_string(kSteps - 1) + " steps timed";
-  const data::Dataset sample = random_subset(splits.test, 512, settings.seed);
-  manual_seed(settings.seed);
-  auto model = build_model(experiment, splits.train, false);
-  const auto start = Clock::now();
-  train::evaluate(*model, sample);
-  times.seconds_per_example =
-      std::chrono::duration<double>(Clock::now() - start).count() / double(sample.size());
-  return times;
 }
 
 // Mean of the plotted cost over the last `window` epochs: what a full-length finalist is judged
@@ -166,10 +135,7 @@ class Comparison {
         rates = full_length_finalists(*trials, kFullLengthFinalists);
       }
       if (rates.empty()) {  // its search (or the one it copies) is still to run
-        if (planner_)
-          for (size_t i = 0; i < (contender.lr_from.empty() ? kFullLengthFinalists : 1); ++i)
-            planner_->run(contender.label + (contender.lr_from.empty() ? " (a finalist)" : ""),
-                          run_steps_, 0, result_.scale.epochs, evaluated_, "new");
+        if (planner_) plan_unsearched(contender);
         continue;
       }
       choose(contender, rates);
@@ -207,12 +173,26 @@ class Comparison {
                                                const std::string& stored_as) {
     const std::string key =
         cache_key(result_.experiment, contender, result_.scale, search_, settings_);
-    if (!session_.searches.count(key))
-      if (auto stored = store_.load_search(stored_as, key)) session_.searches[key] = *stored;
+    if (!session_.searches.count(key)) {
+      if (auto stored = store_.load_search(stored_as, key)) {
+        session_.searches[key] = *stored;
+      } else if (auto shared = in_other_experiments(
+                     [&](const RunStore& other) { return other.load_search(stored_as, key); })) {
+        session_.searches[key] = *shared;
+        if (settings_.mode == Settings::Mode::train) store_.save_search(stored_as, key, *shared);
+      }
+    }
     const bool searched = session_.searches.count(key) > 0;
-    if (planner_)
-      planner_->search(stored_as, search_steps_planned(contender.lr_grid.size(), search_),
-                       searched);
+    if (planner_) {
+      const auto [planned, first] = session_.planned_searches.emplace(key, result_.experiment.id);
+      if (searched || first) {
+        planner_->search(stored_as, search_steps_planned(contender.lr_grid.size(), search_),
+                         searched);
+      } else {
+        planner_->shared("lr trials " + stored_as, planned->second);
+        shared_searches_[contender.label] = planned->second;
+      }
+    }
     if (!searched && settings_.mode == Settings::Mode::train &&
         rate_needed_.count(contender.label)) {
       int64_t index = 0;
@@ -226,12 +206,14 @@ class Comparison {
                                           : 0)));
         RunPlan plan{&contender, candidate, 1, steps, false, steps};
         plan.epochs = (steps + result_.batches_per_epoch - 1) / result_.batches_per_epoch;
-        RunRecord run =
-            train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_);
+        RunRecord run = train_run(result_.experiment, plan, splits_, *initial_, settings_,
+                                  *progress_, &session_);
         return TrialRun{std::move(run.iteration_costs), run.diverged};
       };
       try {
         session_.searches[key] = search_rate(contender.lr_grid, search_, trial);
+      } catch (const Stopped&) {
+        throw;
       } catch (const std::runtime_error& error) {
         throw std::runtime_error(result_.experiment.id + ", " + contender.label + ": " +
                                  error.what());
@@ -302,7 +284,14 @@ class Comparison {
       store_.save_finished(run, identity);
       return run;
     }
-    if (auto finished = store_.load_finished(contender, identity)) {
+    std::optional<RunRecord> finished = store_.load_finished(contender, identity);
+    if (!finished) {
+      finished = in_other_experiments(
+          [&](const RunStore& other) { return other.load_finished(contender, identity); });
+      if (finished && settings_.mode == Settings::Mode::train)
+        store_.save_finished(*finished, identity);
+    }
+    if (finished) {
       if (planner_)
         planner_->run(contender.label, run_steps_, run_steps_, result_.scale.epochs, evaluated_,
                       "finished");
@@ -310,29 +299,75 @@ class Comparison {
       return finished;
     }
     if (planner_) {
-      plan_unfinished(contender);
+      const auto [planned, first] = session_.planned_runs.emplace(identity, result_.experiment.id);
+      if (first)
+        plan_unfinished(contender);
+      else
+        planner_->shared("run " + contender.label, planned->second);
       return std::nullopt;
     }
     if (settings_.mode != Settings::Mode::train || !selected(contender, settings_.only))
       return std::nullopt;
+    const bool sfo = contender.optimizer == "sfo";
+    if (sfo && session_.steps_left >= 0) {
+      if (session_.steps_left < run_steps_)
+        throw Stopped(contender.label +
+                      " keeps no checkpoint, so it cannot be trained in pieces: "
+                      "its " +
+                      std::to_string(run_steps_) +
+                      " steps need one invocation without --stop-after-steps (or leave it out "
+                      "with --only)");
+      session_.steps_left -= run_steps_;
+    }
     progress_->start_run(contender.label, ++runs_started_, total_runs_);
     RunPlan plan{&contender, lr,   result_.scale.epochs,
                  -1,         true, result_.experiment.iteration_epochs * result_.batches_per_epoch};
-    Resumable resumable{store_, identity, session_};
+    const Resumable resumable{store_, identity};
     RunRecord run = train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_,
-                              contender.optimizer == "sfo" ? nullptr : &resumable);
+                              &session_, sfo ? nullptr : &resumable);
     if (run.diverged) progress_->line(contender.label + ": " + run.divergence);
     store_.save_finished(run, identity);
-    std::filesystem::remove_all(store_.checkpoint_dir(contender.label));
-    std::error_code not_empty;  // the folder goes with its last checkpoint
-    std::filesystem::remove(store_.checkpoint_dir(contender.label).parent_path(), not_empty);
+    store_.remove_checkpoint(contender.label);
     session_.runs[identity] = run;
     return run;
   }
 
+  // The finalists of a contender whose trials are still to run (or the one run that copies its
+  // rate): their settings are not known yet, but when another experiment shares the trials, it
+  // shares the runs too.
+  void plan_unsearched(const Contender& contender) {
+    const size_t runs = contender.lr_from.empty() ? kFullLengthFinalists : 1;
+    const auto shared = shared_searches_.find(contender.label);
+    for (size_t i = 0; i < runs; ++i) {
+      const std::string label = contender.label + (runs > 1 ? " (a finalist)" : "");
+      if (shared != shared_searches_.end())
+        planner_->shared("run " + label, shared->second);
+      else
+        planner_->run(label, run_steps_, 0, result_.scale.epochs, evaluated_, "new");
+    }
+  }
+
+  // A finished run or trials of these exact settings in another experiment's folder under --out
+  // (Fig. 2's Adam is also AdaMax's and averaging's), so that none is trained twice.
+  template <class Find>
+  auto in_other_experiments(Find find) const -> std::invoke_result_t<Find, const RunStore&> {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(settings_.out, error))
+      if (entry.is_directory() && entry.path() != store_.dir())
+        if (auto found = find(RunStore(entry.path()))) return found;
+    return std::nullopt;
+  }
+
   void plan_unfinished(const Contender& contender) {
     if (contender.optimizer == "sfo") {
-      planner_->unmeasured(contender.label, "SFO's step time grows with its subfunctions");
+      auto model = build_model(result_.experiment, splits_.train, contender.dropout);
+      const SfoEstimate cost = estimate_sfo(result_.experiment, *model, *initial_, splits_.train,
+                                            settings_, result_.batches_per_epoch);
+      std::ostringstream status;
+      status << "new; " << std::setprecision(3) << cost.seconds_per_step << " s per step and "
+             << cost.state_bytes / 1e9 << " GB of state, " << cost.how;
+      planner_->run(contender.label, run_steps_, 0, result_.scale.epochs, evaluated_, status.str(),
+                    cost.seconds_per_step);
       return;
     }
     RunRecord so_far;
@@ -356,6 +391,8 @@ class Comparison {
   int64_t run_steps_ = 0, evaluated_ = 0, runs_started_ = 0, total_runs_ = 0;
   std::set<std::string> rate_needed_;
   std::map<std::string, double> chosen_;
+  // --plan: contenders whose trials another experiment counts, and which experiment.
+  std::map<std::string, std::string> shared_searches_;
   double earlier_seconds_ = 0.0;  // of the runs finished by earlier invocations
 };
 

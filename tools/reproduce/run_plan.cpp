@@ -1,9 +1,14 @@
 #include "run_plan.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
+#include "adamite/random.hpp"
+#include "adamite/train/evaluate.hpp"
+#include "experiment_data.hpp"
 #include "harness_progress.hpp"
+#include "run_training.hpp"
 
 namespace adamite::reproduce {
 namespace {
@@ -17,6 +22,34 @@ void print_line(const std::string& what, const std::string& length, double secon
 }
 
 }  // namespace
+
+MeasuredTimes measure_times(const Experiment& experiment, const data::Splits& splits,
+                            const InitialWeights& initial, const Settings& settings) {
+  const Contender* contender = &experiment.contenders.front();
+  for (const Contender& c : experiment.contenders)
+    if (c.optimizer != "sfo") {
+      contender = &c;
+      break;
+    }
+  const double lr =
+      contender->lr_grid.empty() ? 1e-3 : contender->lr_grid[contender->lr_grid.size() / 2];
+  constexpr int64_t kSteps = 6;  // the first is not timed (allocations, caches)
+  HarnessProgress quiet(experiment.id, kSteps);
+  RunPlan plan{contender, lr, 1, kSteps, false, 0};
+  const RunRecord timed = train_run(experiment, plan, splits, initial, settings, quiet);
+  MeasuredTimes times;
+  times.seconds_per_step = timed.seconds_per_step;
+  times.how = contender->label + ", " + std::to_string(kSteps - 1) + " steps timed";
+  const data::Dataset sample = random_subset(splits.test, 512, settings.seed);
+  manual_seed(settings.seed);
+  auto model = build_model(experiment, splits.train, false);
+  const auto start = std::chrono::steady_clock::now();
+  train::evaluate(*model, sample);
+  times.seconds_per_example =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+      double(sample.size());
+  return times;
+}
 
 RunPlanPrinter::RunPlanPrinter(std::string experiment, const MeasuredTimes& times)
     : experiment_(std::move(experiment)), times_(times) {
@@ -35,10 +68,11 @@ void RunPlanPrinter::search(const std::string& label, int64_t steps, bool done) 
 }
 
 void RunPlanPrinter::run(const std::string& label, int64_t steps, int64_t done_steps,
-                         int64_t epochs, int64_t evaluated, const std::string& status) {
+                         int64_t epochs, int64_t evaluated, const std::string& status,
+                         double seconds_per_step) {
+  if (seconds_per_step <= 0) seconds_per_step = times_.seconds_per_step;
   const double per_epoch_evaluation = double(evaluated) * times_.seconds_per_example;
-  const double all =
-      double(steps) * times_.seconds_per_step + double(epochs) * per_epoch_evaluation;
+  const double all = double(steps) * seconds_per_step + double(epochs) * per_epoch_evaluation;
   const double done = steps > 0 ? all * double(done_steps) / double(steps) : 0.0;
   seconds_all_ += all;
   seconds_left_ += all - done;
@@ -46,8 +80,8 @@ void RunPlanPrinter::run(const std::string& label, int64_t steps, int64_t done_s
              std::to_string(epochs) + " epochs, " + std::to_string(steps) + " steps", all, status);
 }
 
-void RunPlanPrinter::unmeasured(const std::string& label, const std::string& why) {
-  print_line("run " + label, "-", 0.0, "not estimated: " + why);
+void RunPlanPrinter::shared(const std::string& what, const std::string& counted_in) {
+  print_line(what, "-", 0.0, "shared: counted in " + counted_in);
 }
 
 double RunPlanPrinter::finish() const {

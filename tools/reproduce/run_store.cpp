@@ -96,6 +96,12 @@ fs::path RunStore::checkpoint_dir(const std::string& label) const {
   return dir_ / "checkpoints" / slug(label);
 }
 
+void RunStore::remove_checkpoint(const std::string& label) const {
+  fs::remove_all(checkpoint_dir(label));
+  std::error_code not_empty;  // the folder goes with its last checkpoint
+  fs::remove(checkpoint_dir(label).parent_path(), not_empty);
+}
+
 void RunStore::save_curves(const RunRecord& run) const {
   fs::create_directories(dir_);
   const std::string name = slug(run.contender.label);

@@ -21,6 +21,8 @@ class RunStore {
   explicit RunStore(std::filesystem::path experiment_dir);
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path checkpoint_dir(const std::string& label) const;
+  // Once the run is finished: its checkpoint, and the checkpoints folder if it was the last.
+  void remove_checkpoint(const std::string& label) const;
 
   // The curves so far, rewritten after every epoch (and on a stop) so that a resumed run reads
   // back the epochs its checkpoint stands after.

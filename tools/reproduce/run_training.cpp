@@ -18,9 +18,12 @@ using Clock = std::chrono::steady_clock;
 // Progress, the per-iteration costs and a line per evaluated epoch, into the run's record; the
 // time of each step (between two steps of an epoch, so no evaluation falls inside); and, when the
 // experiment asks, the full-batch training cost after each epoch, its time left out of `seconds`.
-struct RunCallbacks : train::FitCallbacks {
-  RunCallbacks(const RunPlan& run_plan, RunRecord& run_record, HarnessProgress& harness_progress)
-      : plan(run_plan), record(run_record), progress(harness_progress) {}
+struct RunCallbacks : StoppableRun {
+  RunCallbacks(const RunPlan& run_plan, RunRecord& run_record, HarnessProgress& harness_progress,
+               Session* run_session, const Resumable* run_resumable)
+      : StoppableRun(run_record, run_session, run_resumable),
+        plan(run_plan),
+        progress(harness_progress) {}
   void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
     const Clock::time_point now = Clock::now();
     if (batch > 1) {
@@ -48,8 +51,8 @@ struct RunCallbacks : train::FitCallbacks {
     }
     if (second_moment_model) {
       const Clock::time_point before = Clock::now();
-      for (SecondMomentRow& row : second_moment_rows(training_run->optimizer(),
-                                                     *second_moment_model, *hyper, result.epoch))
+      for (SecondMomentRow& row :
+           second_moment_rows(run->optimizer(), *second_moment_model, *hyper, result.epoch))
         record.second_moment.push_back(std::move(row));
       excluded_seconds += std::chrono::duration<double>(Clock::now() - before).count();
     }
@@ -62,63 +65,67 @@ struct RunCallbacks : train::FitCallbacks {
       progress.line(text.str());
     }
   }
-  // A full run checkpoints after every epoch and when it stops on request, its curves beside.
-  void on_position(const train::TrainingPosition& next, bool epoch_end) override {
-    if (!resumable || !(epoch_end || stopping)) return;
-    resumable->run->save_checkpoint(resumable->store.checkpoint_dir(record.contender.label), next,
-                                    resumable->identity);
-    resumable->store.save_curves(record);
-  }
-  bool stop_requested() override {
-    if (!resumable) return false;
-    Session& session = resumable->session;
-    if (session.steps_left > 0) --session.steps_left;
-    stopping = session.steps_left == 0 || (session.stop_signal && session.stop_signal());
-    return stopping;
-  }
   const RunPlan& plan;
-  RunRecord& record;
   HarnessProgress& progress;
-  const Resumable* resumable = nullptr;
-  bool stopping = false;
   double seconds_before = 0.0;             // a resumed run's wall time before this invocation
   nn::Module* full_batch_model = nullptr;  // set: evaluate the training cost after each epoch
   const data::Dataset* full_batch_data = nullptr;
   nn::Module* second_moment_model = nullptr;  // set: log Adam's √v̂ after each epoch (§6.3)
-  train::Run* training_run = nullptr;
   const optim::Hyperparameters* hyper = nullptr;
   double weight_decay = 0.0, excluded_seconds = 0.0, step_seconds = 0.0;
   int64_t timed_steps = 0;
   Clock::time_point last_step;
 };
 
-// Continues from the run's checkpoint when it has one of these settings, with the epochs its
-// curves hold; returns the wall time it had trained. A checkpoint of other settings is ignored.
-double resume(train::Run& run, const Resumable& resumable, RunRecord& record,
-              HarnessProgress& progress, train::TrainingPosition& start) {
-  const std::filesystem::path dir = resumable.store.checkpoint_dir(record.contender.label);
+}  // namespace
+
+void StoppableRun::on_position(const train::TrainingPosition& next, bool epoch_end) {
+  if (!resumable || !(epoch_end || stopping)) return;
+  run->save_checkpoint(resumable->store.checkpoint_dir(record.contender.label), next,
+                       resumable->identity);
+  resumable->store.save_curves(record);
+}
+
+bool StoppableRun::stop_requested() {
+  if (!session) return false;
+  if (resumable && session->steps_left > 0) --session->steps_left;
+  stopping =
+      (resumable && session->steps_left == 0) || (session->stop_signal && session->stop_signal());
+  return stopping;
+}
+
+double StoppableRun::resume(train::Run& training, HarnessProgress& progress,
+                            train::TrainingPosition& start) {
+  run = &training;
+  if (!resumable) return 0.0;
+  const std::filesystem::path dir = resumable->store.checkpoint_dir(record.contender.label);
   if (!std::filesystem::exists(train::checkpoint_file(dir))) return 0.0;
   try {
-    start = run.resume(dir, resumable.identity);
+    start = run->resume(dir, resumable->identity);
   } catch (const train::CheckpointError& error) {
     progress.line(record.contender.label + ": starting afresh (" + error.what() + ")");
     return 0.0;
   }
-  resumable.store.load_curves(record.contender.label, record);
+  resumable->store.load_curves(record.contender.label, record);
   record.epochs.resize(std::min<size_t>(record.epochs.size(), size_t(start.epoch)));
   if (record.full_batch_costs.size() > record.epochs.size())
     record.full_batch_costs.resize(record.epochs.size());
   std::erase_if(record.second_moment,
                 [&](const SecondMomentRow& row) { return row.epoch > start.epoch; });
-  if (int64_t(record.iteration_costs.size()) > run.optimizer().step_count())
-    record.iteration_costs.resize(size_t(run.optimizer().step_count()));
+  if (int64_t(record.iteration_costs.size()) > run->optimizer().step_count())
+    record.iteration_costs.resize(size_t(run->optimizer().step_count()));
   progress.line(record.contender.label + ": resuming from its checkpoint at epoch " +
                 std::to_string(start.epoch + 1) + ", step " +
-                std::to_string(run.optimizer().step_count()));
+                std::to_string(run->optimizer().step_count()));
   return record.epochs.empty() ? 0.0 : record.epochs.back().seconds;
 }
 
-}  // namespace
+void StoppableRun::throw_if_stopped(int64_t step) const {
+  if (!stopping || record.diverged) return;
+  const std::string where = record.contender.label + " stopped at step " + std::to_string(step);
+  throw Stopped(resumable ? where + " (checkpoint saved); the same command continues it"
+                          : where + " of its learning-rate trials, which start over next time");
+}
 
 std::shared_ptr<nn::Module> build_model(const Experiment& experiment, const data::Dataset& train,
                                         bool dropout) {
@@ -133,7 +140,7 @@ std::shared_ptr<nn::Module> build_model(const Experiment& experiment, const data
 
 RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const data::Splits& splits,
                     const InitialWeights& initial, const Settings& settings,
-                    HarnessProgress& progress, Resumable* resumable) {
+                    HarnessProgress& progress, Session* session, const Resumable* resumable) {
   const Contender& contender = *plan.contender;
   RunRecord record;
   record.contender = contender;
@@ -144,7 +151,8 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
   initial.load_into(*model);
   const std::string checksum = initial.checksum();
   if (contender.optimizer == "sfo") {
-    record = run_sfo(experiment, contender, *model, plan.epochs, splits, settings, progress);
+    record =
+        run_sfo(experiment, contender, *model, plan.epochs, splits, settings, progress, session);
     record.init_checksum = checksum;
     return record;
   }
@@ -163,7 +171,7 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
   spec.average = contender.average;
   train::Run run(spec, *model, splits.train);
   train::FitOptions options = run.fit_options();
-  RunCallbacks callbacks(plan, record, progress);
+  RunCallbacks callbacks(plan, record, progress, session, resumable);
   if (experiment.full_batch_cost && plan.evaluate) {
     callbacks.full_batch_model = model.get();
     callbacks.full_batch_data = &splits.train;
@@ -171,14 +179,9 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
   }
   if (experiment.model == "cnn" && contender.optimizer == "adam" && plan.evaluate) {
     callbacks.second_moment_model = model.get();
-    callbacks.training_run = &run;
     callbacks.hyper = &spec.hyper;
   }
-  if (resumable) {
-    resumable->run = &run;
-    callbacks.resumable = resumable;
-    callbacks.seconds_before = resume(run, *resumable, record, progress, options.start);
-  }
+  callbacks.seconds_before = callbacks.resume(run, progress, options.start);
   options.callbacks = &callbacks;
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -192,10 +195,7 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
                    callbacks.excluded_seconds + callbacks.seconds_before;
   if (callbacks.timed_steps > 0)
     record.seconds_per_step = callbacks.step_seconds / double(callbacks.timed_steps);
-  if (callbacks.stopping && !record.diverged)
-    throw Stopped(contender.label + " stopped at step " +
-                  std::to_string(run.optimizer().step_count()) +
-                  " (checkpoint saved); the same command continues it");
+  callbacks.throw_if_stopped(run.optimizer().step_count());
   return record;
 }
 

@@ -1,6 +1,7 @@
 // One run of a comparison, full or a learning-rate trial, from the comparison's common initial
 // weights with the same data order and dropout stream for every optimizer. A full run checkpoints
-// after every epoch and when asked to stop, and continues from its checkpoint (run_store.hpp).
+// after every epoch and when asked to stop, and continues from its checkpoint (run_store.hpp);
+// Figure 4's runs share that through StoppableRun.
 #pragma once
 
 #include <filesystem>
@@ -10,10 +11,11 @@
 #include "adamite/nn/module.hpp"
 #include "adamite/train/checkpoint.hpp"
 #include "adamite/train/run.hpp"
-#include "classifier_experiment.hpp"
+#include "experiment.hpp"
 #include "harness_progress.hpp"
 #include "initial_weights.hpp"
 #include "run_store.hpp"
+#include "session.hpp"
 
 namespace adamite::reproduce {
 
@@ -29,18 +31,38 @@ struct RunPlan {
   int64_t iteration_steps = 0;  // record per-iteration costs for this many steps
 };
 
-// Where a full run keeps its checkpoint and curves, under which settings, and who may stop it.
+// Where a full run keeps its checkpoint and curves, and under which settings.
 struct Resumable {
   const RunStore& store;
   train::RunConfig identity;
-  Session& session;
-  train::Run* run = nullptr;  // set by train_run
 };
 
-// Trains the plan from `initial`; with `resumable`, continues from its checkpoint and throws
-// Stopped (after checkpointing) when the session asks for a stop. A diverged run is recorded.
+// What every run of the harness shares: the session's stop signal ends it (a learning-rate trial
+// too); a resumable run also counts its steps against --stop-after-steps, checkpoints after every
+// epoch and when it stops (its curves beside), and continues from its checkpoint.
+struct StoppableRun : train::FitCallbacks {
+  StoppableRun(RunRecord& run_record, Session* run_session, const Resumable* run_resumable)
+      : record(run_record), session(run_session), resumable(run_resumable) {}
+  void on_position(const train::TrainingPosition& next, bool epoch_end) override;
+  bool stop_requested() override;
+  // Continues `training` from the run's checkpoint when there is one of these settings, with the
+  // epochs its curves hold; returns the wall time it had trained (0 when it starts afresh).
+  double resume(train::Run& training, HarnessProgress& progress, train::TrainingPosition& start);
+  // Throws Stopped when the run stopped on request (a diverged run stops by itself).
+  void throw_if_stopped(int64_t step) const;
+
+  RunRecord& record;
+  Session* session;
+  const Resumable* resumable;
+  train::Run* run = nullptr;  // set by resume()
+  bool stopping = false;
+};
+
+// Trains the plan from `initial`; stops when `session` asks (throwing Stopped); with `resumable`,
+// continues from its checkpoint and checkpoints before it stops. A diverged run is recorded.
 RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const data::Splits& splits,
                     const InitialWeights& initial, const Settings& settings,
-                    HarnessProgress& progress, Resumable* resumable = nullptr);
+                    HarnessProgress& progress, Session* session = nullptr,
+                    const Resumable* resumable = nullptr);
 
 }  // namespace adamite::reproduce

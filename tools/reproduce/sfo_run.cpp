@@ -5,13 +5,15 @@
 #include <sstream>
 
 #include "adamite/train/sfo_fit.hpp"
+#include "experiment_data.hpp"
 
 namespace adamite::reproduce {
 namespace {
 // Progress and a line per pass, like the first-order runs'.
 struct SfoProgress : train::FitCallbacks {
-  SfoProgress(const Contender& run_contender, int64_t run_passes, HarnessProgress& harness)
-      : contender(run_contender), passes(run_passes), progress(harness) {}
+  SfoProgress(const Contender& run_contender, int64_t run_passes, HarnessProgress& harness,
+              Session* run_session)
+      : contender(run_contender), passes(run_passes), progress(harness), session(run_session) {}
   void on_step(int64_t pass, int64_t evaluations, int64_t of, double loss) override {
     progress.step(pass, passes, evaluations, of, loss);
   }
@@ -22,15 +24,67 @@ struct SfoProgress : train::FitCallbacks {
          << std::setprecision(2) << 100.0 * result.test_accuracy << "%";
     progress.line(text.str());
   }
+  bool stop_requested() override {
+    return session && session->stop_signal && session->stop_signal();
+  }
   const Contender& contender;
   int64_t passes;
   HarnessProgress& progress;
+  Session* session;
+};
+// The mean time of the steps of the last pass (the basis is full by then).
+struct LastPassTimer : train::FitCallbacks {
+  explicit LastPassTimer(int64_t last) : last_pass(last) {}
+  void on_step(int64_t pass, int64_t, int64_t, double) override {
+    const auto now = std::chrono::steady_clock::now();
+    if (pass == last_pass && steps++ > 0)
+      seconds += std::chrono::duration<double>(now - at).count();
+    at = now;
+  }
+  double per_step() const { return steps > 1 ? seconds / double(steps - 1) : 0.0; }
+  int64_t last_pass, steps = 0;
+  double seconds = 0.0;
+  std::chrono::steady_clock::time_point at;
 };
 }  // namespace
 
+SfoEstimate estimate_sfo(const Experiment& experiment, nn::Module& model,
+                         const InitialWeights& initial, const data::Dataset& train,
+                         const Settings& settings, int64_t subfunctions) {
+  constexpr int64_t kSmall = 10, kLarger = 20, kPasses = 3;
+  const auto measure = [&](int64_t n) {
+    initial.load_into(model);
+    train::SfoFitSpec spec;
+    spec.passes = kPasses;
+    spec.batch_size = settings.batch_size;
+    spec.weight_decay = experiment.weight_decay;
+    spec.seed = spec.options.seed = settings.seed;
+    LastPassTimer timer(kPasses);
+    const data::Dataset part = random_subset(train, n * settings.batch_size, settings.seed);
+    double bytes = 0.0;
+    try {
+      bytes = double(train::fit_sfo(model, part, nullptr, spec, &timer).state_bytes);
+    } catch (const train::NonFiniteError&) {  // timed up to there
+    }
+    return std::pair{timer.per_step(), bytes};
+  };
+  const auto [small_seconds, small_bytes] = measure(kSmall);
+  const auto [larger_seconds, larger_bytes] = measure(kLarger);
+  initial.load_into(model);
+  const double beyond = double(subfunctions - kLarger) / double(kLarger - kSmall);
+  SfoEstimate estimate;
+  estimate.seconds_per_step =
+      std::max(larger_seconds, larger_seconds + (larger_seconds - small_seconds) * beyond);
+  estimate.state_bytes =
+      std::max(larger_bytes, larger_bytes + (larger_bytes - small_bytes) * beyond);
+  estimate.how = "extrapolated from " + std::to_string(kSmall) + " and " + std::to_string(kLarger) +
+                 " subfunctions";
+  return estimate;
+}
+
 RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::Module& model,
                   int64_t passes, const data::Splits& splits, const Settings& settings,
-                  HarnessProgress& progress) {
+                  HarnessProgress& progress, Session* session) {
   RunRecord record;
   record.contender = contender;
   train::SfoFitSpec spec;
@@ -40,7 +94,7 @@ RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::
   spec.seed = settings.seed;
   spec.options.seed = settings.seed;
   spec.full_batch_cost = experiment.full_batch_cost;
-  SfoProgress callbacks(contender, passes, progress);
+  SfoProgress callbacks(contender, passes, progress, session);
   const auto start = std::chrono::steady_clock::now();
   try {
     const train::SfoFitResult result =
@@ -51,6 +105,11 @@ RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::
     record.state_bytes = result.state_bytes;
     record.subfunctions = result.subfunctions;
     record.parameters = result.parameters;
+    if (result.stopped)
+      throw Stopped(contender.label + " stopped at step " + std::to_string(result.steps) +
+                    "; SFO keeps no checkpoint (its state was " +
+                    std::to_string(result.state_bytes / 1000000) +
+                    " MB), so it starts over next time");
   } catch (const train::NonFiniteError& error) {
     record.diverged = true;  // the paper: SFO may fail on a stochastic cost; recorded, not fatal
     record.divergence = error.what();

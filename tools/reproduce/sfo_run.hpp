@@ -8,13 +8,29 @@
 #include "adamite/nn/module.hpp"
 #include "experiment.hpp"
 #include "harness_progress.hpp"
+#include "initial_weights.hpp"
 #include "results.hpp"
+#include "session.hpp"
 
 namespace adamite::reproduce {
 
-// `model` holds the initial weights already; the run trains it for `passes` passes.
+// `model` holds the initial weights already; the run trains it for `passes` passes. SFO keeps no
+// checkpoint (its state is about 12 bytes per parameter per subfunction): when `session` asks for
+// a stop, it throws Stopped and the run starts over next time.
 RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::Module& model,
                   int64_t passes, const data::Splits& splits, const Settings& settings,
-                  HarnessProgress& progress);
+                  HarnessProgress& progress, Session* session);
+
+// SFO's cost at `subfunctions` minibatches, for --plan: its basis holds a few columns of all the
+// parameters per subfunction, so its step time and state grow with their number. Timed on the
+// experiment's model at two small counts and extrapolated linearly.
+struct SfoEstimate {
+  double seconds_per_step = 0.0;
+  double state_bytes = 0.0;
+  std::string how;  // e.g. "measured at 10 and 20 subfunctions"
+};
+SfoEstimate estimate_sfo(const Experiment& experiment, nn::Module& model,
+                         const InitialWeights& initial, const data::Dataset& train,
+                         const Settings& settings, int64_t subfunctions);
 
 }  // namespace adamite::reproduce

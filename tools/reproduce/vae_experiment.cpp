@@ -9,6 +9,7 @@
 #include "adamite/random.hpp"
 #include "adamite/train/run.hpp"
 #include "claim_test.hpp"
+#include "vae_grid.hpp"
 #include "experiment_data.hpp"
 #include "harness_progress.hpp"
 #include "initial_weights.hpp"
@@ -17,6 +18,7 @@
 #include "results.hpp"
 #include "run_plan.hpp"
 #include "run_store.hpp"
+#include "run_training.hpp"
 #include "svg_chart.hpp"
 
 namespace adamite::reproduce {
@@ -25,117 +27,20 @@ namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct GridPoint {
-  double beta1, beta2, log10_lr;
-  bool bias_correction;
-  std::vector<double> epoch_losses;  // mean negative ELBO per example, per finished epoch
-  bool diverged = false;
-  // The loss after `epoch` epochs; NaN when the run diverged before.
-  double loss_at(int64_t epoch) const {
-    return epoch >= 1 && epoch <= int64_t(epoch_losses.size()) ? epoch_losses[size_t(epoch - 1)]
-                                                               : kNaN;
-  }
-  std::string name() const {
-    std::ostringstream text;
-    text << "beta1 " << beta1 << " beta2 " << beta2 << " lr 1e" << log10_lr << " "
-         << (bias_correction ? "corrected" : "uncorrected");
-    return text.str();
-  }
-  // Where the figure cannot show the loss after `epoch`: "diverged at epoch k", or the value
-  // above the axis; "" when it is on the scale.
-  std::string off_scale(int64_t epoch, double y_max) const {
-    if (std::isnan(loss_at(epoch)))
-      return "diverged in epoch " + std::to_string(epoch_losses.size() + 1);
-    return loss_at(epoch) > y_max ? "loss " + format_number(loss_at(epoch)) : "";
-  }
-};
-
-// Worse means higher, and a diverged run is worse than any finished one.
-bool worse(double a, double b) {
-  if (std::isnan(a)) return !std::isnan(b);
-  return !std::isnan(b) && a > b;
-}
-
-// The noise of a point's loss after `epoch`: half the range of its last epochs up to there.
-double noise_at(const GridPoint& p, int64_t epoch) {
-  return std::isnan(p.loss_at(epoch)) ? 0.0 : tail(p.epoch_losses, size_t(epoch)).noise;
-}
-
-std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early, int64_t late) {
-  std::vector<Claim> claims;
-  // Paper §6.4: with β2 near 1 and no correction, the first steps are far too large. A pair whose
-  // losses differ by less than their noise is a tie, which may go either way.
-  int worse_count = 0, ties = 0, compared = 0;
-  for (const GridPoint& uncorrected : grid) {
-    if (uncorrected.bias_correction || uncorrected.beta2 != 0.9999 || uncorrected.log10_lr < -3)
-      continue;
-    for (const GridPoint& corrected : grid)
-      if (corrected.bias_correction && corrected.beta1 == uncorrected.beta1 &&
-          corrected.beta2 == uncorrected.beta2 && corrected.log10_lr == uncorrected.log10_lr) {
-        ++compared;
-        const double u = uncorrected.loss_at(early), c = corrected.loss_at(early);
-        if (!std::isnan(u) && !std::isnan(c) &&
-            std::abs(u - c) <= noise_at(uncorrected, early) + noise_at(corrected, early))
-          ++ties;
-        else if (worse(u, c))
-          ++worse_count;
-      }
-  }
-  // Most means more than half: certain when the clear cases alone are, impossible when not even
-  // every tie counted as worse would be; in settings, the midpoint and half the ties.
-  Claim unstable{
-      "Without bias correction, β2 = 0.9999 is unstable: at step sizes ≥ 10⁻³ the "
-      "loss after " +
-      std::to_string(early) +
-      " epoch(s) is worse without correction than with it in most settings"};
-  unstable.margin = "worse in > half of the (β1, α) settings";
-  unstable.evidence = "worse (or diverged) in " + std::to_string(worse_count) +
-                      ", within noise in " + std::to_string(ties) + ", of " +
-                      std::to_string(compared) + " settings";
-  claims.push_back(
-      decided(unstable, compared ? worse_count + 0.5 * ties - 0.5 * compared : NAN, 0.5 * ties));
-  // "The best results were achieved with small values of (1−β2) and bias correction" (§6.4): the
-  // best such run against the best of the others.
-  const GridPoint* best_matching = nullptr;
-  const GridPoint* best_other = nullptr;
-  for (const GridPoint& point : grid) {
-    const GridPoint*& best =
-        point.bias_correction && point.beta2 >= 0.999 ? best_matching : best_other;
-    if (!std::isnan(point.loss_at(late)) && (!best || point.loss_at(late) < best->loss_at(late)))
-      best = &point;
-  }
-  Claim best{"The best loss after " + std::to_string(late) +
-             " epochs comes from a run with bias correction and β2 ≥ 0.999"};
-  best.margin = "best such run < best of the others";
-  best.evidence = "no run finished";
-  if (best_matching && best_other) {
-    const double difference = best_other->loss_at(late) - best_matching->loss_at(late);
-    const double noise = noise_at(*best_matching, late) + noise_at(*best_other, late);
-    std::ostringstream evidence;
-    evidence << "best with correction and β2 ≥ 0.999: "
-             << format_number(best_matching->loss_at(late)) << " (" << best_matching->name()
-             << "); best of the others: " << format_number(best_other->loss_at(late)) << " ("
-             << best_other->name() << ")";
-    best = decided(best, difference, noise);
-    best.evidence = evidence.str();
-  } else if (best_matching || best_other) {
-    best = decided(best, best_matching ? INFINITY : -INFINITY, 0.0);
-    best.evidence = "every run of the other kind diverged";
-  }
-  claims.push_back(best);
-  return claims;
-}
-
-// The negative ELBO as the loss (the same noise for every run); progress, and each epoch's loss.
-struct VaeCallbacks : train::FitCallbacks {
-  VaeCallbacks(models::Vae& vae_model, Generator& vae_noise, GridPoint& grid_point,
-               HarnessProgress& harness_progress, int64_t total_epochs)
-      : vae(vae_model),
-        noise(vae_noise),
-        point(grid_point),
+// The negative ELBO as the loss; progress, and each epoch's loss. Step s draws its
+// reparameterisation noise from a generator seeded by (seed, s): the same noise for every run, and
+// a resumed run draws what the whole run would have drawn.
+struct VaeCallbacks : StoppableRun {
+  VaeCallbacks(models::Vae& vae_model, uint64_t seed, RunRecord& run_record,
+               HarnessProgress& harness_progress, int64_t total_epochs, Session* run_session,
+               const Resumable* run_resumable)
+      : StoppableRun(run_record, run_session, run_resumable),
+        vae(vae_model),
+        noise_seed((seed + 2) << 32),
         progress(harness_progress),
         epochs(total_epochs) {}
   Tensor loss(nn::Module&, const data::Batch& batch) override {
+    noise.seed_(noise_seed + uint64_t(run->optimizer().step_count()));
     return vae.negative_elbo(batch.inputs, noise);
   }
   void on_step(int64_t epoch, int64_t batch, int64_t batches, double loss) override {
@@ -145,14 +50,15 @@ struct VaeCallbacks : train::FitCallbacks {
     seconds_after_first = std::chrono::duration<double>(now - first_step_end).count();
   }
   void on_epoch(const train::EpochResult& r) override {
-    point.epoch_losses.push_back(r.train_loss);
+    record.epochs.push_back(r);
+    record.epochs.back().seconds += seconds_before;
   }
   std::chrono::steady_clock::time_point first_step_end;
   int64_t steps = 0;
-  double seconds_after_first = 0.0;
+  double seconds_after_first = 0.0, seconds_before = 0.0;
   models::Vae& vae;
-  Generator& noise;
-  GridPoint& point;
+  uint64_t noise_seed;
+  Generator noise;
   HarnessProgress& progress;
   int64_t epochs;
 };
@@ -219,11 +125,13 @@ Figure vae_figure(const std::vector<GridPoint>& grid, const std::vector<int64_t>
   return figure;
 }
 
-// Trains one grid point from the common initial weights for `epochs` epochs (or max_steps):
-// its losses into `point` and `record`; returns the mean time of a step after the first.
+// Trains one grid point from the common initial weights for `epochs` epochs (or max_steps), or
+// continues it from its checkpoint: its losses into `point` and `record`; returns the mean time
+// of a step after the first. Throws Stopped when the session stops it.
 double train_point(GridPoint& point, RunRecord& record, const InitialWeights& initial,
                    const data::Dataset& train, const Settings& settings, HarnessProgress& progress,
-                   int64_t epochs, int64_t max_steps = -1) {
+                   int64_t epochs, int64_t max_steps = -1, Session* session = nullptr,
+                   const Resumable* resumable = nullptr) {
   manual_seed(settings.seed + 1);
   const auto model = models::vae();
   initial.load_into(*model);
@@ -238,21 +146,23 @@ double train_point(GridPoint& point, RunRecord& record, const InitialWeights& in
   spec.batch_size = settings.batch_size;
   spec.seed = settings.seed;
   train::Run run(spec, *model, train);
-  Generator noise(settings.seed + 2);  // the same reparameterisation noise for every run
-  VaeCallbacks callbacks(*model, noise, point, progress, epochs);
+  VaeCallbacks callbacks(*model, settings.seed, record, progress, epochs, session, resumable);
   train::FitOptions fit = run.fit_options();
+  callbacks.seconds_before = callbacks.resume(run, progress, fit.start);
   fit.callbacks = &callbacks;
   const auto start = std::chrono::steady_clock::now();
   try {
-    record.epochs = run.fit(nullptr, fit);
+    run.fit(nullptr, fit);
   } catch (const train::NonFiniteError& error) {
-    point.diverged = true;  // a non-finite loss: the run stops, its later losses stay NaN
-    record.diverged = true;
+    record.diverged = true;  // a non-finite loss: the run stops, its later losses stay NaN
     record.divergence = error.what();
-    for (size_t e = 0; e < point.epoch_losses.size(); ++e)
-      record.epochs.push_back({int64_t(e) + 1, 0, point.epoch_losses[e], kNaN, kNaN, 0.0});
   }
-  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() +
+                   callbacks.seconds_before;
+  point.diverged = record.diverged;
+  point.epoch_losses.clear();
+  for (const train::EpochResult& e : record.epochs) point.epoch_losses.push_back(e.train_loss);
+  callbacks.throw_if_stopped(run.optimizer().step_count());
   return callbacks.steps > 1 ? callbacks.seconds_after_first / double(callbacks.steps - 1) : 0.0;
 }
 
@@ -270,7 +180,7 @@ MeasuredTimes measure_vae_step(const InitialWeights& initial, const data::Datase
 
 }  // namespace
 
-double run_vae_experiment(const Settings& settings) {
+void run_vae_experiment(const Settings& settings, Session& session) {
   using Mode = Settings::Mode;
   int64_t epochs = settings.quick ? 3 : 100;
   if (settings.epochs) epochs = *settings.epochs;
@@ -302,7 +212,8 @@ double run_vae_experiment(const Settings& settings) {
                                      {"seed", std::to_string(settings.seed)},
                                      {"batch_size", std::to_string(settings.batch_size)},
                                      {"init_checksum", checksum}};
-  int64_t runs_left = 0;
+  int64_t runs_left = 0, steps_left = 0;
+  double seconds = 0.0;  // the finished runs' wall time, whichever invocation trained them
 
   for (size_t i = 0; i < grid.size(); ++i) {
     GridPoint& point = grid[i];
@@ -313,10 +224,15 @@ double run_vae_experiment(const Settings& settings) {
       for (const train::EpochResult& e : finished->epochs)
         point.epoch_losses.push_back(e.train_loss);
       point.diverged = finished->diverged;
+      seconds += finished->seconds;
       continue;
     }
     if (settings.mode != Mode::train || !selected(contender, settings.only)) {
       ++runs_left;
+      RunRecord so_far;  // a started run counts what its checkpoint stands after
+      if (fs::exists(train::checkpoint_file(store.checkpoint_dir(contender.label))))
+        store.load_curves(contender.label, so_far);
+      steps_left += (epochs - int64_t(so_far.epochs.size())) * batches;
       continue;
     }
     progress.start_run(point.name(), int64_t(i) + 1, int64_t(grid.size()));
@@ -324,8 +240,14 @@ double run_vae_experiment(const Settings& settings) {
     record.contender = contender;
     record.lr = std::pow(10.0, point.log10_lr);
     record.init_checksum = checksum;
-    train_point(point, record, initial, splits.train, settings, progress, epochs);
+    train::RunConfig run_identity = identity;
+    run_identity["grid_point"] = point.name();
+    const Resumable resumable{store, run_identity};
+    train_point(point, record, initial, splits.train, settings, progress, epochs, -1, &session,
+                &resumable);
     store.save_finished(record, identity);
+    store.remove_checkpoint(contender.label);
+    seconds += record.seconds;
     progress.line(point.name() + ": loss " + format_number(point.loss_at(epochs)) + " after " +
                   std::to_string(point.epoch_losses.size()) + " epochs");
   }
@@ -333,10 +255,12 @@ double run_vae_experiment(const Settings& settings) {
     RunPlanPrinter plan("fig4", measure_vae_step(initial, splits.train, settings));
     plan.run("the grid's " + std::to_string(runs_left) + " unfinished runs of " +
                  std::to_string(grid.size()),
-             runs_left * epochs * batches, 0, epochs, 0, runs_left ? "to run" : "finished");
-    return plan.finish();
+             runs_left * epochs * batches, runs_left * epochs * batches - steps_left, epochs, 0,
+             runs_left ? "to run" : "finished");
+    session.planned_seconds += plan.finish();
+    return;
   }
-  if (runs_left == int64_t(grid.size())) return 0.0;  // nothing to draw
+  if (runs_left == int64_t(grid.size())) return;  // nothing to draw
 
   std::ostringstream table;
   table << "beta1,beta2,bias_correction,lr,loss_epoch_" << early << ",loss_epoch_" << epochs
@@ -360,7 +284,7 @@ double run_vae_experiment(const Settings& settings) {
   for (size_t r = 0; r < rows.size(); ++r) md << (r ? " and " : "") << rows[r];
   md << " epochs, " << splits.train.size() << " training images, minibatch " << settings.batch_size
      << ", " << grid.size() << " runs from the same initial weights (checksum " << checksum
-     << "). Wall time " << format_duration(progress.elapsed_seconds())
+     << "). Wall time " << format_duration(seconds)
      << ". Loss: the negative ELBO per image, averaged over the epoch as trained; a run that "
         "diverged, or whose loss is above "
      << format_number(kTopEdge) << ", is a marker on the top edge.\n\n"
@@ -383,7 +307,6 @@ double run_vae_experiment(const Settings& settings) {
      << claims_table(vae_claims(grid, early, epochs));
   md << "\nAll " << grid.size() << " runs: `fig4/grid.csv`.\n\n";
   io::write_file_atomically(dir / "section.md", md.str());
-  return progress.elapsed_seconds();
 }
 
 }  // namespace adamite::reproduce

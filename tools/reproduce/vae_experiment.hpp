@@ -3,11 +3,13 @@
 #pragma once
 
 #include "experiment.hpp"
+#include "session.hpp"
 
 namespace adamite::reproduce {
 
-// Runs the grid, writes <out>/fig4/ (a CSV per run, grid.csv, fig4.svg, section.md) and returns
-// the wall time in seconds.
-double run_vae_experiment(const Settings& settings);
+// Runs the grid, writes <out>/fig4/ (a CSV per run, grid.csv, fig4.svg, section.md). Each run
+// checkpoints after every epoch and when the session stops it (throwing Stopped), and continues
+// from there; under --plan adds its estimate to the session's.
+void run_vae_experiment(const Settings& settings, Session& session);
 
 }  // namespace adamite::reproduce

@@ -35,6 +35,7 @@ struct SfoFitResult {
   double seconds_per_step = 0.0;  // mean wall time of SFO::step(), its evaluations included
   int64_t state_bytes = 0;        // SFO's state at the end (its peak: P is allocated up front)
   int64_t parameters = 0;         // M
+  bool stopped = false;  // FitCallbacks::stop_requested() ended it after a step (no checkpoint)
 };
 
 // Whether the model has dropout switched on: SFO then sees a stochastic f_i and its curvature
@@ -42,8 +43,9 @@ struct SfoFitResult {
 bool has_active_dropout(const nn::Module& model);
 
 // Trains `model` in place. callbacks (may be null) get on_step after every SFO step (epoch = the
-// pass in progress) and on_epoch after every pass; their loss() is the minibatch cost. Throws
-// NonFiniteError if SFO reaches a non-finite point.
+// pass in progress) and on_epoch after every pass; their loss() is the minibatch cost; when their
+// stop_requested() says so after a step, it returns with `stopped` set. Throws NonFiniteError if
+// SFO reaches a non-finite point.
 SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::Dataset* test,
                      const SfoFitSpec& spec, FitCallbacks* callbacks = nullptr);
 

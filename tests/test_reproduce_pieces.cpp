@@ -1,0 +1,147 @@
+// `adamite reproduce` in pieces: a run stopped by --stop-after-steps or a signal continues from its
+// checkpoint to the very CSV an uninterrupted run writes (Figure 4's grid too); a run two
+// experiments share is trained and counted once; --plan and --replot train nothing.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "process_support.hpp"
+#include "reproduce_support.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using namespace adamite::testing::reproduce_files;
+}  // namespace
+
+TEST_CASE("reproduce: a stopped run resumes from its checkpoint to the very CSV of a whole run") {
+  adamite::testing::TempDir whole, pieces;
+  REQUIRE(exit_code(run_reproduce(whole.path(), kTiny + " --only adam,nesterov")) == 0);
+  // 300 examples are 3 steps per epoch: stop inside epoch 1, then after the last step of epoch 2
+  // (before its evaluation), then finish.
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --stop-after-steps 2")) ==
+          3);
+  CHECK(read_file(pieces / "log.txt").find("checkpoint saved") != std::string::npos);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --stop-after-steps 4")) ==
+          3);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam")) == 0);
+  const std::string log = read_file(pieces / "log.txt");
+  INFO(log);
+  CHECK(log.find("resuming from its checkpoint at epoch 2, step 6") != std::string::npos);
+  const fs::path a = whole / "results" / "fig1-mnist", b = pieces / "results" / "fig1-mnist";
+  CHECK(without_seconds(a / "adam.csv") == without_seconds(b / "adam.csv"));
+  CHECK(read_file(a / "adam.lr-search") == read_file(b / "adam.lr-search"));
+  CHECK(!fs::exists(b / "checkpoints" / "adam"));  // gone once the run finished
+  CHECK(!fs::exists(b / "sgd-nesterov.csv"));      // --only adam
+
+  // A finished run is kept: the next invocation trains only what is missing.
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam,nesterov")) == 0);
+  const std::string again = read_file(pieces / "log.txt");
+  CHECK(again.find("Adam @ lr") == std::string::npos);
+  CHECK(again.find("SGD+Nesterov @ lr") != std::string::npos);
+  CHECK(without_seconds(a / "sgd-nesterov.csv") == without_seconds(b / "sgd-nesterov.csv"));
+  CHECK(read_csv(b / "summary.csv").size() == 3);
+
+  // Other settings are other runs: nothing finished is taken for them.
+  REQUIRE(exit_code(run_reproduce(pieces.path(), kTiny + " --only adam --seed 9")) == 0);
+  CHECK(read_file(pieces / "log.txt").find("Adam @ lr") != std::string::npos);
+}
+
+TEST_CASE("reproduce: --plan lists every run with a measured estimate and trains nothing") {
+  adamite::testing::TempDir dir;
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --plan")) == 0);
+  const std::string log = read_file(dir / "log.txt");
+  INFO(log);
+  CHECK(!fs::exists(dir / "results"));
+  CHECK(log.find("s per step") != std::string::npos);
+  for (const std::string label : {"Adam", "SGD+Nesterov", "AdaGrad"}) {
+    CHECK(log.find("lr trials " + label + " ") != std::string::npos);
+    CHECK(log.find("run " + label + " ") != std::string::npos);
+  }
+  CHECK(log.find("3 epochs, 9 steps") != std::string::npos);
+  CHECK(log.find("estimated time still to run: ") != std::string::npos);
+
+  // After Adam has run, the plan says so, and --replot redraws the figure from the CSVs alone.
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --only adam")) == 0);
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --plan")) == 0);
+  CHECK(read_file(dir / "log.txt").find("finished") != std::string::npos);
+  const fs::path folder = dir / "results" / "fig1-mnist";
+  const std::string svg = read_file(folder / "fig1-mnist.svg");
+  fs::remove(folder / "fig1-mnist.svg");
+  fs::remove(dir / "results" / "report.md");
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --replot")) == 0);
+  CHECK(read_file(dir / "log.txt").find("Adam @ lr") == std::string::npos);
+  CHECK(read_file(folder / "fig1-mnist.svg") == svg);
+  CHECK(read_file(dir / "results" / "report.md").find("| Adam |") != std::string::npos);
+}
+
+TEST_CASE("reproduce: Figure 4's runs stop and resume to the very CSV of a whole run") {
+  adamite::testing::TempDir whole, pieces;
+  // 384 images are 3 steps per epoch: stop inside epoch 1, then inside epoch 2, then finish.
+  const std::string one_point =
+      "fig4 --epochs 2 --train-subset 384 --only beta1-0-9-beta2-0-999-lr-1e-3-corrected";
+  REQUIRE(exit_code(run_reproduce(whole.path(), one_point)) == 0);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), one_point + " --stop-after-steps 2")) == 3);
+  CHECK(read_file(pieces / "log.txt").find("checkpoint saved") != std::string::npos);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), one_point + " --stop-after-steps 2")) == 3);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), one_point)) == 0);
+  const std::string log = read_file(pieces / "log.txt");
+  INFO(log);
+  CHECK(log.find("resuming from its checkpoint at epoch 2, step 4") != std::string::npos);
+  const fs::path a = whole / "results" / "fig4", b = pieces / "results" / "fig4";
+  const std::string run = "beta1-0-9-beta2-0-999-lr-1e-3-corrected.csv";
+  CHECK(read_csv(a / run).size() == 3);
+  CHECK(without_seconds(a / run) == without_seconds(b / run));
+  CHECK(read_file(a / "grid.csv") == read_file(b / "grid.csv"));
+  CHECK(!fs::exists(b / "checkpoints"));
+}
+
+TEST_CASE("reproduce: a run two experiments share is trained once and planned once") {
+  adamite::testing::TempDir dir;
+  const std::string tiny = " --quick --epochs 2 --train-subset 300 --test-subset 200";
+  REQUIRE(exit_code(run_reproduce(dir.path(), "fig2-dropout adamax" + tiny + " --plan")) == 0);
+  {
+    const std::string plan = read_file(dir / "log.txt");
+    INFO(plan);
+    // AdaMax's comparison has Fig. 2's Adam: its trials and both finalists are counted there.
+    size_t shared = 0;
+    for (size_t at = plan.find("shared: counted in fig2-dropout"); at != std::string::npos;
+         at = plan.find("shared: counted in fig2-dropout", at + 1))
+      ++shared;
+    CHECK(shared == 3);
+  }
+  // Trained by Fig. 2 in one invocation, taken as it is by AdaMax's in the next.
+  REQUIRE(exit_code(run_reproduce(dir.path(), "fig2-dropout --only adam" + tiny)) == 0);
+  REQUIRE(exit_code(run_reproduce(dir.path(), "adamax --only adam" + tiny)) == 0);
+  const std::string log = read_file(dir / "log.txt");
+  INFO(log);
+  CHECK(log.find("Adam @ lr") == std::string::npos);
+  CHECK(log.find("lr trial") == std::string::npos);
+  const fs::path fig2 = dir / "results" / "fig2-dropout", adamax = dir / "results" / "adamax";
+  CHECK(read_file(fig2 / "adam.lr-search") == read_file(adamax / "adam.lr-search"));
+  CHECK(read_file(fig2 / "adam.csv") == read_file(adamax / "adam.csv"));
+}
+
+TEST_CASE("reproduce: SIGINT during the learning-rate trials stops at once with exit code 130") {
+  adamite::testing::TempDir dir;
+  const pid_t pid = adamite::testing::spawn(
+      {ADAMITE_CLI, "reproduce", "fig2-dropout", "--quick", "--train-subset", "6400",
+       "--test-subset", "500", "--only", "adam", "--out", (dir / "results").string()},
+      dir / "log.txt");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (adamite::testing::read_file(dir / "log.txt").find("== fig2-dropout") ==
+             std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // into the first trials
+  REQUIRE(kill(pid, SIGINT) == 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  const std::string log = read_file(dir / "log.txt");
+  INFO(log);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(log.find("of its learning-rate trials, which start over next time") != std::string::npos);
+  CHECK(!fs::exists(dir / "results" / "fig2-dropout" / "adam.lr-search"));
+}
