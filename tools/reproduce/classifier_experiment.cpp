@@ -144,7 +144,10 @@ class Comparison {
       session_.planned_seconds += planner_->finish();
       return result_;
     }
-    result_.seconds = progress_->elapsed_seconds() + earlier_seconds_;
+    // --replot's report is the same bytes every time: its time is the runs' own.
+    result_.seconds =
+        earlier_seconds_ +
+        (settings_.mode == Settings::Mode::train ? progress_->elapsed_seconds() : 0.0);
     if (!result_.runs.empty()) write_experiment_outputs(result_, settings_.out);
     return result_;
   }
