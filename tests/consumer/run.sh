@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the CMake package: installs a finished adamite build into a fresh temporary
-# prefix, configures tests/consumer against that prefix only, builds it and runs it.
+# prefix, configures tests/consumer against that prefix only, builds it and runs it, and builds
+# the guide's own `adamite` program (tests/guide/own_model.cpp) against the installed adamite::cli.
 # Usage: run.sh <adamite build dir> <C++ compiler> [cmake [docs/guide.md]]
 # Given the guide, it builds and runs the guide's installed-package program instead (the code
 # block after the marker comment naming this script), on CIFAR-10 from ${ADAMITE_DATA:-datasets}
@@ -58,8 +59,12 @@ case "$found" in
 esac
 
 if [[ -z $guide ]]; then
-  "$cmake" --build "$work/build" -j2 --target consumer
+  "$cmake" --build "$work/build" -j2 --target consumer own_model
   "$work/build/consumer"
+  "$work/build/own_model" train --help >"$work/help"
+  grep -q "tiny" "$work/help" ||
+    { echo "FAIL: the installed adamite::cli program does not list its model 'tiny'" >&2; exit 1; }
+  echo "own_model: adamite::cli from the installed package lists the registered model"
   exit 0
 fi
 
