@@ -70,5 +70,19 @@ TEST_SUITE("cli") {
     CHECK(stock.exit_code == 2);
     CHECK(stock.output.find("unknown model 'tiny' (known: logreg, mlp, cnn, resnet20)") !=
           std::string::npos);
+
+    // `bench` times it too, on examples of the shape it is told (no operation count for it).
+    const std::string own_model = ADAMITE_GUIDE_OWN_MODEL;
+    const Result bench = adamite::testing::run_command(
+        own_model + " bench --model tiny --input-shape 3x8x8 --classes 4 --steps 2 --json",
+        dir / "bench.log");
+    INFO(bench.output);
+    CHECK(bench.exit_code == 0);
+    CHECK(bench.output.find("{\"model\": \"tiny\"") != std::string::npos);
+    CHECK(bench.output.find("\"gflops\": null") != std::string::npos);
+    const Result unshaped =
+        adamite::testing::run_command(own_model + " bench --model tiny", dir / "unshaped.log");
+    CHECK(unshaped.exit_code == 2);
+    CHECK(unshaped.output.find("give its --input-shape") != std::string::npos);
   }
 }
