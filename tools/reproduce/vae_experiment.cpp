@@ -9,7 +9,6 @@
 #include "adamite/random.hpp"
 #include "adamite/train/run.hpp"
 #include "claim_test.hpp"
-#include "vae_grid.hpp"
 #include "experiment_data.hpp"
 #include "harness_progress.hpp"
 #include "initial_weights.hpp"
@@ -20,6 +19,7 @@
 #include "run_store.hpp"
 #include "run_training.hpp"
 #include "svg_chart.hpp"
+#include "vae_grid.hpp"
 
 namespace adamite::reproduce {
 namespace {
