@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "adamite/data/image_folder.hpp"
 #include "adamite/data/mnist.hpp"
@@ -102,6 +103,17 @@ TEST_SUITE("cli") {
     CHECK(line_points(svg, "training loss") == 3);
     CHECK(line_points(svg, "test loss") == 3);
     CHECK(line_points(svg, "test accuracy") == 3);
+    // The log's time runs on across the resume: the run's wall time, not this invocation's.
+    std::ifstream rows(csv);
+    std::string row;
+    std::getline(rows, row);
+    std::vector<double> seconds;
+    while (std::getline(rows, row)) seconds.push_back(std::stod(row.substr(row.rfind(',') + 1)));
+    REQUIRE(seconds.size() == 3);
+    // Epochs take about as long as each other: epoch 2 ends an epoch's time after epoch 1 (it
+    // restarted from 0 before, ending about where epoch 1 did).
+    CHECK(seconds[1] >= seconds[0] + 0.5 * (seconds[2] - seconds[1]));
+    CHECK(seconds[2] > seconds[1]);
 
     // A log that is not one: refused before training, naming the file and the line.
     std::ofstream(csv) << "epoch,step,train_loss,test_loss,test_accuracy,seconds\n"

@@ -54,6 +54,7 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
       {"batch", std::to_string(position.batch)},
       {"loss_sum", exact_text(position.loss_sum)},
       {"examples", std::to_string(position.examples)},
+      {"seconds", exact_text(position.seconds)},
       {"rng", rng_text(default_generator().state())},
   };
   if (position.best_epoch > 0) {
@@ -119,6 +120,8 @@ TrainingPosition load_checkpoint(const fs::path& dir, nn::Module& model,
   position.batch = count_field(file, path, "batch");
   position.examples = count_field(file, path, "examples");
   position.loss_sum = loss_field(file, path, "loss_sum");
+  if (file.metadata.count("seconds"))  // written since 2026-12-03
+    position.seconds = loss_field(file, path, "seconds");
   if (file.metadata.count("best_epoch")) {  // a run with a validation set
     position.best_epoch = count_field(file, path, "best_epoch");
     position.best_validation_loss = loss_field(file, path, "best_validation_loss");

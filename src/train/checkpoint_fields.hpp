@@ -26,7 +26,7 @@ const std::string& field(const io::SafetensorsFile& file, const std::filesystem:
 // it can overflow.
 int64_t count_field(const io::SafetensorsFile& file, const std::filesystem::path& path,
                     const std::string& key);
-// A loss or sum of losses: finite and not negative (a cross-entropy).
+// A loss or sum of losses (a cross-entropy), or a duration: finite and not negative.
 double loss_field(const io::SafetensorsFile& file, const std::filesystem::path& path,
                   const std::string& key);
 // The generator's four words: exactly four 16-digit hex words, not all zero (a xoshiro state of

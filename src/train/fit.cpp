@@ -84,6 +84,11 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
   if (world.size() > 1)
     for (const auto& [name, t] : model.named_state())
       world.broadcast({t.data(), size_t(t.numel())}, 0);
+  // EpochResult::seconds counts from the run's start, across resumes.
+  const auto elapsed = [&] {
+    return options.start.seconds +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   double best_loss = options.start.best_validation_loss;
   int64_t best_epoch = options.start.best_epoch;
   optim::PlateauState plateau = options.start.plateau;
@@ -130,6 +135,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       callbacks.on_step(epoch + 1, position.batch, loader.batches_per_epoch(),
                         position.loss_sum / double(position.examples));
       if (stop) callbacks.on_stop();
+      position.seconds = elapsed();
       callbacks.on_position(position, false);
       if (stop) return history;
     }
@@ -167,11 +173,12 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
       }
       adamite::detail::release_cached_storage();
     }
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds = elapsed();
     history.push_back(result);
     callbacks.on_epoch(result);
-    callbacks.on_position(epoch_complete ? epoch_start(epoch + 1) : position, true);
+    TrainingPosition next = epoch_complete ? epoch_start(epoch + 1) : position;
+    next.seconds = result.seconds;
+    callbacks.on_position(next, true);
     if (epoch_complete && patience_ran_out(epoch + 1)) break;
   }
   return history;

@@ -102,6 +102,7 @@ double StoppableRun::resume(train::Run& training, HarnessProgress& progress,
   if (!std::filesystem::exists(train::checkpoint_file(dir))) return 0.0;
   try {
     start = run->resume(dir, resumable->identity);
+    start.seconds = 0.0;  // the harness counts from its curves (without full-batch evaluations)
   } catch (const train::CheckpointError& error) {
     progress.line(record.contender.label + ": starting afresh (" + error.what() + ")");
     return 0.0;

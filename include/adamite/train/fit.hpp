@@ -50,6 +50,7 @@ struct TrainingPosition {
   int64_t best_epoch = 0;
   // FitOptions::plateau's state after the epochs before (complete epochs only).
   optim::PlateauState plateau{};
+  double seconds = 0.0;  // the run's wall time up to here, earlier invocations included
 };
 
 // A loss or gradient stopped being finite. The message names the step, the loss and the first
