@@ -1,0 +1,210 @@
+#include "conv3x3.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+namespace adamite::detail {
+namespace {
+
+constexpr int64_t kLanes = 16;       // floats in an AVX-512 register: output columns per vector
+constexpr int64_t kBlock = 8;        // output channels per register tile
+constexpr int64_t kTaps = 9;         // 3x3
+constexpr int64_t kTileVectors = 2;  // output vectors per register tile: 8x2 accumulators
+
+#ifdef __AVX512F__
+// The image [c, h, w] inside a zero border of one pixel: [c, h + 2, w + 2].
+void add_border(const Window& window, const float* image, float* bordered) {
+  const int64_t row = window.w + 2, plane = (window.h + 2) * row;
+  for (int64_t c = 0; c < window.c; ++c) {
+    float* out = bordered + c * plane;
+    std::fill(out, out + row, 0.0f);
+    for (int64_t y = 0; y < window.h; ++y) {
+      float* line = out + (y + 1) * row;
+      const float* in = image + (c * window.h + y) * window.w;
+      line[0] = 0.0f;
+      std::copy(in, in + window.w, line + 1);
+      line[window.w + 1] = 0.0f;
+    }
+    std::fill(out + (window.h + 1) * row, out + plane, 0.0f);
+  }
+}
+
+// `Vectors` output vectors (16 columns each, starting at the positions `at`) of the 8 output
+// channels of one block: the accumulators stay in registers over all c·9 products.
+template <int Vectors>
+void tile(const Window& window, const float* bordered, const float* block_weight,
+          const int64_t (&at)[Vectors], float* out, int64_t channels_here, bool accumulate) {
+  const int64_t row = window.w + 2, plane = (window.h + 2) * row, positions = window.h * window.w;
+  int64_t corner[Vectors];  // where each vector's top-left tap reads the bordered image
+  for (int v = 0; v < Vectors; ++v) corner[v] = at[v] / window.w * row + at[v] % window.w;
+  __m512 sum[kBlock][Vectors];
+  for (int64_t o = 0; o < kBlock; ++o)
+    for (int v = 0; v < Vectors; ++v)
+      sum[o][v] = accumulate && o < channels_here ? _mm512_loadu_ps(out + o * positions + at[v])
+                                                  : _mm512_setzero_ps();
+  for (int64_t c = 0; c < window.c; ++c) {
+    const float* in = bordered + c * plane;
+    const float* weight = block_weight + c * kTaps * kBlock;
+#pragma GCC unroll 3
+    for (int64_t ki = 0; ki < 3; ++ki)
+#pragma GCC unroll 3
+      for (int64_t kj = 0; kj < 3; ++kj) {
+        __m512 pixels[Vectors];
+        for (int v = 0; v < Vectors; ++v)
+          pixels[v] = _mm512_loadu_ps(in + corner[v] + ki * row + kj);
+        const float* tap = weight + (ki * 3 + kj) * kBlock;
+#pragma GCC unroll 8
+        for (int64_t o = 0; o < kBlock; ++o) {
+          const __m512 w = _mm512_set1_ps(tap[o]);
+          for (int v = 0; v < Vectors; ++v) sum[o][v] = _mm512_fmadd_ps(pixels[v], w, sum[o][v]);
+        }
+      }
+  }
+  for (int64_t o = 0; o < channels_here; ++o)
+    for (int v = 0; v < Vectors; ++v) _mm512_storeu_ps(out + o * positions + at[v], sum[o][v]);
+}
+
+// _mm512_reduce_add_ps: GCC 12 warns that its own header reads an "undefined" vector it
+// declares on purpose (a false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+float lane_sum(__m512 v) {
+  return _mm512_reduce_add_ps(v);
+}
+#pragma GCC diagnostic pop
+
+// The weight gradient of `Outputs` output channels and one input channel over one image:
+// Σ over positions of grad_out[o] · (the input under tap k), 16 positions per vector, added onto
+// one vector of lanes per (o, k).
+template <int Outputs>
+void weight_gradient_tile(const Window& window, const float* bordered_channel,
+                          const float* grad_out, float* lanes) {
+  const int64_t row = window.w + 2, positions = window.h * window.w;
+  const int64_t lanes_stride = window.c * kTaps * kLanes;  // between output channels
+  __m512 sum[Outputs][kTaps];
+  for (int o = 0; o < Outputs; ++o)
+    for (int64_t k = 0; k < kTaps; ++k)
+      sum[o][k] = _mm512_loadu_ps(lanes + o * lanes_stride + k * kLanes);
+  for (int64_t at = 0; at < positions; at += kLanes) {
+    const float* corner = bordered_channel + at / window.w * row + at % window.w;
+    __m512 grad[Outputs];
+    for (int o = 0; o < Outputs; ++o) grad[o] = _mm512_loadu_ps(grad_out + o * positions + at);
+#pragma GCC unroll 3
+    for (int64_t ki = 0; ki < 3; ++ki)
+#pragma GCC unroll 3
+      for (int64_t kj = 0; kj < 3; ++kj) {
+        const __m512 pixels = _mm512_loadu_ps(corner + ki * row + kj);
+        for (int o = 0; o < Outputs; ++o)
+          sum[o][ki * 3 + kj] = _mm512_fmadd_ps(grad[o], pixels, sum[o][ki * 3 + kj]);
+      }
+  }
+  for (int o = 0; o < Outputs; ++o)
+    for (int64_t k = 0; k < kTaps; ++k)
+      _mm512_storeu_ps(lanes + o * lanes_stride + k * kLanes, sum[o][k]);
+}
+#endif
+
+}  // namespace
+
+bool& direct_conv3x3_enabled() {
+  static bool enabled = true;
+  return enabled;
+}
+
+bool direct_conv3x3_applies(const Window& window) {
+#ifdef __AVX512F__
+  return direct_conv3x3_enabled() && window.kh == 3 && window.kw == 3 && window.sh == 1 &&
+         window.sw == 1 && window.ph == 1 && window.pw == 1 && window.w % kLanes == 0;
+#else
+  (void)window;
+  return false;
+#endif
+}
+
+int64_t direct_conv3x3_packed_size(int64_t out_channels, int64_t in_channels) {
+  return (out_channels + kBlock - 1) / kBlock * in_channels * kTaps * kBlock;
+}
+
+int64_t direct_conv3x3_scratch_size(const Window& window) {
+  return window.c * (window.h + 2) * (window.w + 2);
+}
+
+void pack_conv3x3_weight(const float* weight, int64_t out_channels, int64_t in_channels,
+                         float* packed) {
+  const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t c = 0; c < in_channels; ++c)
+      for (int64_t k = 0; k < kTaps; ++k)
+        for (int64_t j = 0; j < kBlock; ++j) {
+          const int64_t o = b * kBlock + j;
+          packed[((b * in_channels + c) * kTaps + k) * kBlock + j] =
+              o < out_channels ? weight[(o * in_channels + c) * kTaps + k] : 0.0f;
+        }
+}
+
+void direct_conv3x3(const Window& window, int64_t out_channels, const float* packed,
+                    const float* image, float* scratch, float* out, bool accumulate) {
+#ifdef __AVX512F__
+  add_border(window, image, scratch);
+  const int64_t positions = window.h * window.w, vectors = positions / kLanes;
+  // Block by block, so that the block's weights (c·9·8 floats) stay in L1 over the image.
+  for (int64_t b = 0; b * kBlock < out_channels; ++b) {
+    const float* block_weight = packed + b * window.c * kTaps * kBlock;
+    float* block_out = out + b * kBlock * positions;
+    const int64_t channels_here = std::min(kBlock, out_channels - b * kBlock);
+    int64_t v = 0;
+    for (; v + kTileVectors <= vectors; v += kTileVectors)
+      tile<kTileVectors>(window, scratch, block_weight, {v * kLanes, (v + 1) * kLanes}, block_out,
+                         channels_here, accumulate);
+    for (; v < vectors; ++v)
+      tile<1>(window, scratch, block_weight, {v * kLanes}, block_out, channels_here, accumulate);
+  }
+#else
+  (void)window, (void)out_channels, (void)packed, (void)image, (void)scratch, (void)out,
+      (void)accumulate;
+  throw std::logic_error("direct_conv3x3: built without AVX-512 (direct_conv3x3_applies is false)");
+#endif
+}
+
+void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, const float* image,
+                                 const float* grad_out, float* scratch, float* lanes) {
+#ifdef __AVX512F__
+  add_border(window, image, scratch);
+  const int64_t positions = window.h * window.w, plane = (window.h + 2) * (window.w + 2);
+  // Channel by channel, so that its bordered plane stays in L1 across the output channels.
+  for (int64_t c = 0; c < window.c; ++c) {
+    int64_t o = 0;
+    for (; o + 2 <= out_channels; o += 2)
+      weight_gradient_tile<2>(window, scratch + c * plane, grad_out + o * positions,
+                              lanes + (o * window.c + c) * kTaps * kLanes);
+    if (o < out_channels)
+      weight_gradient_tile<1>(window, scratch + c * plane, grad_out + o * positions,
+                              lanes + (o * window.c + c) * kTaps * kLanes);
+  }
+#else
+  (void)window, (void)out_channels, (void)image, (void)grad_out, (void)scratch, (void)lanes;
+  throw std::logic_error(
+      "add_conv3x3_weight_gradient: built without AVX-512 (direct_conv3x3_applies is false)");
+#endif
+}
+
+int64_t conv3x3_weight_lanes_size(int64_t weight_size) {
+  return weight_size * kLanes;
+}
+
+void sum_conv3x3_weight_lanes(const float* lanes, int64_t weight_size, float* grad_weight) {
+#ifdef __AVX512F__
+  for (int64_t j = 0; j < weight_size; ++j)
+    grad_weight[j] = lane_sum(_mm512_loadu_ps(lanes + j * kLanes));
+#else
+  (void)lanes, (void)weight_size, (void)grad_weight;
+  throw std::logic_error(
+      "sum_conv3x3_weight_lanes: built without AVX-512 (direct_conv3x3_applies is false)");
+#endif
+}
+
+}  // namespace adamite::detail
