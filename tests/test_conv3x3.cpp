@@ -45,27 +45,34 @@ void check_close(const std::vector<float>& got, const std::vector<float>& expect
 }  // namespace
 
 TEST_SUITE("conv") {
-  TEST_CASE("conv3x3: applies to 3x3, stride 1, padding 1, widths a multiple of 16") {
-    auto window = [](int64_t w, int64_t k, int64_t s, int64_t p) {
-      return detail::Window::make("conv2d", Tensor::zeros({1, 2, 5, w}), k, k, {s, s}, {p, p});
+  TEST_CASE("conv3x3: applies to 3x3, stride 1, padding 1, widths a multiple of 16 or 8 by 2k") {
+    auto window = [](int64_t h, int64_t w, int64_t k, int64_t s, int64_t p) {
+      return detail::Window::make("conv2d", Tensor::zeros({1, 2, h, w}), k, k, {s, s}, {p, p});
     };
 #ifdef __AVX512F__
-    CHECK(detail::direct_conv3x3_applies(window(32, 3, 1, 1)));
-    CHECK(detail::direct_conv3x3_applies(window(16, 3, 1, 1)));
+    CHECK(detail::direct_conv3x3_applies(window(5, 32, 3, 1, 1)));
+    CHECK(detail::direct_conv3x3_applies(window(5, 16, 3, 1, 1)));
+    CHECK(detail::direct_conv3x3_applies(window(6, 8, 3, 1, 1)));
 #endif
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(8, 3, 1, 1)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(24, 3, 1, 1)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(32, 3, 2, 1)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(32, 3, 1, 0)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(32, 5, 1, 1)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 8, 3, 1, 1)));  // 40 positions
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(6, 24, 3, 1, 1)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(6, 4, 3, 1, 1)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 3, 2, 1)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 3, 1, 0)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 5, 1, 1)));
   }
 
   TEST_CASE("conv3x3: output and gradients match the im2col path") {
     Generator gen(31);
     // Channel counts below, at and across the 8-channel blocks and 16 lanes; an odd number of
-    // output vectors (5 rows of 16: the single-vector tail) and several rows of 32.
-    for (const auto& [x_shape, out] : std::vector<std::pair<Shape, int64_t>>{
-             {{2, 3, 5, 16}, 5}, {{3, 16, 4, 32}, 16}, {{2, 13, 3, 16}, 19}, {{1, 1, 1, 16}, 1}}) {
+    // output vectors (5 rows of 16: the single-vector tail), several rows of 32, rows of 8 (two
+    // to a vector), one image and more than a weight-gradient chunk (8 samples).
+    for (const auto& [x_shape, out] : std::vector<std::pair<Shape, int64_t>>{{{2, 3, 5, 16}, 5},
+                                                                             {{3, 16, 4, 32}, 16},
+                                                                             {{2, 13, 3, 16}, 19},
+                                                                             {{1, 1, 1, 16}, 1},
+                                                                             {{10, 7, 6, 8}, 9},
+                                                                             {{2, 64, 2, 8}, 64}}) {
       CAPTURE(to_string(x_shape));
       CAPTURE(out);
       const Tensor x = random_tensor(x_shape, gen), w = random_tensor({out, x_shape[1], 3, 3}, gen),
@@ -87,6 +94,11 @@ TEST_SUITE("conv") {
                      random_tensor({3}, gen)},
                     [](const Inputs& in) {
                       return conv2d(in[0], in[1], in[2], {1, 1}, {1, 1}) + in[0];
+                    });
+    check_gradients("direct 3x3, 2 channels, 4x8",
+                    {random_tensor({2, 2, 4, 8}, gen), random_tensor({2, 2, 3, 3}, gen)},
+                    [](const Inputs& in) {
+                      return conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 1}) + in[0];
                     });
   }
 

@@ -142,13 +142,9 @@ bool weight_gradient_transposed(const Conv2dSaved& s) {
          !detail::direct_conv3x3_applies(s.window);
 }
 
-// grad_weight += grad_out · im2col(image)ᵀ (or its transpose, see above), for one sample; with
-// the direct 3x3 kernel, grad_weight is its lanes (see conv3x3.hpp).
+// grad_weight += grad_out · im2col(image)ᵀ (or its transpose, see above), for one sample.
 void add_weight_gradient(const Conv2dSaved& s, const float* image, const float* grad_out,
                          float* grad_weight, float* cols) {
-  if (detail::direct_conv3x3_applies(s.window))
-    return detail::add_conv3x3_weight_gradient(s.window, s.out_channels, image, grad_out, cols,
-                                               grad_weight);
   const int64_t positions = s.window.oh * s.window.ow;
   const bool transposed = weight_gradient_transposed(s);
   for_each_block(s.window, s.rows, [&](RowBlock block) {
@@ -231,33 +227,34 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
   const bool by_convolution = need_x && input_gradient_as_convolution(window);
   const TransposedConvolution transposed =
       by_convolution ? transposed_convolution(s) : TransposedConvolution{};
-  const int64_t cols_size =
-      std::max({s.patch * s.rows * window.ow, detail::direct_conv3x3_scratch_size(window),
-                transposed.scratch_size()});
+  // The direct 3x3 kernel takes a chunk's samples at once (see conv3x3.hpp), the others one.
   const bool direct_weight = need_weight && detail::direct_conv3x3_applies(window);
-  const int64_t lanes_size = direct_weight ? detail::conv3x3_weight_lanes_size(weight_size) : 0;
+  const int64_t cols_size = std::max(
+      {s.patch * s.rows * window.ow, transposed.scratch_size(),
+       direct_weight ? kSamplesPerChunk * detail::direct_conv3x3_scratch_size(window) : 0});
 #pragma omp parallel
   {
     const auto cols = detail::allocate_storage(cols_size);
-    const auto lanes = detail::allocate_storage(lanes_size);
 #pragma omp for schedule(static)
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       float* grad_weight = partials.get() + chunk * weight_size;
-      // Where the chunk's weight gradient accumulates: its partial, or the direct kernel's lanes.
-      float* sums = direct_weight ? lanes.get() : grad_weight;
-      if (need_weight) std::fill(sums, sums + (direct_weight ? lanes_size : weight_size), 0.0f);
-      for (int64_t i = chunk * kSamplesPerChunk;
-           i < std::min(window.n, (chunk + 1) * kSamplesPerChunk); ++i) {
+      const int64_t first = chunk * kSamplesPerChunk;
+      const int64_t samples = std::min(kSamplesPerChunk, window.n - first);
+      if (need_weight) std::fill(grad_weight, grad_weight + weight_size, 0.0f);
+      if (direct_weight)
+        detail::add_conv3x3_weight_gradient(
+            window, s.out_channels, samples, s.x.data() + first * image_size,
+            grad_y.data() + first * s.out_channels * positions, cols.get(), grad_weight);
+      for (int64_t i = first; i < first + samples; ++i) {
         const float* grad_out = grad_y.data() + i * s.out_channels * positions;
-        if (need_weight)
-          add_weight_gradient(s, s.x.data() + i * image_size, grad_out, sums, cols.get());
+        if (need_weight && !direct_weight)
+          add_weight_gradient(s, s.x.data() + i * image_size, grad_out, grad_weight, cols.get());
         if (by_convolution)
           add_input_gradient_by_convolution(transposed, grad_out, grad_x + i * image_size,
                                             cols.get());
         else if (need_x)
           add_input_gradient_by_col2im(s, grad_out, grad_x + i * image_size, cols.get());
       }
-      if (direct_weight) detail::sum_conv3x3_weight_lanes(lanes.get(), weight_size, grad_weight);
     }
   }
   if (need_weight) {

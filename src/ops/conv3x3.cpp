@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -33,9 +34,31 @@ void add_border(const Window& window, const float* image, float* bordered) {
   }
 }
 
-// `Vectors` output vectors (16 columns each, starting at the positions `at`) of the 8 output
+// The pixels under one tap of the 16 output positions of a vector, `at` reading the first: one
+// load when the vector lies in one row (widths a multiple of 16), two of 8 when it spans two rows
+// (width 8; `row` apart in the bordered image).
+template <bool TwoRows>
+__m512 load_pixels(const float* at, int64_t row) {
+  if constexpr (TwoRows)
+    return _mm512_castpd_ps(
+        _mm512_insertf64x4(_mm512_castps_pd(_mm512_zextps256_ps512(_mm256_loadu_ps(at))),
+                           _mm256_castps_pd(_mm256_loadu_ps(at + row)), 1));
+  else
+    return _mm512_loadu_ps(at);
+}
+
+// Calls body(std::true_type()) for images 8 wide (a vector spans two rows), else with false_type.
+template <class Body>
+void by_vector_shape(const Window& window, Body body) {
+  if (window.w == 8)
+    body(std::true_type());
+  else
+    body(std::false_type());
+}
+
+// `Vectors` output vectors (16 positions each, starting at the positions `at`) of the 8 output
 // channels of one block: the accumulators stay in registers over all c·9 products.
-template <int Vectors>
+template <int Vectors, bool TwoRows>
 void tile(const Window& window, const float* bordered, const float* block_weight,
           const int64_t (&at)[Vectors], float* out, int64_t channels_here, bool accumulate) {
   const int64_t row = window.w + 2, plane = (window.h + 2) * row, positions = window.h * window.w;
@@ -55,7 +78,7 @@ void tile(const Window& window, const float* bordered, const float* block_weight
       for (int64_t kj = 0; kj < 3; ++kj) {
         __m512 pixels[Vectors];
         for (int v = 0; v < Vectors; ++v)
-          pixels[v] = _mm512_loadu_ps(in + corner[v] + ki * row + kj);
+          pixels[v] = load_pixels<TwoRows>(in + corner[v] + ki * row + kj, row);
         const float* tap = weight + (ki * 3 + kj) * kBlock;
 #pragma GCC unroll 8
         for (int64_t o = 0; o < kBlock; ++o) {
@@ -77,34 +100,37 @@ float lane_sum(__m512 v) {
 }
 #pragma GCC diagnostic pop
 
-// The weight gradient of `Outputs` output channels and one input channel over one image:
-// Σ over positions of grad_out[o] · (the input under tap k), 16 positions per vector, added onto
-// one vector of lanes per (o, k).
-template <int Outputs>
-void weight_gradient_tile(const Window& window, const float* bordered_channel,
-                          const float* grad_out, float* lanes) {
+// The weight gradient of `Outputs` output channels and one input channel over `images` images:
+// Σ over images and positions of grad_out[o] · (the input under tap k), 16 positions per vector,
+// one accumulator per (o, k), summed across its lanes at the end.
+template <int Outputs, bool TwoRows>
+void weight_gradient_tile(const Window& window, int64_t images, const float* bordered_channel,
+                          int64_t bordered_stride, const float* grad_out, int64_t grad_stride,
+                          float* grad_weight) {
   const int64_t row = window.w + 2, positions = window.h * window.w;
-  const int64_t lanes_stride = window.c * kTaps * kLanes;  // between output channels
   __m512 sum[Outputs][kTaps];
   for (int o = 0; o < Outputs; ++o)
-    for (int64_t k = 0; k < kTaps; ++k)
-      sum[o][k] = _mm512_loadu_ps(lanes + o * lanes_stride + k * kLanes);
-  for (int64_t at = 0; at < positions; at += kLanes) {
-    const float* corner = bordered_channel + at / window.w * row + at % window.w;
-    __m512 grad[Outputs];
-    for (int o = 0; o < Outputs; ++o) grad[o] = _mm512_loadu_ps(grad_out + o * positions + at);
+    for (int64_t k = 0; k < kTaps; ++k) sum[o][k] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < images; ++i) {
+    const float* bordered = bordered_channel + i * bordered_stride;
+    const float* grad = grad_out + i * grad_stride;
+    for (int64_t at = 0; at < positions; at += kLanes) {
+      const float* corner = bordered + at / window.w * row + at % window.w;
+      __m512 grad_vector[Outputs];
+      for (int o = 0; o < Outputs; ++o) grad_vector[o] = _mm512_loadu_ps(grad + o * positions + at);
 #pragma GCC unroll 3
-    for (int64_t ki = 0; ki < 3; ++ki)
+      for (int64_t ki = 0; ki < 3; ++ki)
 #pragma GCC unroll 3
-      for (int64_t kj = 0; kj < 3; ++kj) {
-        const __m512 pixels = _mm512_loadu_ps(corner + ki * row + kj);
-        for (int o = 0; o < Outputs; ++o)
-          sum[o][ki * 3 + kj] = _mm512_fmadd_ps(grad[o], pixels, sum[o][ki * 3 + kj]);
-      }
+        for (int64_t kj = 0; kj < 3; ++kj) {
+          const __m512 pixels = load_pixels<TwoRows>(corner + ki * row + kj, row);
+          for (int o = 0; o < Outputs; ++o)
+            sum[o][ki * 3 + kj] = _mm512_fmadd_ps(grad_vector[o], pixels, sum[o][ki * 3 + kj]);
+        }
+    }
   }
+  const int64_t weight_stride = window.c * kTaps;  // between output channels
   for (int o = 0; o < Outputs; ++o)
-    for (int64_t k = 0; k < kTaps; ++k)
-      _mm512_storeu_ps(lanes + o * lanes_stride + k * kLanes, sum[o][k]);
+    for (int64_t k = 0; k < kTaps; ++k) grad_weight[o * weight_stride + k] += lane_sum(sum[o][k]);
 }
 #endif
 
@@ -118,7 +144,8 @@ bool& direct_conv3x3_enabled() {
 bool direct_conv3x3_applies(const Window& window) {
 #ifdef __AVX512F__
   return direct_conv3x3_enabled() && window.kh == 3 && window.kw == 3 && window.sh == 1 &&
-         window.sw == 1 && window.ph == 1 && window.pw == 1 && window.w % kLanes == 0;
+         window.sw == 1 && window.ph == 1 && window.pw == 1 &&
+         (window.w % kLanes == 0 || (window.w == 8 && window.h % 2 == 0));
 #else
   (void)window;
   return false;
@@ -156,12 +183,16 @@ void direct_conv3x3(const Window& window, int64_t out_channels, const float* pac
     const float* block_weight = packed + b * window.c * kTaps * kBlock;
     float* block_out = out + b * kBlock * positions;
     const int64_t channels_here = std::min(kBlock, out_channels - b * kBlock);
-    int64_t v = 0;
-    for (; v + kTileVectors <= vectors; v += kTileVectors)
-      tile<kTileVectors>(window, scratch, block_weight, {v * kLanes, (v + 1) * kLanes}, block_out,
-                         channels_here, accumulate);
-    for (; v < vectors; ++v)
-      tile<1>(window, scratch, block_weight, {v * kLanes}, block_out, channels_here, accumulate);
+    by_vector_shape(window, [&](auto two_rows) {
+      constexpr bool kTwoRows = decltype(two_rows)::value;
+      int64_t v = 0;
+      for (; v + kTileVectors <= vectors; v += kTileVectors)
+        tile<kTileVectors, kTwoRows>(window, scratch, block_weight, {v * kLanes, (v + 1) * kLanes},
+                                     block_out, channels_here, accumulate);
+      for (; v < vectors; ++v)
+        tile<1, kTwoRows>(window, scratch, block_weight, {v * kLanes}, block_out, channels_here,
+                          accumulate);
+    });
   }
 #else
   (void)window, (void)out_channels, (void)packed, (void)image, (void)scratch, (void)out,
@@ -170,40 +201,35 @@ void direct_conv3x3(const Window& window, int64_t out_channels, const float* pac
 #endif
 }
 
-void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, const float* image,
-                                 const float* grad_out, float* scratch, float* lanes) {
+void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
+                                 const float* image, const float* grad_out, float* scratch,
+                                 float* grad_weight) {
 #ifdef __AVX512F__
-  add_border(window, image, scratch);
-  const int64_t positions = window.h * window.w, plane = (window.h + 2) * (window.w + 2);
-  // Channel by channel, so that its bordered plane stays in L1 across the output channels.
-  for (int64_t c = 0; c < window.c; ++c) {
-    int64_t o = 0;
-    for (; o + 2 <= out_channels; o += 2)
-      weight_gradient_tile<2>(window, scratch + c * plane, grad_out + o * positions,
-                              lanes + (o * window.c + c) * kTaps * kLanes);
-    if (o < out_channels)
-      weight_gradient_tile<1>(window, scratch + c * plane, grad_out + o * positions,
-                              lanes + (o * window.c + c) * kTaps * kLanes);
-  }
+  const int64_t image_size = window.c * window.h * window.w, positions = window.h * window.w;
+  const int64_t plane = (window.h + 2) * (window.w + 2), bordered_size = window.c * plane;
+  for (int64_t i = 0; i < images; ++i)
+    add_border(window, image + i * image_size, scratch + i * bordered_size);
+  const int64_t grad_stride = out_channels * positions;
+  // Channel by channel, so that its bordered planes stay in cache across the output channels.
+  by_vector_shape(window, [&](auto two_rows) {
+    constexpr bool kTwoRows = decltype(two_rows)::value;
+    for (int64_t c = 0; c < window.c; ++c) {
+      int64_t o = 0;
+      for (; o + 2 <= out_channels; o += 2)
+        weight_gradient_tile<2, kTwoRows>(window, images, scratch + c * plane, bordered_size,
+                                          grad_out + o * positions, grad_stride,
+                                          grad_weight + (o * window.c + c) * kTaps);
+      if (o < out_channels)
+        weight_gradient_tile<1, kTwoRows>(window, images, scratch + c * plane, bordered_size,
+                                          grad_out + o * positions, grad_stride,
+                                          grad_weight + (o * window.c + c) * kTaps);
+    }
+  });
 #else
-  (void)window, (void)out_channels, (void)image, (void)grad_out, (void)scratch, (void)lanes;
+  (void)window, (void)out_channels, (void)images, (void)image, (void)grad_out, (void)scratch,
+      (void)grad_weight;
   throw std::logic_error(
       "add_conv3x3_weight_gradient: built without AVX-512 (direct_conv3x3_applies is false)");
-#endif
-}
-
-int64_t conv3x3_weight_lanes_size(int64_t weight_size) {
-  return weight_size * kLanes;
-}
-
-void sum_conv3x3_weight_lanes(const float* lanes, int64_t weight_size, float* grad_weight) {
-#ifdef __AVX512F__
-  for (int64_t j = 0; j < weight_size; ++j)
-    grad_weight[j] = lane_sum(_mm512_loadu_ps(lanes + j * kLanes));
-#else
-  (void)lanes, (void)weight_size, (void)grad_weight;
-  throw std::logic_error(
-      "sum_conv3x3_weight_lanes: built without AVX-512 (direct_conv3x3_applies is false)");
 #endif
 }
 

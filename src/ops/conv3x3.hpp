@@ -1,8 +1,9 @@
 // A direct 3x3 convolution (stride 1, padding 1) with AVX-512, for images whose width is a
-// multiple of 16: ResNet's 32x32 and 16x16 layers. It reads a zero-bordered copy of the image
-// (1.1x the image) where im2col writes 9x the image; with 16-32 channels that lowering cost as much
-// as the product. Internal to conv2d, which uses it for the output and, through the transposed
-// convolution, for the input gradient; elsewhere (or without AVX-512) conv2d lowers with im2col.
+// multiple of 16, or 8 (with an even height): ResNet's 32x32, 16x16 and 8x8 layers. It reads a
+// zero-bordered copy of the image (1.1x the image) where im2col writes 9x the image; with 16-32
+// channels that lowering cost as much as the product. Internal to conv2d, which uses it for the
+// output and, through the transposed convolution, for the input gradient; elsewhere (or without
+// AVX-512) conv2d lowers with im2col.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@ namespace adamite::detail {
 bool& direct_conv3x3_enabled();
 
 // Whether direct_conv3x3 computes `window`: built for AVX-512, enabled, 3x3, stride 1, padding 1,
-// width a multiple of 16.
+// width a multiple of 16, or 8 with an even height (a vector of 16 positions spans two rows).
 bool direct_conv3x3_applies(const Window& window);
 
 // Floats of the packed weight, and of the per-thread scratch (the bordered image).
@@ -32,15 +33,13 @@ void pack_conv3x3_weight(const float* weight, int64_t out_channels, int64_t in_c
 void direct_conv3x3(const Window& window, int64_t out_channels, const float* packed,
                     const float* image, float* scratch, float* out, bool accumulate);
 
-// The weight gradient in lanes: a vector of 16 partial sums per weight, [out, c, 3, 3, 16], which
-// summing across its lanes once per batch of images is cheaper than once per image (with 16x16
-// images, each sum adds just 16 vectors per image).
-int64_t conv3x3_weight_lanes_size(int64_t weight_size);
-// For one image [c, h, w] and its output gradient [out_channels, h, w]: lanes += the image's weight
-// gradient, position p going to lane p mod 16.
-void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, const float* image,
-                                 const float* grad_out, float* scratch, float* lanes);
-// grad_weight[j] = the sum of lanes[j, :], in a fixed order.
-void sum_conv3x3_weight_lanes(const float* lanes, int64_t weight_size, float* grad_weight);
+// For `images` consecutive images [c, h, w] and their output gradients [out_channels, h, w]:
+// grad_weight [out_channels, c, 3, 3] += their weight gradient. scratch holds `images` bordered
+// images. Each entry sums in 16 lanes (position p in lane p mod 16; images, then positions, in
+// order), then the lanes in a fixed order: taking a chunk of images at once makes that last sum,
+// and the accumulators' trips to memory, rare (an 8x8 image is just 4 vectors).
+void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
+                                 const float* image, const float* grad_out, float* scratch,
+                                 float* grad_weight);
 
 }  // namespace adamite::detail
