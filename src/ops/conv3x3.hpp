@@ -35,9 +35,9 @@ void direct_conv3x3(const Window& window, int64_t out_channels, const float* pac
 
 // For `images` consecutive images [c, h, w] and their output gradients [out_channels, h, w]:
 // grad_weight [out_channels, c, 3, 3] += their weight gradient. scratch holds `images` bordered
-// images. Each entry sums in 16 lanes (position p in lane p mod 16; images, then positions, in
-// order), then the lanes in a fixed order: taking a chunk of images at once makes that last sum,
-// and the accumulators' trips to memory, rare (an 8x8 image is just 4 vectors).
+// images. Each entry sums in 16 lanes (position p in lane p mod 16; image by image, the positions
+// in pairs of rows), then the lanes in a fixed order: taking a chunk of images at once makes that
+// last sum, and the accumulators' trips to memory, rare (an 8x8 image is just 4 vectors).
 void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
                                  const float* image, const float* grad_out, float* scratch,
                                  float* grad_weight);
