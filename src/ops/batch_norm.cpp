@@ -1,5 +1,6 @@
 #include "adamite/ops/batch_norm.hpp"
 
+#include <array>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -26,24 +27,38 @@ void for_channel(const detail::Axes& a, int64_t c, Visit visit) {
   }
 }
 
-// Σ value(at) over one channel: each row summed in 16 float lanes (so it vectorizes), the rows
-// in double. The order is fixed, so the bits do not depend on the thread count.
-template <class Value>
-double channel_sum(const detail::Axes& a, int64_t c, Value value) {
+// Σ values(at)[k] over one channel, for each of the K values that values(at) returns (several
+// sums in one pass over memory): each row summed in 16 float lanes (so it vectorizes), the rows in
+// double. The order is fixed, so the bits do not depend on the thread count.
+template <size_t K, class Values>
+std::array<double, K> channel_sums(const detail::Axes& a, int64_t c, Values values) {
   constexpr int64_t kLanes = 16;
-  double total = 0.0;
+  std::array<double, K> total{};
   for (int64_t o = 0; o < a.outer; ++o) {
     const int64_t row = a.at(o, c, 0);
-    float lanes[kLanes] = {};
+    float lanes[K][kLanes] = {};
     int64_t i = 0;
     for (; i + kLanes <= a.inner; i += kLanes)
-      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += value(row + i + j);
-    double sum = 0.0;
-    for (; i < a.inner; ++i) sum += value(row + i);
-    for (const float lane : lanes) sum += lane;
-    total += sum;
+      for (int64_t j = 0; j < kLanes; ++j) {
+        const std::array<float, K> v = values(row + i + j);
+        for (size_t k = 0; k < K; ++k) lanes[k][j] += v[k];
+      }
+    std::array<double, K> sum{};
+    for (; i < a.inner; ++i) {
+      const std::array<float, K> v = values(row + i);
+      for (size_t k = 0; k < K; ++k) sum[k] += v[k];
+    }
+    for (size_t k = 0; k < K; ++k) {
+      for (const float lane : lanes[k]) sum[k] += lane;
+      total[k] += sum[k];
+    }
   }
   return total;
+}
+
+template <class Value>
+double channel_sum(const detail::Axes& a, int64_t c, Value value) {
+  return channel_sums<1>(a, c, [&](int64_t at) { return std::array<float, 1>{value(at)}; })[0];
 }
 
 Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
@@ -100,9 +115,9 @@ void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y) {
   for (int64_t c = 0; c < a.size; ++c) {
     const float mu = s.mean.data()[c], invstd = s.invstd.data()[c];
     const float gamma = s.weight.defined() ? s.weight.data()[c] : 1.0f;
-    const double sum_dy = channel_sum(a, c, [&](int64_t at) { return dy[at]; });
-    const double sum_dy_xhat =
-        channel_sum(a, c, [&](int64_t at) { return dy[at] * (x[at] - mu) * invstd; });
+    const auto [sum_dy, sum_dy_xhat] = channel_sums<2>(a, c, [&](int64_t at) {
+      return std::array<float, 2>{dy[at], dy[at] * (x[at] - mu) * invstd};
+    });
     if (dgamma) dgamma[c] += static_cast<float>(sum_dy_xhat);
     if (dbeta) dbeta[c] += static_cast<float>(sum_dy);
     if (!dx) continue;

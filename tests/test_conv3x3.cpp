@@ -1,0 +1,118 @@
+// conv2d's direct 3x3 kernel (AVX-512 builds; elsewhere the cases check that the path is not
+// taken): values and gradients against the im2col path, finite differences, accumulation into an
+// existing gradient, and independence from the thread count.
+#include <doctest/doctest.h>
+#include <omp.h>
+
+#include "adamite/ops/conv2d.hpp"
+#include "adamite/ops/elementwise.hpp"
+#include "adamite/ops/reduce.hpp"
+#include "gradcheck.hpp"
+#include "src/ops/conv3x3.hpp"
+
+using namespace adamite;
+using testing::check_gradients;
+using testing::random_tensor;
+using Inputs = std::vector<Tensor>;
+
+namespace {
+
+struct Result {
+  std::vector<float> y, dx, dw, db;
+};
+
+// conv2d 3x3, stride 1, padding 1, and its gradients for loss Σ y·r, by the chosen path.
+Result run(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& r, bool direct) {
+  const bool previous = detail::direct_conv3x3_enabled();
+  detail::direct_conv3x3_enabled() = direct;
+  const Tensor xc = x.clone(), wc = w.clone(), bc = b.clone();
+  for (const Tensor* t : {&xc, &wc, &bc}) t->set_requires_grad(true);
+  const Tensor y = conv2d(xc, wc, bc, {1, 1}, {1, 1});
+  sum(y * r).backward();
+  detail::direct_conv3x3_enabled() = previous;
+  return {y.to_vector(), xc.grad().to_vector(), wc.grad().to_vector(), bc.grad().to_vector()};
+}
+
+void check_close(const std::vector<float>& got, const std::vector<float>& expected,
+                 const char* what) {
+  CAPTURE(what);
+  REQUIRE(got.size() == expected.size());
+  // Sums of up to 9·c products of values in [-1, 1], in another order: relative to that scale.
+  for (size_t i = 0; i < got.size(); ++i)
+    REQUIRE(got[i] == doctest::Approx(expected[i]).epsilon(1e-5).scale(10.0));
+}
+
+}  // namespace
+
+TEST_SUITE("conv") {
+  TEST_CASE("conv3x3: applies to 3x3, stride 1, padding 1, widths a multiple of 16 or 8 by 2k") {
+    auto window = [](int64_t h, int64_t w, int64_t k, int64_t s, int64_t p) {
+      return detail::Window::make("conv2d", Tensor::zeros({1, 2, h, w}), k, k, {s, s}, {p, p});
+    };
+#ifdef __AVX512F__
+    CHECK(detail::direct_conv3x3_applies(window(5, 32, 3, 1, 1)));
+    CHECK(detail::direct_conv3x3_applies(window(5, 16, 3, 1, 1)));
+    CHECK(detail::direct_conv3x3_applies(window(6, 8, 3, 1, 1)));
+#endif
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 8, 3, 1, 1)));  // 40 positions
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(6, 24, 3, 1, 1)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(6, 4, 3, 1, 1)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 3, 2, 1)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 3, 1, 0)));
+    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 5, 1, 1)));
+  }
+
+  TEST_CASE("conv3x3: output and gradients match the im2col path") {
+    Generator gen(31);
+    // Channel counts below, at and across the 8-channel blocks and 16 lanes; an odd number of
+    // output vectors (5 rows of 16: the single-vector tail), several rows of 32, rows of 8 (two
+    // to a vector), one image and more than a weight-gradient chunk (8 samples).
+    for (const auto& [x_shape, out] : std::vector<std::pair<Shape, int64_t>>{{{2, 3, 5, 16}, 5},
+                                                                             {{3, 16, 4, 32}, 16},
+                                                                             {{2, 13, 3, 16}, 19},
+                                                                             {{1, 1, 1, 16}, 1},
+                                                                             {{10, 7, 6, 8}, 9},
+                                                                             {{2, 64, 2, 8}, 64}}) {
+      CAPTURE(to_string(x_shape));
+      CAPTURE(out);
+      const Tensor x = random_tensor(x_shape, gen), w = random_tensor({out, x_shape[1], 3, 3}, gen),
+                   b = random_tensor({out}, gen),
+                   r = random_tensor({x_shape[0], out, x_shape[2], x_shape[3]}, gen);
+      const Result direct = run(x, w, b, r, true), lowered = run(x, w, b, r, false);
+      check_close(direct.y, lowered.y, "output");
+      check_close(direct.dx, lowered.dx, "input gradient");
+      check_close(direct.dw, lowered.dw, "weight gradient");
+      check_close(direct.db, lowered.db, "bias gradient");
+    }
+  }
+
+  TEST_CASE("conv3x3: gradients against finite differences, added onto an existing gradient") {
+    Generator gen(32);
+    // y = conv(x) + x: x's gradient gets two contributions, one of them the direct kernel's.
+    check_gradients("direct 3x3, 3 channels, 3x16",
+                    {random_tensor({2, 3, 3, 16}, gen), random_tensor({3, 3, 3, 3}, gen),
+                     random_tensor({3}, gen)},
+                    [](const Inputs& in) {
+                      return conv2d(in[0], in[1], in[2], {1, 1}, {1, 1}) + in[0];
+                    });
+    check_gradients("direct 3x3, 2 channels, 4x8",
+                    {random_tensor({2, 2, 4, 8}, gen), random_tensor({2, 2, 3, 3}, gen)},
+                    [](const Inputs& in) {
+                      return conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 1}) + in[0];
+                    });
+  }
+
+  TEST_CASE("conv3x3: the same bits with 1 and 2 threads") {
+    Generator gen(33);
+    const Tensor x = random_tensor({20, 16, 8, 16}, gen), w = random_tensor({16, 16, 3, 3}, gen),
+                 b = random_tensor({16}, gen), r = random_tensor({20, 16, 8, 16}, gen);
+    omp_set_num_threads(1);
+    const Result one = run(x, w, b, r, true);
+    omp_set_num_threads(2);
+    const Result two = run(x, w, b, r, true);
+    omp_set_num_threads(omp_get_num_procs());
+    CHECK(one.y == two.y);
+    CHECK(one.dx == two.dx);
+    CHECK(one.dw == two.dw);
+  }
+}
