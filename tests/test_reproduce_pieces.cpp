@@ -5,9 +5,12 @@
 #include <signal.h>
 
 #include <chrono>
+#include <limits>
 #include <thread>
 
+#include "adamite/adamite.hpp"
 #include "process_support.hpp"
+#include "reproduce/run_training.hpp"
 #include "reproduce_support.hpp"
 
 namespace {
@@ -144,4 +147,29 @@ TEST_CASE("reproduce: SIGINT during the learning-rate trials stops at once with 
   CHECK(WEXITSTATUS(status) == 130);
   CHECK(log.find("of its learning-rate trials, which start over next time") != std::string::npos);
   CHECK(!fs::exists(dir / "results" / "fig2-dropout" / "adam.lr-search"));
+}
+
+TEST_CASE("reproduce: weights gone non-finite at a checkpoint are a divergence, not an error") {
+  // A step can leave the weights infinite while its loss was finite; refusing that checkpoint
+  // would end every rerun of the same settings at the same step.
+  adamite::testing::TempDir dir;
+  using namespace adamite;
+  nn::Linear model(2, 2);
+  data::Dataset train;
+  train.num_classes = 2;
+  train.inputs = Tensor::zeros({4, 2});
+  train.labels = {0, 1, 0, 1};
+  train::Run run(train::RunSpec{}, model, train);
+  const reproduce::RunStore store(dir.path());
+  const reproduce::Resumable resumable{store, {{"test", "1"}}};
+  reproduce::RunRecord record;
+  record.contender.label = "Adam";
+  reproduce::StoppableRun callbacks(record, nullptr, &resumable);
+  train::TrainingPosition start;
+  reproduce::HarnessProgress progress("test", 1);
+  callbacks.resume(run, progress, start);
+  callbacks.on_position(start, true);  // finite: checkpointed
+  CHECK(fs::exists(train::checkpoint_file(store.checkpoint_dir("Adam"))));
+  model.parameters()[0].data()[1] = std::numeric_limits<float>::infinity();
+  CHECK_THROWS_AS(callbacks.on_position(start, true), train::NonFiniteError);
 }

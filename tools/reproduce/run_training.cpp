@@ -81,6 +81,15 @@ struct RunCallbacks : StoppableRun {
 
 void StoppableRun::on_position(const train::TrainingPosition& next, bool epoch_end) {
   if (!resumable || !(epoch_end || stopping)) return;
+  // A step can leave weights non-finite under a finite loss (the next loss shows it): that is a
+  // divergence, recorded as one, not a checkpoint refused, which would end every rerun the same.
+  for (const optim::ParamGroup& group : run->optimizer().param_groups())
+    for (const Tensor& p : group.params)
+      if (!p.array().allFinite())
+        throw train::NonFiniteError(record.contender.label +
+                                    ": the weights stopped being finite "
+                                    "at step " +
+                                    std::to_string(run->optimizer().step_count()));
   run->save_checkpoint(resumable->store.checkpoint_dir(record.contender.label), next,
                        resumable->identity);
   resumable->store.save_curves(record);
