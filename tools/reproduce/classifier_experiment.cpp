@@ -176,15 +176,13 @@ class Comparison {
                                                const std::string& stored_as) {
     const std::string key =
         cache_key(result_.experiment, contender, result_.scale, search_, settings_);
-    if (!session_.searches.count(key)) {
-      if (auto stored = store_.load_search(stored_as, key)) {
-        session_.searches[key] = *stored;
-      } else if (auto shared = in_other_experiments(
-                     [&](const RunStore& other) { return other.load_search(stored_as, key); })) {
-        session_.searches[key] = *shared;
-        if (settings_.mode == Settings::Mode::train) store_.save_search(stored_as, key, *shared);
-      }
-    }
+    if (!session_.searches.count(key))
+      if (auto found =
+              stored([&](const RunStore& store) { return store.load_search(stored_as, key); },
+                     [&](const std::vector<Trial>& trials) {
+                       store_.save_search(stored_as, key, trials);
+                     }))
+        session_.searches[key] = *found;
     const bool searched = session_.searches.count(key) > 0;
     if (planner_) {
       const auto [planned, first] = session_.planned_searches.emplace(key, result_.experiment.id);
@@ -287,13 +285,9 @@ class Comparison {
       store_.save_finished(run, identity);
       return run;
     }
-    std::optional<RunRecord> finished = store_.load_finished(contender, identity);
-    if (!finished) {
-      finished = in_other_experiments(
-          [&](const RunStore& other) { return other.load_finished(contender, identity); });
-      if (finished && settings_.mode == Settings::Mode::train)
-        store_.save_finished(*finished, identity);
-    }
+    std::optional<RunRecord> finished =
+        stored([&](const RunStore& store) { return store.load_finished(contender, identity); },
+               [&](const RunRecord& run) { store_.save_finished(run, identity); });
     if (finished) {
       if (planner_)
         planner_->run(contender.label, run_steps_, run_steps_, result_.scale.epochs, evaluated_,
@@ -350,14 +344,19 @@ class Comparison {
     }
   }
 
-  // A finished run or trials of these exact settings in another experiment's folder under --out
-  // (Fig. 2's Adam is also AdaMax's and averaging's), so that none is trained twice.
-  template <class Find>
-  auto in_other_experiments(Find find) const -> std::invoke_result_t<Find, const RunStore&> {
+  // A finished run or trials of these exact settings: in this experiment's folder, else in
+  // another's under --out (Fig. 2's Adam is also AdaMax's and averaging's, trained once), which
+  // `keep` copies here when training.
+  template <class Find, class Keep>
+  auto stored(Find find, Keep keep) const -> std::invoke_result_t<Find, const RunStore&> {
+    if (auto found = find(store_)) return found;
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(settings_.out, error))
       if (entry.is_directory() && entry.path() != store_.dir())
-        if (auto found = find(RunStore(entry.path()))) return found;
+        if (auto found = find(RunStore(entry.path()))) {
+          if (settings_.mode == Settings::Mode::train) keep(*found);
+          return found;
+        }
     return std::nullopt;
   }
 
