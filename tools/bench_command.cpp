@@ -26,6 +26,7 @@ struct BenchArgs {
   int threads = 0;
   int64_t steps = 20, warmup = 3, batch_size = 128;
   bool json = false;
+  std::string precision = "fp32";
 };
 
 struct Workload {
@@ -146,13 +147,14 @@ void bench(const std::string& name, const BenchArgs& args) {
   char line[512];
   if (args.json)
     std::snprintf(line, sizeof line,
-                  "{\"model\": \"%s\", \"threads\": %d, \"matmul\": \"%s\", \"batch\": %lld, "
-                  "\"steps\": %lld, "
+                  "{\"model\": \"%s\", \"threads\": %d, \"matmul\": \"%s\", "
+                  "\"precision\": \"%s\", \"batch\": %lld, \"steps\": %lld, "
                   "\"samples_per_second\": %.1f, \"gflops\": %s, \"forward_ms\": %.3f, "
                   "\"backward_ms\": %.3f, \"optimizer_ms\": %.3f, \"peak_rss_mb\": %.1f}",
                   name.c_str(), omp_get_max_threads(), std::string(matmul_kernel()).c_str(),
-                  (long long)args.batch_size, (long long)args.steps, samples_per_second, rate_json,
-                  forward * ms, backward * ms, update * ms, peak_rss_mb());
+                  args.precision.c_str(), (long long)args.batch_size, (long long)args.steps,
+                  samples_per_second, rate_json, forward * ms, backward * ms, update * ms,
+                  peak_rss_mb());
   else
     std::snprintf(line, sizeof line,
                   "%-8s %8.1f samples/s  %s  step %7.2f ms = forward %.2f + backward "
@@ -162,8 +164,8 @@ void bench(const std::string& name, const BenchArgs& args) {
   std::cout << line << std::endl;
 }
 
-// The practical peak: a large square product (matmul, threaded over its fixed tiles), against
-// which the models' GFLOP/s are read.
+// The practical peak: a large square product (a linear layer's x·Wᵀ, threaded over its fixed
+// tiles, in the precision chosen), against which the models' GFLOP/s are read.
 void bench_gemm(const BenchArgs& args) {
   constexpr int64_t kSize = 2048;
   Generator generator(1);
@@ -176,17 +178,17 @@ void bench_gemm(const BenchArgs& args) {
   const int64_t steps = std::max<int64_t>(1, args.steps / 4);
   for (int64_t step = 0; step < args.warmup + steps; ++step) {
     const auto t0 = clock::now();
-    const Tensor c = matmul(a, b);
+    const Tensor c = linear(a, b);
     if (step >= args.warmup) seconds += std::chrono::duration<double>(clock::now() - t0).count();
   }
   const double gflops = 2.0 * kSize * kSize * kSize * double(steps) / seconds / 1e9;
   char line[256];
   if (args.json)
     std::snprintf(line, sizeof line,
-                  "{\"model\": \"gemm\", \"threads\": %d, \"matmul\": \"%s\", \"size\": %lld, "
-                  "\"gflops\": %.1f}",
-                  omp_get_max_threads(), std::string(matmul_kernel()).c_str(), (long long)kSize,
-                  gflops);
+                  "{\"model\": \"gemm\", \"threads\": %d, \"matmul\": \"%s\", "
+                  "\"precision\": \"%s\", \"size\": %lld, \"gflops\": %.1f}",
+                  omp_get_max_threads(), std::string(matmul_kernel()).c_str(),
+                  args.precision.c_str(), (long long)kSize, gflops);
   else
     std::snprintf(line, sizeof line, "gemm   %lldx%lldx%lld product  %6.1f GFLOP/s",
                   (long long)kSize, (long long)kSize, (long long)kSize, gflops);
@@ -222,12 +224,15 @@ void add_bench_command(CLI::App& app) {
       ->check(positive())
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "One JSON object per model instead of a table line");
+  add_precision_option(*cmd, args->precision);
   cmd->callback([args] {
     if (args->threads > 0) omp_set_num_threads(args->threads);
+    const MixedPrecision precision(parse_precision(args->precision));
     if (!args->json)
       std::cout << "threads " << omp_get_max_threads() << ", matrix products on " << matmul_kernel()
-                << ", batch " << args->batch_size << ", " << args->steps << " steps after "
-                << args->warmup << " warm-up; GFLOP/s counts 3 forward passes per step\n";
+                << " in " << args->precision << " (" << hardware_line() << "), batch "
+                << args->batch_size << ", " << args->steps << " steps after " << args->warmup
+                << " warm-up; GFLOP/s counts 3 forward passes per step\n";
     if (args->model == "gemm") return bench_gemm(*args);
     if (args->model != "all") return bench(args->model, *args);
     for (const std::string& name : kBuiltIn) bench(name, *args);

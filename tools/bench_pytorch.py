@@ -98,8 +98,11 @@ def forward_flops(model, shape, torch):
     return flops[0]
 
 
-def run_one(name, steps, warmup, batch):
-    """One measurement in this process (thread settings come from the environment)."""
+def run_one(name, steps, warmup, batch, precision):
+    """One measurement in this process (thread settings come from the environment). bf16 runs
+    the forward pass and the loss under torch.autocast("cpu", dtype=torch.bfloat16), as PyTorch's
+    documentation advises (the backward pass follows the forward's precisions)."""
+    import contextlib
     import resource
     import torch
     torch.manual_seed(0)
@@ -111,10 +114,12 @@ def run_one(name, steps, warmup, batch):
     for step in range(warmup + steps):
         t0 = time.perf_counter()
         adam.zero_grad(set_to_none=False)
-        if name == "vae":
-            loss = model.loss(inputs)
-        else:
-            loss = torch.nn.functional.cross_entropy(model(inputs), labels)
+        with (torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16"
+              else contextlib.nullcontext()):
+            if name == "vae":
+                loss = model.loss(inputs)
+            else:
+                loss = torch.nn.functional.cross_entropy(model(inputs), labels)
         t1 = time.perf_counter()
         loss.backward()
         t2 = time.perf_counter()
@@ -124,7 +129,7 @@ def run_one(name, steps, warmup, batch):
             forward, backward, update = forward + t1 - t0, backward + t2 - t1, update + t3 - t2
     seconds = forward + backward + update
     rate = steps * batch / seconds
-    return {"model": name, "torch_threads": torch.get_num_threads(),
+    return {"model": name, "precision": precision, "torch_threads": torch.get_num_threads(),
             "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
             "samples_per_second": round(rate, 1),
             "gflops": round(3 * forward_flops(model, shape, torch) * rate / 1e9, 1),
@@ -196,6 +201,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--json", action="store_true", help="one JSON object per model")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                        help="bf16: forward and loss under torch.autocast(\"cpu\", bfloat16)")
     parser.add_argument("--train-cifar10", metavar="DIR",
                         help="train the paper CNN on this CIFAR-10 image tree; print peak RSS")
     parser.add_argument("--hold-bytes", action="store_true",
@@ -205,7 +212,8 @@ def main():
     if args.train_cifar10:
         return train_cifar10(args.train_cifar10, args.steps, args.batch_size, args.hold_bytes)
     if args.one:
-        print(json.dumps(run_one(args.model, args.steps, args.warmup, args.batch_size)))
+        print(json.dumps(run_one(args.model, args.steps, args.warmup, args.batch_size,
+                                 args.precision)))
         return 0
     try:
         import torch  # noqa: F401  (only to find out whether it is there)
@@ -219,7 +227,8 @@ def main():
     # (torch threads, OpenBLAS threads); None keeps PyTorch's default (all cores for both).
     settings = [(None, None)] + list(itertools.product(thread_counts, thread_counts))
     if not args.json:
-        print(f"PyTorch, batch {args.batch_size}, {args.steps} steps after {args.warmup} warm-up; "
+        print(f"PyTorch {args.precision}, batch {args.batch_size}, {args.steps} steps after "
+              f"{args.warmup} warm-up; "
               f"best of {len(settings)} thread settings (torch threads x OpenBLAS threads)")
     for name in MODELS if args.model == "all" else [args.model]:
         results = []
@@ -230,7 +239,8 @@ def main():
                 env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
             out = subprocess.run([sys.executable, __file__, "--one", "--model", name,
                                   "--steps", str(args.steps), "--warmup", str(args.warmup),
-                                  "--batch-size", str(args.batch_size)],
+                                  "--batch-size", str(args.batch_size),
+                                  "--precision", args.precision],
                                  env=env, capture_output=True, text=True, check=True)
             result = json.loads(out.stdout.strip().splitlines()[-1])
             result["setting"] = ("default" if torch_threads is None

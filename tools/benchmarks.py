@@ -8,8 +8,11 @@ setting and its best is reported (the settings are in the table):
   adamite      `adamite bench --json` with 1 and all cores (OMP threads)
   PyTorch      tools/bench_pytorch.py (Debian python3-torch): torch x OpenBLAS threads
   dlib         build/bench_dlib (built when libdlib-dev is installed): OpenBLAS threads
-and the GEMM peak, `adamite bench --model gemm`, with oneDNN and with Eigen. Run it on a quiet
-machine: anything else running skews every number.
+and the GEMM peak, `adamite bench --model gemm`, with oneDNN and with Eigen. Then mixed precision
+(--precision-models, default mlp,cnn): adamite fp32 and bf16, PyTorch fp32 and under
+torch.autocast("cpu", bfloat16), each at its best thread setting, with the fp32 and bf16 GEMM
+peaks and the CPU's AVX-512/AMX flags. Run it on a quiet machine: anything else running skews
+every number.
 """
 import argparse
 import json
@@ -38,6 +41,19 @@ def best_by_model(results):
     return best
 
 
+def cpu_flags():
+    """The CPU's AVX-512 and AMX flags, as /proc/cpuinfo lists them."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return " ".join(sorted(x for x in line.split(":", 1)[1].split()
+                                           if x.startswith(("avx512", "amx"))))
+    except OSError:
+        pass
+    return ""
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
@@ -55,6 +71,8 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--models", default=",".join(MODELS),
                         help="comma-separated subset of " + ", ".join(MODELS))
+    parser.add_argument("--precision-models", default="mlp,cnn",
+                        help="models of the fp32-against-bf16 table ('' for none)")
     parser.add_argument("--out", help="also write the table to this file")
     args = parser.parse_args()
     models = args.models.split(",")
@@ -137,10 +155,69 @@ def main():
         say(torch_note)
     if not dlib:
         say("dlib not measured (bench_dlib not built: install libdlib-dev and rebuild)")
+    precision_models = [m for m in args.precision_models.split(",") if m]
+    if precision_models:
+        say()
+        mixed_precision_table(adamite, root, precision_models, threads, steps, say)
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")
     return 0
+
+
+def mixed_precision_table(adamite, root, models, threads, steps, say):
+    """adamite and PyTorch in fp32 and bf16 (autocast), each at its best thread setting."""
+    def ours(precision):
+        results = []
+        for name in models:
+            for t in threads:
+                r, code, err = run_json([adamite, "bench", "--model", name, "--threads", str(t),
+                                         "--steps", steps, "--json", "--precision", precision])
+                if r is None:
+                    return {}, err.splitlines()[-1] if err else f"exit {code}"
+                results += r
+        return best_by_model(results), ""
+
+    def pytorch(precision):
+        results = []
+        for name in models:
+            r, _, _ = run_json([TORCH_PYTHON, os.path.join(root, "tools", "bench_pytorch.py"),
+                                "--json", "--steps", steps, "--model", name,
+                                "--precision", precision])
+            results += r or []
+        return best_by_model(results)
+
+    a32, _ = ours("fp32")
+    a16, why = ours("bf16")
+    p32, p16 = pytorch("fp32"), pytorch("bf16")
+    peaks = {}
+    for precision in ["fp32", "bf16"]:
+        r, _, _ = run_json([adamite, "bench", "--model", "gemm", "--json", "--precision", precision])
+        if r:
+            peaks[precision] = r[0]["gflops"]
+    say("Mixed precision (bf16 products, fp32 weights and optimizer; PyTorch: torch.autocast on "
+        f"the forward pass and loss). CPU flags: {cpu_flags() or 'none'}.")
+    say()
+    say("| workload | adamite fp32 | adamite bf16 | PyTorch fp32 | PyTorch autocast bf16 | "
+        "adamite bf16 / fp32 | adamite bf16 / PyTorch bf16 |")
+    say("|---|---|---|---|---|---|---|")
+    def cell(x):
+        if not x:
+            return "-"
+        setting = x.get("setting") or f"{x['threads']} threads"
+        gflops = f" ({x['gflops']:.0f})" if x.get("gflops") else ""
+        return f"{x['samples_per_second']:,.0f}{gflops} [{setting}]"
+    def ratio(x, y):
+        return f"{x['samples_per_second'] / y['samples_per_second']:.2f}x" if x and y else "-"
+    for name in models:
+        a, b, c, d = a32.get(name), a16.get(name), p32.get(name), p16.get(name)
+        say(f"| {name} | {cell(a)} | {cell(b)} | {cell(c)} | {cell(d)} | {ratio(b, a)} | "
+            f"{ratio(b, d)} |")
+    say()
+    say("GEMM peak (2048^3, all cores): " +
+        ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items()))
+    if why:
+        say(f"adamite bf16 not measured: {why}")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,12 @@ CLI::Validator registered_model();
 // --model and --dataset, each checked against its registry, shared by train and eval.
 void add_model_and_dataset_options(CLI::App* command, std::string& model, std::string& dataset);
 
+// --precision fp32|bf16 (adamite/precision.hpp) for train, reproduce and bench: bf16 is refused
+// at parse time, with the reason, on a machine that cannot run it.
+void add_precision_option(CLI::App& command, std::string& precision);
+// "bf16 hardware AVX512-BF16 (no AMX), oneDNN brg:avx512_core_bf16" or "... none: <why>".
+std::string hardware_line();
+
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "adamite/precision.hpp"
 #include "commands.hpp"
 #include "models/registry.hpp"
 
@@ -109,6 +110,29 @@ void add_model_and_dataset_options(CLI::App* command, std::string& model, std::s
           },
           "DATASET"))
       ->capture_default_str();
+}
+
+void add_precision_option(CLI::App& command, std::string& precision) {
+  command
+      .add_option("--precision", precision,
+                  "fp32, or bf16: the products of linear and convolution layers take bf16 "
+                  "operands and accumulate in fp32; weights, gradients and the optimizer stay "
+                  "fp32 (needs AMX-BF16 or AVX512-BF16)")
+      ->check(CLI::Validator(
+          [](std::string& name) -> std::string {
+            if (name == "fp32") return "";
+            if (name != "bf16") return "must be fp32 or bf16, got '" + name + "'";
+            const std::string why = bf16_unavailable_reason();
+            return why.empty() ? "" : "bf16 is not available here: " + why;
+          },
+          "fp32|bf16"))
+      ->capture_default_str();
+}
+
+std::string hardware_line() {
+  const std::string why = bf16_unavailable_reason();
+  return "bf16 hardware " + std::string(bf16_hardware_name(bf16_hardware())) +
+         (why.empty() ? ", oneDNN kernel " + bf16_matmul_kernel() : ": " + why);
 }
 
 }  // namespace adamite::cli

@@ -2,10 +2,12 @@
 #include <omp.h>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 
 #include "adamite/fetch/fetch.hpp"
 #include "adamite/io/atomic_file.hpp"
+#include "adamite/precision.hpp"
 #include "commands.hpp"
 #include "reproduce/classifier_experiment.hpp"
 #include "reproduce/harness_progress.hpp"
@@ -23,6 +25,7 @@ struct ReproduceArgs {
   int threads = 0;
   bool plan = false, replot = false;
   int64_t stop_after_steps = -1;
+  std::string precision = "fp32";
 };
 
 // A run stopped on request (--stop-after-steps, SIGINT, SIGTERM), checkpointed: not a failure,
@@ -53,6 +56,22 @@ void write_not_reproduced(const std::filesystem::path& out, const reproduce::Exp
       "## " + e.title + "\n\n" + e.paper + "\n\n**Not reproduced**: " + why + "\n\n");
 }
 
+// The precision of the runs in `out`: a file "precision" holding bf16 marks bf16 results (none
+// means fp32, as every folder written before bf16 existed). Runs of the two never share a folder,
+// since a folder's finished runs are reused.
+void check_precision_of(const std::filesystem::path& out, const std::string& precision) {
+  const std::filesystem::path marker = out / "precision";
+  std::string stored = "fp32";
+  if (std::ifstream in(marker); in) std::getline(in, stored);
+  const bool has_results = std::filesystem::is_directory(out) && !std::filesystem::is_empty(out);
+  if (has_results && stored != precision)
+    throw UsageError("--out " + out.string() + " holds " + stored + " results; give the " +
+                     precision + " runs a folder of their own (e.g. --out " + out.string() + "-" +
+                     precision + ")");
+  std::filesystem::create_directories(out);
+  if (precision != "fp32") io::write_file_atomically(marker, precision + "\n");
+}
+
 void run_reproduce(ReproduceArgs& args) {
   using Mode = reproduce::Settings::Mode;
   if (args.threads > 0) omp_set_num_threads(args.threads);
@@ -60,7 +79,8 @@ void run_reproduce(ReproduceArgs& args) {
   settings.out = args.out;
   if (args.plan && args.replot) throw UsageError("--plan and --replot: give one of them");
   settings.mode = args.plan ? Mode::plan : args.replot ? Mode::replot : Mode::train;
-  if (settings.mode == Mode::train) std::filesystem::create_directories(settings.out);
+  if (settings.mode == Mode::train) check_precision_of(settings.out, args.precision);
+  const MixedPrecision precision(parse_precision(args.precision));
   if (settings.mode == Mode::replot && !std::filesystem::is_directory(settings.out))
     throw UsageError("--replot: " + settings.out.string() + " is not a folder of results");
   const auto sections = sections_for(args.names);
@@ -133,6 +153,7 @@ void add_reproduce_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
       ->check(positive());
+  add_precision_option(*cmd, args->precision);
   cmd->add_option("--only", args->settings.only,
                   "Train only these runs: optimizer names (adam, nesterov, ...) or run labels "
                   "as in the CSV names (adagrad-dropout); the figure shows every finished run")

@@ -81,6 +81,7 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
                   "zca for cifar10)")
       ->check(CLI::IsMember(kWhitenChoices))
       ->capture_default_str();
+  add_precision_option(*cmd, args.precision);
   cmd->add_option(
          "--threads", args.threads,
          "OpenMP threads (default: all cores, or those the launcher bound this process to)")

@@ -28,6 +28,7 @@ struct TrainArgs {
   std::string augment = "none";
   int64_t validation = 0, early_stop = 0;
   std::string checkpoint, checkpoint_every = "epoch", resume;
+  std::string precision = "fp32";
 };
 
 // Registers every option of `adamite train` on cmd, bound to args (tools/train_args.cpp).

@@ -14,6 +14,7 @@
 #include "adamite/io/atomic_file.hpp"
 #include "adamite/io/safetensors.hpp"
 #include "adamite/optim/registry.hpp"
+#include "adamite/precision.hpp"
 #include "adamite/random.hpp"
 #include "adamite/train/checkpoint_lock.hpp"
 #include "adamite/train/run.hpp"
@@ -67,6 +68,8 @@ train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t 
   if (args.augment != "none") config["augment"] = args.augment;
   if (args.validation > 0) config["validation"] = std::to_string(args.validation);
   if (args.early_stop > 0) config["early_stop"] = std::to_string(args.early_stop);
+  // bf16 products round differently: a run may not change precision halfway.
+  if (args.precision != "fp32") config["precision"] = args.precision;
   return config;
 }
 
@@ -204,6 +207,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   if (!args.init.empty() && !std::filesystem::exists(args.init))
     throw UsageError("--init: no such file: " + args.init);
   if (args.threads > 0) omp_set_num_threads(args.threads);
+  const MixedPrecision precision(parse_precision(args.precision));  // the whole run, evaluation too
   const train::RunSpec spec = sfo ? train::RunSpec{} : run_spec(args);
   // A resumed run goes on checkpointing where it resumed from, unless told otherwise.
   const std::string checkpoint_dir = args.checkpoint.empty() ? args.resume : args.checkpoint;
@@ -260,7 +264,8 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
             << ", whitening " << whitening
             << (args.augment != "none" ? ", augmentation " + args.augment : std::string())
             << ", batch " << args.batch_size << ", seed " << args.seed << ", threads "
-            << omp_get_max_threads() << '\n';
+            << omp_get_max_threads() << ", products in " << args.precision << " ("
+            << hardware_line() << ")\n";
   if (shards > 1)
     std::cout << "data parallel: " << world.describe() << " x " << args.micro_batches
               << " micro-batches, " << args.batch_size / shards

@@ -52,6 +52,7 @@
 #include "adamite/optim/rmsprop.hpp"
 #include "adamite/optim/schedule.hpp"
 #include "adamite/optim/sgd.hpp"
+#include "adamite/precision.hpp"
 #include "adamite/random.hpp"
 #include "adamite/tensor.hpp"
 #include "adamite/train/checkpoint.hpp"

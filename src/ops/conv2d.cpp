@@ -4,6 +4,7 @@
 
 #include "adamite/autograd.hpp"
 #include "adamite/detail/storage_pool.hpp"
+#include "adamite/precision.hpp"
 #include "conv2d_blocks.hpp"
 #include "conv3x3.hpp"
 #include "gemm.hpp"
@@ -35,37 +36,59 @@ struct Conv2dSaved {
   Tensor x, weight, bias;  // bias may be undefined
   detail::Window window;
   int64_t out_channels;
-  int64_t patch;  // c·kh·kw: the length of one lowered column
-  int64_t rows;   // output rows per lowering block
+  int64_t patch;      // c·kh·kw: the length of one lowered column
+  int64_t rows;       // output rows per lowering block
+  bool bf16 = false;  // products in bf16 (adamite/precision.hpp), on these copies:
+  std::shared_ptr<detail::bf16[]> x16{}, weight16{};
+  // The direct 3x3 kernel is fp32 only; bf16 products lower to columns.
+  bool direct() const { return !bf16 && detail::direct_conv3x3_applies(window); }
 };
 
+// A lowering block's product, out[:, block] (+)= weight · cols, from float or bf16 columns.
+template <class T>
+void lowered_product(const Conv2dSaved& s, const T* weight, const T* cols, int64_t width,
+                     float beta, float* out, int64_t ld_out) {
+  detail::gemm_sequential(false, false, s.out_channels, width, s.patch, 1.0f, weight, s.patch, cols,
+                          width, beta, out, ld_out);
+}
+
 // y[i] = W · im2col(x[i]) + b, image by image, a block of output rows at a time.
-Tensor conv2d_forward(const Conv2dSaved& s) {
+Tensor conv2d_forward(Conv2dSaved& s) {
   const detail::Window& window = s.window;
   const int64_t positions = window.oh * window.ow, image_size = window.c * window.h * window.w;
   Tensor y = Tensor::empty({window.n, s.out_channels, window.oh, window.ow});
-  const bool direct = detail::direct_conv3x3_applies(window);
+  const bool direct = s.direct();
   const auto packed = detail::allocate_storage(
       direct ? detail::direct_conv3x3_packed_size(s.out_channels, window.c) : 0);
   if (direct) detail::pack_conv3x3_weight(s.weight.data(), s.out_channels, window.c, packed.get());
+  if (s.bf16) {
+    s.x16 = detail::bf16_copy(s.x.data(), s.x.numel());
+    s.weight16 = detail::bf16_copy(s.weight.data(), s.weight.numel());
+  }
+  // The columns of one block: floats, or bf16 values in the same storage.
+  const int64_t scratch_floats =
+      direct ? detail::direct_conv3x3_scratch_size(window) : s.patch * s.rows * window.ow;
 #pragma omp parallel
   {
-    const auto scratch = detail::allocate_storage(
-        direct ? detail::direct_conv3x3_scratch_size(window) : s.patch * s.rows * window.ow);
+    const auto scratch = detail::allocate_storage(scratch_floats);
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < window.n; ++i) {
       float* out = y.data() + i * s.out_channels * positions;
-      const float* image = s.x.data() + i * image_size;
       if (direct)
-        detail::direct_conv3x3(window, s.out_channels, packed.get(), image, scratch.get(), out,
-                               /*accumulate=*/false);
+        detail::direct_conv3x3(window, s.out_channels, packed.get(), s.x.data() + i * image_size,
+                               scratch.get(), out, /*accumulate=*/false);
       else
-        for_each_block(window, s.rows, [&](RowBlock block) {  // out[:, block] = W · cols
-          detail::im2col(window, image, block, scratch.get());
+        for_each_block(window, s.rows, [&](RowBlock block) {
+          float* out_block = out + block.first_row * window.ow;
           const int64_t width = block.rows * window.ow;
-          detail::gemm_sequential(false, false, s.out_channels, width, s.patch, 1.0f,
-                                  s.weight.data(), s.patch, scratch.get(), width, 0.0f,
-                                  out + block.first_row * window.ow, positions);
+          if (s.bf16) {
+            auto* cols = reinterpret_cast<detail::bf16*>(scratch.get());
+            detail::im2col(window, s.x16.get() + i * image_size, block, cols);
+            lowered_product(s, s.weight16.get(), cols, width, 0.0f, out_block, positions);
+          } else {
+            detail::im2col(window, s.x.data() + i * image_size, block, scratch.get());
+            lowered_product(s, s.weight.data(), scratch.get(), width, 0.0f, out_block, positions);
+          }
         });
       if (s.bias.defined())
         for (int64_t o = 0; o < s.out_channels; ++o)
@@ -83,8 +106,9 @@ struct TransposedConvolution {
   detail::Window window;    // over the output gradient; its output is the input's size
   int64_t in_channels = 0;  // of the convolution: the output channels of this one
   int64_t patch = 0, rows = 0;
-  std::shared_ptr<float[]> kernel;  // [c, out·kh·kw]
-  bool direct = false;              // by direct_conv3x3, with the kernel packed for it
+  std::shared_ptr<float[]> kernel;           // [c, out·kh·kw]
+  std::shared_ptr<detail::bf16[]> kernel16;  // its bf16 copy, for bf16 products
+  bool direct = false;                       // by direct_conv3x3, with the kernel packed for it
   std::shared_ptr<float[]> packed;
   int64_t scratch_size() const {
     return direct ? detail::direct_conv3x3_scratch_size(window) : patch * rows * window.ow;
@@ -122,7 +146,8 @@ TransposedConvolution transposed_convolution(const Conv2dSaved& s) {
       for (int64_t k = 0; k < taps; ++k)
         t.kernel[(c * s.out_channels + o) * taps + (taps - 1 - k)] =
             weight[(o * window.c + c) * taps + k];
-  t.direct = detail::direct_conv3x3_applies(t.window);
+  if (s.bf16) t.kernel16 = detail::bf16_copy(t.kernel.get(), window.c * t.patch);
+  t.direct = !s.bf16 && detail::direct_conv3x3_applies(t.window);
   if (t.direct) {
     t.packed =
         detail::allocate_storage(detail::direct_conv3x3_packed_size(window.c, t.patch / taps));
@@ -138,18 +163,19 @@ TransposedConvolution transposed_convolution(const Conv2dSaved& s) {
 // numbers are unchanged). The choice depends on the shape alone: the same bits at any thread count.
 // (The direct 3x3 kernel needs no product: it writes the first form.)
 bool weight_gradient_transposed(const Conv2dSaved& s) {
-  return s.out_channels < 48 && s.patch > s.out_channels &&
-         !detail::direct_conv3x3_applies(s.window);
+  return s.out_channels < 48 && s.patch > s.out_channels && !s.direct();
 }
 
-// grad_weight += grad_out · im2col(image)ᵀ (or its transpose, see above), for one sample.
-void add_weight_gradient(const Conv2dSaved& s, const float* image, const float* grad_out,
-                         float* grad_weight, float* cols) {
+// grad_weight += grad_out · im2col(image)ᵀ (or its transpose, see above), for one sample; T is
+// float, or bf16 for bf16 products (the operands then are bf16 copies, the sums fp32).
+template <class T>
+void add_weight_gradient(const Conv2dSaved& s, const T* image, const T* grad_out,
+                         float* grad_weight, T* cols) {
   const int64_t positions = s.window.oh * s.window.ow;
   const bool transposed = weight_gradient_transposed(s);
   for_each_block(s.window, s.rows, [&](RowBlock block) {
     const int64_t width = block.rows * s.window.ow;
-    const float* grad_block = grad_out + block.first_row * s.window.ow;
+    const T* grad_block = grad_out + block.first_row * s.window.ow;
     detail::im2col(s.window, image, block, cols);
     if (transposed)
       detail::gemm_sequential(false, true, s.patch, s.out_channels, width, 1.0f, cols, width,
@@ -161,30 +187,28 @@ void add_weight_gradient(const Conv2dSaved& s, const float* image, const float* 
 }
 
 // grad_image += col2im(Wᵀ · grad_out), for one sample: any stride and padding.
-void add_input_gradient_by_col2im(const Conv2dSaved& s, const float* grad_out, float* grad_image,
-                                  float* cols) {
+template <class T>
+void add_input_gradient_by_col2im(const Conv2dSaved& s, const T* weight, const T* grad_out,
+                                  float* grad_image, float* cols) {
   const int64_t positions = s.window.oh * s.window.ow;
   for_each_block(s.window, s.rows, [&](RowBlock block) {
     const int64_t width = block.rows * s.window.ow;
-    detail::gemm_sequential(true, false, s.patch, width, s.out_channels, 1.0f, s.weight.data(),
-                            s.patch, grad_out + block.first_row * s.window.ow, positions, 0.0f,
-                            cols, width);
+    detail::gemm_sequential(true, false, s.patch, width, s.out_channels, 1.0f, weight, s.patch,
+                            grad_out + block.first_row * s.window.ow, positions, 0.0f, cols, width);
     detail::col2im_add(s.window, cols, block, grad_image);
   });
 }
 
 // grad_image += flipped kernel · im2col(grad_out), for one sample (see TransposedConvolution).
-void add_input_gradient_by_convolution(const TransposedConvolution& t, const float* grad_out,
-                                       float* grad_image, float* cols) {
+template <class T>
+void add_input_gradient_by_convolution(const TransposedConvolution& t, const T* kernel,
+                                       const T* grad_out, float* grad_image, T* cols) {
   const detail::Window& window = t.window;
-  if (t.direct)
-    return detail::direct_conv3x3(window, t.in_channels, t.packed.get(), grad_out, cols, grad_image,
-                                  /*accumulate=*/true);
   for_each_block(window, t.rows, [&](RowBlock block) {
     const int64_t width = block.rows * window.ow;
     detail::im2col(window, grad_out, block, cols);
-    detail::gemm_sequential(false, false, t.in_channels, width, t.patch, 1.0f, t.kernel.get(),
-                            t.patch, cols, width, 1.0f, grad_image + block.first_row * window.ow,
+    detail::gemm_sequential(false, false, t.in_channels, width, t.patch, 1.0f, kernel, t.patch,
+                            cols, width, 1.0f, grad_image + block.first_row * window.ow,
                             window.oh * window.ow);
   });
 }
@@ -213,6 +237,20 @@ void transpose(const float* from, int64_t rows, int64_t cols, float* to) {
 // hence the result) does not depend on the number of threads.
 constexpr int64_t kSamplesPerChunk = 8;
 
+// One sample's gradients by lowered products, from float or bf16 operands: its weight gradient
+// into grad_weight (unless null) and its input gradient into grad_image (unless null).
+template <class T>
+void sample_gradients(const Conv2dSaved& s, const TransposedConvolution& t, const T* weight,
+                      const T* kernel, const T* image, const T* grad_out, float* grad_weight,
+                      float* grad_image, float* scratch) {
+  T* cols = reinterpret_cast<T*>(scratch);  // the same storage holds float or bf16 columns
+  if (grad_weight) add_weight_gradient(s, image, grad_out, grad_weight, cols);
+  if (grad_image && kernel)
+    add_input_gradient_by_convolution(t, kernel, grad_out, grad_image, cols);
+  else if (grad_image)
+    add_input_gradient_by_col2im(s, weight, grad_out, grad_image, scratch);
+}
+
 // Threads take chunks of samples: each chunk sums its samples' weight gradients into a partial of
 // its own (added up in chunk order afterwards), and writes its samples' input gradients.
 void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
@@ -227,8 +265,10 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
   const bool by_convolution = need_x && input_gradient_as_convolution(window);
   const TransposedConvolution transposed =
       by_convolution ? transposed_convolution(s) : TransposedConvolution{};
+  const auto grad16 =
+      s.bf16 ? detail::bf16_copy(grad_y.data(), grad_y.numel()) : std::shared_ptr<detail::bf16[]>();
   // The direct 3x3 kernel takes a chunk's samples at once (see conv3x3.hpp), the others one.
-  const bool direct_weight = need_weight && detail::direct_conv3x3_applies(window);
+  const bool direct_weight = need_weight && s.direct();
   const int64_t cols_size = std::max(
       {s.patch * s.rows * window.ow, transposed.scratch_size(),
        direct_weight ? kSamplesPerChunk * detail::direct_conv3x3_scratch_size(window) : 0});
@@ -246,14 +286,23 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
             window, s.out_channels, samples, s.x.data() + first * image_size,
             grad_y.data() + first * s.out_channels * positions, cols.get(), grad_weight);
       for (int64_t i = first; i < first + samples; ++i) {
-        const float* grad_out = grad_y.data() + i * s.out_channels * positions;
-        if (need_weight && !direct_weight)
-          add_weight_gradient(s, s.x.data() + i * image_size, grad_out, grad_weight, cols.get());
-        if (by_convolution)
-          add_input_gradient_by_convolution(transposed, grad_out, grad_x + i * image_size,
-                                            cols.get());
-        else if (need_x)
-          add_input_gradient_by_col2im(s, grad_out, grad_x + i * image_size, cols.get());
+        const int64_t out_offset = i * s.out_channels * positions;
+        float* grad_image = need_x ? grad_x + i * image_size : nullptr;
+        float* weight_sum = need_weight && !direct_weight ? grad_weight : nullptr;
+        if (transposed.direct) {
+          detail::direct_conv3x3(transposed.window, transposed.in_channels, transposed.packed.get(),
+                                 grad_y.data() + out_offset, cols.get(), grad_image,
+                                 /*accumulate=*/true);
+          grad_image = nullptr;
+        }
+        if (s.bf16)
+          sample_gradients(s, transposed, s.weight16.get(), transposed.kernel16.get(),
+                           s.x16.get() + i * image_size, grad16.get() + out_offset, weight_sum,
+                           grad_image, cols.get());
+        else
+          sample_gradients(s, transposed, s.weight.data(), transposed.kernel.get(),
+                           s.x.data() + i * image_size, grad_y.data() + out_offset, weight_sum,
+                           grad_image, cols.get());
       }
     }
   }
@@ -300,8 +349,14 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   if (bias.defined() && bias.shape() != Shape{out_channels})
     throw std::invalid_argument("conv2d: bias must be [" + std::to_string(out_channels) +
                                 "], got " + to_string(bias.shape()));
-  const Conv2dSaved saved{
-      x, weight, bias, window, out_channels, patch, rows_per_block(window, patch)};
+  Conv2dSaved saved{.x = x,
+                    .weight = weight,
+                    .bias = bias,
+                    .window = window,
+                    .out_channels = out_channels,
+                    .patch = patch,
+                    .rows = rows_per_block(window, patch),
+                    .bf16 = matmul_precision() == Precision::bf16};
   Tensor y = conv2d_forward(saved);
   record("conv2d", y, {x, weight, bias},  // an undefined bias is left out
          [saved](const Tensor& grad_y) { conv2d_backward(saved, grad_y); });

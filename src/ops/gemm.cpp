@@ -98,31 +98,15 @@ void tile_product(const Operands& p, int64_t r0, int64_t rows, int64_t c0, int64
   eigen_kernel(p, rows, cols, alpha, p.a_rows(r0), p.b_cols(c0), beta, out, p.ldc);
 }
 
-// C is cut into tiles whose shapes depend only on (m, n); one single-threaded product per tile
-// gives the same numbers whatever the number of threads.
-constexpr int64_t kTileRows = 64;
-constexpr int64_t kTileCols = 256;
-
 }  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, const float* b, float beta, float* c) {
   if (m == 0 || n == 0) return;
   const Operands p{transpose_a, transpose_b, k, a, transpose_a ? m : k, b, transpose_b ? k : n, n};
-  const bool split_rows = m >= 2 * kTileRows;
-  const int64_t tile = split_rows ? kTileRows : kTileCols;
-  const int64_t extent = split_rows ? m : n;
-  const int64_t tiles = (extent + tile - 1) / tile;
-  // Threads only pay off for real work; the tiles (and so the numbers) are the same either way.
-  const bool parallel = tiles > 1 && m * n * k >= (int64_t{1} << 18);
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t t = 0; t < tiles; ++t) {
-    const int64_t begin = t * tile, len = std::min(tile, extent - begin);
-    if (split_rows)
-      tile_product(p, begin, len, 0, n, alpha, beta, c);
-    else
-      tile_product(p, 0, m, begin, len, alpha, beta, c);
-  }
+  for_each_gemm_tile(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+    tile_product(p, r0, rows, c0, cols, alpha, beta, c);
+  });
 }
 
 void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,

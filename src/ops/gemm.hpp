@@ -7,10 +7,35 @@
 // always ours, over tiles of fixed shape, so the numbers do not depend on the thread count.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
+#include "bf16.hpp"
+
 namespace adamite::detail {
+
+// C [m, n] is cut into tiles whose shapes depend only on (m, n), each computed by one
+// single-threaded product, tile(first_row, rows, first_col, cols): the same numbers whatever the
+// number of threads. Rows are split when there are many, else columns.
+template <class Tile>
+void for_each_gemm_tile(int64_t m, int64_t n, int64_t k, Tile tile) {
+  constexpr int64_t kTileRows = 64, kTileCols = 256;
+  const bool split_rows = m >= 2 * kTileRows;
+  const int64_t size = split_rows ? kTileRows : kTileCols, extent = split_rows ? m : n;
+  const int64_t tiles = (extent + size - 1) / size;
+  // Threads only pay off for real work; the tiles (and so the numbers) are the same either way.
+  const bool parallel = tiles > 1 && m * n * k >= (int64_t{1} << 18);
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t begin = t * size, length = std::min(size, extent - begin);
+    if (split_rows)
+      tile(begin, length, int64_t{0}, n);
+    else
+      tile(int64_t{0}, m, begin, length);
+  }
+}
 
 // Threaded over fixed tiles of C: call from outside parallel regions.
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -21,6 +46,17 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                      float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
                      float beta, float* c, int64_t ldc);
+
+// The same products with bf16 operands, accumulated in fp32 into an fp32 C (adamite/precision.hpp),
+// on oneDNN's bf16 kernels: alpha must be 1 and beta 0 or 1, as the ops use them.
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const bf16* a, const bf16* b, float beta, float* c);
+void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                     float alpha, const bf16* a, int64_t lda, const bf16* b, int64_t ldb,
+                     float beta, float* c, int64_t ldc);
+// oneDNN's kernel for bf16 products here (e.g. "brg:avx512_core_bf16"); empty when there is
+// none faster than its reference code, or no oneDNN.
+std::string bf16_kernel_name();
 
 enum class GemmKernel { eigen, onednn };
 // The kernel in use: oneDNN when built with it, unless ADAMITE_GEMM=eigen is set.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "bf16.hpp"
 #include "window.hpp"
 
 namespace adamite::detail {
@@ -15,8 +16,10 @@ struct RowBlock {
   int64_t first_row, rows;
 };
 
-// cols = the block's patches of `image` ([c, h, w]); padding reads as zeros.
-void im2col(const Window& window, const float* image, RowBlock block, float* cols);
+// cols = the block's patches of `image` ([c, h, w]); padding reads as zeros. For float and bf16
+// (the mixed-precision products lower a bf16 copy of the image).
+template <class T>
+void im2col(const Window& window, const T* image, RowBlock block, T* cols);
 // Adds each entry of cols back onto the pixel of `image` it was read from.
 void col2im_add(const Window& window, const float* cols, RowBlock block, float* image);
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "adamite/autograd.hpp"
+#include "adamite/precision.hpp"
 #include "gemm.hpp"
 
 namespace adamite {
@@ -40,26 +41,46 @@ void matmul_backward(const MatmulSaved& s, const Tensor& grad_c) {
 // y = x·Wᵀ + b, x [n,in], W [out,in].
 struct LinearSaved {
   Tensor x, weight, bias;  // bias may be undefined
+  bool bf16 = false;       // products in bf16 (adamite/precision.hpp), with these copies:
+  std::shared_ptr<detail::bf16[]> x16{}, weight16{};
 };
 
-Tensor linear_forward(const LinearSaved& s) {
+Tensor linear_forward(LinearSaved& s) {
   const int64_t batch = s.x.size(0), in = s.x.size(1), out_features = s.weight.size(0);
   Tensor y = Tensor::empty({batch, out_features});
   if (s.bias.defined())  // start from the bias in every row, then add x·Wᵀ on top
     y.matrix().rowwise() = s.bias.matrix().row(0);
-  detail::gemm(false, true, batch, out_features, in, 1.0f, s.x.data(), s.weight.data(),
-               s.bias.defined() ? 1.0f : 0.0f, y.data());
+  const float beta = s.bias.defined() ? 1.0f : 0.0f;
+  if (s.bf16) {
+    s.x16 = detail::bf16_copy(s.x.data(), s.x.numel());
+    s.weight16 = detail::bf16_copy(s.weight.data(), s.weight.numel());
+    detail::gemm(false, true, batch, out_features, in, 1.0f, s.x16.get(), s.weight16.get(), beta,
+                 y.data());
+  } else {
+    detail::gemm(false, true, batch, out_features, in, 1.0f, s.x.data(), s.weight.data(), beta,
+                 y.data());
+  }
   return y;
 }
 
-void linear_backward(const LinearSaved& s, const Tensor& grad_y) {
+// The backward products, with float or bf16 operands alike.
+template <class T>
+void add_linear_gradients(const LinearSaved& s, const T* grad_y, const T* x, const T* weight) {
   const int64_t batch = s.x.size(0), in = s.x.size(1), out_features = s.weight.size(0);
   if (s.x.requires_grad())  // grad_x = grad_y·W
-    detail::gemm(false, false, batch, in, out_features, 1.0f, grad_y.data(), s.weight.data(), 1.0f,
+    detail::gemm(false, false, batch, in, out_features, 1.0f, grad_y, weight, 1.0f,
                  s.x.grad_or_zeros().data());
   if (s.weight.requires_grad())  // grad_W = grad_yᵀ·x
-    detail::gemm(true, false, out_features, in, batch, 1.0f, grad_y.data(), s.x.data(), 1.0f,
+    detail::gemm(true, false, out_features, in, batch, 1.0f, grad_y, x, 1.0f,
                  s.weight.grad_or_zeros().data());
+}
+
+void linear_backward(const LinearSaved& s, const Tensor& grad_y) {
+  if (s.bf16)
+    add_linear_gradients(s, detail::bf16_copy(grad_y.data(), grad_y.numel()).get(), s.x16.get(),
+                         s.weight16.get());
+  else
+    add_linear_gradients(s, grad_y.data(), s.x.data(), s.weight.data());
   if (s.bias.defined() && s.bias.requires_grad())  // grad_b = column sums of grad_y
     s.bias.grad_or_zeros().matrix().row(0) += grad_y.matrix().colwise().sum();
 }
@@ -82,7 +103,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     shape_error("linear", "input features differ from weight's", x, weight);
   if (bias.defined() && bias.shape() != Shape{weight.size(0)})
     shape_error("linear", "bias must be [out]", weight, bias);
-  const LinearSaved saved{x, weight, bias};
+  LinearSaved saved{
+      .x = x, .weight = weight, .bias = bias, .bf16 = matmul_precision() == Precision::bf16};
   Tensor y = linear_forward(saved);
   record("linear", y, {x, weight, bias},  // an undefined bias is left out
          [saved](const Tensor& grad_y) { linear_backward(saved, grad_y); });

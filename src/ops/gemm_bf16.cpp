@@ -1,0 +1,206 @@
+// bf16 products on oneDNN's matmul primitive: oneDNN 2.6 has no public bf16 gemm, but its matmul
+// with bf16 operands and an fp32 result runs on its brgemm kernels for AMX or AVX512-BF16 (one
+// core of a Zen 5: 1.8-2.2x its sgemm on the paper models' shapes). A primitive is compiled for
+// one shape, so each thread keeps the ones it has used; a training step asks for the same few
+// shapes every time.
+#include <omp.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "adamite/detail/kernel_calls.hpp"
+#include "gemm.hpp"
+
+#ifdef ADAMITE_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+namespace adamite::detail {
+namespace {
+thread_local bool in_kernel = false;
+}  // namespace
+
+bool inside_library_kernel() {
+  return in_kernel;
+}
+
+#ifdef ADAMITE_HAVE_DNNL
+namespace {
+
+void check(dnnl_status_t status, const char* what) {
+  if (status != dnnl_success)
+    throw std::runtime_error(std::string("oneDNN bf16 matmul: ") + what + " failed (status " +
+                             std::to_string(int(status)) + ")");
+}
+
+dnnl_engine_t cpu_engine() {
+  static const dnnl_engine_t engine = [] {
+    dnnl_engine_t e = nullptr;
+    check(dnnl_engine_create(&e, dnnl_cpu, 0), "creating the CPU engine");
+    return e;
+  }();
+  return engine;
+}
+
+// A product's shape: everything a compiled primitive depends on.
+struct Shape {
+  bool transpose_a, transpose_b, accumulate;
+  int64_t m, n, k, lda, ldb, ldc;
+  bool operator==(const Shape&) const = default;
+};
+
+// One compiled product, with memory objects whose data pointers are reset for each call.
+struct Product {
+  Shape shape;
+  dnnl_primitive_t primitive = nullptr;
+  dnnl_memory_t a = nullptr, b = nullptr, c = nullptr;
+};
+
+// Row-major [rows, cols] with `ld` between stored rows, or its transpose.
+dnnl_memory_desc_t matrix(int64_t rows, int64_t cols, int64_t ld, bool transposed,
+                          dnnl_data_type_t type) {
+  dnnl_memory_desc_t desc;
+  const dnnl_dims_t dims = {rows, cols};
+  const dnnl_dims_t strides = {transposed ? 1 : ld, transposed ? ld : 1};
+  check(dnnl_memory_desc_init_by_strides(&desc, 2, dims, type, strides), "describing a matrix");
+  return desc;
+}
+
+Product compile(const Shape& s) {
+  Product p{s};
+  const dnnl_memory_desc_t a = matrix(s.m, s.k, s.lda, s.transpose_a, dnnl_bf16);
+  const dnnl_memory_desc_t b = matrix(s.k, s.n, s.ldb, s.transpose_b, dnnl_bf16);
+  const dnnl_memory_desc_t c = matrix(s.m, s.n, s.ldc, false, dnnl_f32);
+  dnnl_matmul_desc_t desc;
+  check(dnnl_matmul_desc_init(&desc, &a, &b, nullptr, &c), "describing a product");
+  dnnl_primitive_attr_t attr = nullptr;
+  dnnl_post_ops_t post_ops = nullptr;
+  check(dnnl_primitive_attr_create(&attr), "creating attributes");
+  if (s.accumulate) {  // C += A·B: the "sum" post-op adds the old C
+    check(dnnl_post_ops_create(&post_ops), "creating post-ops");
+    check(dnnl_post_ops_append_sum(post_ops, 1.0f), "adding a sum post-op");
+    check(dnnl_primitive_attr_set_post_ops(attr, post_ops), "setting post-ops");
+  }
+  dnnl_primitive_desc_t pd = nullptr;
+  check(dnnl_primitive_desc_create(&pd, &desc, attr, cpu_engine(), nullptr), "choosing a kernel");
+  check(dnnl_primitive_create(&p.primitive, pd), "compiling a kernel");
+  check(dnnl_memory_create(&p.a, &a, cpu_engine(), DNNL_MEMORY_NONE), "creating memory");
+  check(dnnl_memory_create(&p.b, &b, cpu_engine(), DNNL_MEMORY_NONE), "creating memory");
+  check(dnnl_memory_create(&p.c, &c, cpu_engine(), DNNL_MEMORY_NONE), "creating memory");
+  dnnl_primitive_desc_destroy(pd);
+  if (post_ops) dnnl_post_ops_destroy(post_ops);
+  dnnl_primitive_attr_destroy(attr);
+  return p;
+}
+
+// This thread's stream and compiled products, released when the thread ends.
+class ThreadProducts {
+ public:
+  ~ThreadProducts() {
+    for (Product& p : products_) {
+      dnnl_memory_destroy(p.a);
+      dnnl_memory_destroy(p.b);
+      dnnl_memory_destroy(p.c);
+      dnnl_primitive_destroy(p.primitive);
+    }
+    if (stream_) dnnl_stream_destroy(stream_);
+  }
+  dnnl_stream_t stream() {
+    if (!stream_)
+      check(dnnl_stream_create(&stream_, cpu_engine(), dnnl_stream_default_flags),
+            "creating a stream");
+    return stream_;
+  }
+  Product& find(const Shape& shape) {
+    for (Product& p : products_)
+      if (p.shape == shape) return p;
+    return products_.emplace_back(compile(shape));
+  }
+
+ private:
+  dnnl_stream_t stream_ = nullptr;
+  std::vector<Product> products_;
+};
+
+thread_local ThreadProducts thread_products;
+
+}  // namespace
+
+void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                     float alpha, const bf16* a, int64_t lda, const bf16* b, int64_t ldb,
+                     float beta, float* c, int64_t ldc) {
+  if (alpha != 1.0f || (beta != 0.0f && beta != 1.0f))
+    throw std::invalid_argument("bf16 gemm: alpha must be 1 and beta 0 or 1");
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // C = beta·C
+    if (beta == 0.0f)
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  Product& p =
+      thread_products.find(Shape{transpose_a, transpose_b, beta == 1.0f, m, n, k, lda, ldb, ldc});
+  dnnl_stream_t stream = thread_products.stream();
+  // As for sgemm (gemm.cpp): one thread per product outside a parallel region, so a tile's
+  // summation order does not depend on OMP_NUM_THREADS.
+  const bool outside_parallel = !omp_in_parallel();
+  const int threads = omp_get_max_threads();
+  if (outside_parallel) omp_set_num_threads(1);
+  in_kernel = true;
+  check(dnnl_memory_set_data_handle_v2(p.a, const_cast<bf16*>(a), stream), "setting A");
+  check(dnnl_memory_set_data_handle_v2(p.b, const_cast<bf16*>(b), stream), "setting B");
+  check(dnnl_memory_set_data_handle_v2(p.c, c, stream), "setting C");
+  const dnnl_exec_arg_t args[] = {
+      {DNNL_ARG_SRC, p.a}, {DNNL_ARG_WEIGHTS, p.b}, {DNNL_ARG_DST, p.c}};
+  const dnnl_status_t status = dnnl_primitive_execute(p.primitive, stream, 3, args);
+  in_kernel = false;
+  if (outside_parallel) omp_set_num_threads(threads);
+  check(status, "running a product");
+}
+
+std::string bf16_kernel_name() {
+  // oneDNN emulates bf16 on CPUs (or under ONEDNN_MAX_CPU_ISA limits) without its instructions:
+  // slower than fp32, so not offered; nor is its "ref" kernel.
+  const unsigned isa = dnnl_get_effective_cpu_isa();
+  if ((isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16) return "";
+  // What oneDNN picks for a product of the paper MLP's shapes.
+  const dnnl_memory_desc_t a = matrix(64, 512, 512, false, dnnl_bf16);
+  const dnnl_memory_desc_t b = matrix(512, 256, 256, false, dnnl_bf16);
+  const dnnl_memory_desc_t c = matrix(64, 256, 256, false, dnnl_f32);
+  dnnl_matmul_desc_t desc;
+  dnnl_primitive_desc_t pd = nullptr;
+  if (dnnl_matmul_desc_init(&desc, &a, &b, nullptr, &c) != dnnl_success ||
+      dnnl_primitive_desc_create(&pd, &desc, nullptr, cpu_engine(), nullptr) != dnnl_success)
+    return "";
+  const char* name = nullptr;
+  dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+  std::string result = name ? name : "";
+  dnnl_primitive_desc_destroy(pd);
+  return result.find("ref") == std::string::npos ? result : "";
+}
+
+#else  // built without oneDNN: MixedPrecision refuses bf16 before any product gets here
+
+void gemm_sequential(bool, bool, int64_t, int64_t, int64_t, float, const bf16*, int64_t,
+                     const bf16*, int64_t, float, float*, int64_t) {
+  throw std::logic_error("bf16 gemm: this build has no oneDNN");
+}
+
+std::string bf16_kernel_name() {
+  return "";
+}
+
+#endif
+
+void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const bf16* a, const bf16* b, float beta, float* c) {
+  const int64_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
+  for_each_gemm_tile(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+    gemm_sequential(transpose_a, transpose_b, rows, cols, k, alpha,
+                    transpose_a ? a + r0 : a + r0 * lda, lda, transpose_b ? b + c0 * ldb : b + c0,
+                    ldb, beta, c + r0 * n + c0, n);
+  });
+}
+
+}  // namespace adamite::detail
