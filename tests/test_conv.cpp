@@ -185,6 +185,44 @@ TEST_SUITE("conv") {
                     });
   }
 
+  TEST_CASE("pool: max picks the first of equal maxima in scan order, on every geometry") {
+    // Values from {0, 1, 2}: ties everywhere. The gradient of the sum shows which input each
+    // output took; both are checked against a plain scan of each window clipped to the image.
+    Generator gen(15);
+    struct Geometry {
+      int64_t h, w, k, stride, pad;
+    };
+    for (const Geometry& g :
+         {Geometry{13, 17, 3, 2, 1}, Geometry{8, 8, 2, 2, 0}, Geometry{9, 7, 3, 1, 1},
+          Geometry{11, 12, 5, 3, 2}, Geometry{4, 3, 3, 2, 1}, Geometry{2, 2, 2, 1, 1}}) {
+      CAPTURE(g.h);
+      CAPTURE(g.w);
+      CAPTURE(g.k);
+      Tensor x = Tensor::empty({2, 3, g.h, g.w});
+      for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = float(gen.below(3));
+      x.set_requires_grad(true);
+      const Tensor y = max_pool2d(x, {g.k, g.k}, {g.stride, g.stride}, {g.pad, g.pad});
+      sum(y).backward();
+      const int64_t oh = y.size(2), ow = y.size(3);
+      std::vector<float> expected(size_t(y.numel())), taken(size_t(x.numel()), 0.0f);
+      for (int64_t p = 0; p < 6; ++p)
+        for (int64_t oy = 0; oy < oh; ++oy)
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            int64_t best = -1;
+            for (int64_t iy = oy * g.stride - g.pad; iy < oy * g.stride - g.pad + g.k; ++iy)
+              for (int64_t ix = ox * g.stride - g.pad; ix < ox * g.stride - g.pad + g.k; ++ix) {
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                const int64_t at = (p * g.h + iy) * g.w + ix;
+                if (best < 0 || x.data()[at] > x.data()[best]) best = at;
+              }
+            expected[size_t((p * oh + oy) * ow + ox)] = x.data()[best];
+            taken[size_t(best)] += 1.0f;
+          }
+      CHECK(y.to_vector() == expected);
+      CHECK(x.grad().to_vector() == taken);
+    }
+  }
+
   TEST_CASE("conv/pool: errors name the op and the shapes") {
     const Tensor x = Tensor::zeros({2, 3, 8, 8});
     CHECK_THROWS_WITH_AS(conv2d(x, Tensor::zeros({4, 2, 3, 3})),

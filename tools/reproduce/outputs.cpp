@@ -237,6 +237,12 @@ void write_report(const fs::path& out, const std::vector<std::string>& order) {
         "Each section states what the paper shows, what this run did (shortened runs say so), "
         "the figure, the learning rates chosen, and each of the paper's claims put as a numeric "
         "test on this run's numbers. Per-run CSVs are in each experiment's folder.\n\n";
+  // A folder of bf16 runs says so (reproduce_command.cpp writes the marker); fp32 is the paper's.
+  if (std::ifstream marker(out / "precision"); marker)
+    if (std::string precision; std::getline(marker, precision) && precision != "fp32")
+      md << "**Precision: " << precision
+         << "** (mixed: the products of linear and convolution layers take " << precision
+         << " operands and accumulate in fp32; weights and optimizers are fp32).\n\n";
   int sections = 0;
   for (const std::string& id : order) {
     std::ifstream section(out / id / "section.md");
