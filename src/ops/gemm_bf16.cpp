@@ -45,15 +45,15 @@ dnnl_engine_t cpu_engine() {
 }
 
 // A product's shape: everything a compiled primitive depends on.
-struct Shape {
+struct ProductShape {
   bool transpose_a, transpose_b, accumulate;
   int64_t m, n, k, lda, ldb, ldc;
-  bool operator==(const Shape&) const = default;
+  bool operator==(const ProductShape&) const = default;
 };
 
 // One compiled product, with memory objects whose data pointers are reset for each call.
 struct Product {
-  Shape shape;
+  ProductShape shape;
   dnnl_primitive_t primitive = nullptr;
   dnnl_memory_t a = nullptr, b = nullptr, c = nullptr;
 };
@@ -68,7 +68,7 @@ dnnl_memory_desc_t matrix(int64_t rows, int64_t cols, int64_t ld, bool transpose
   return desc;
 }
 
-Product compile(const Shape& s) {
+Product compile(const ProductShape& s) {
   Product p{s};
   const dnnl_memory_desc_t a = matrix(s.m, s.k, s.lda, s.transpose_a, dnnl_bf16);
   const dnnl_memory_desc_t b = matrix(s.k, s.n, s.ldb, s.transpose_b, dnnl_bf16);
@@ -113,7 +113,7 @@ class ThreadProducts {
             "creating a stream");
     return stream_;
   }
-  Product& find(const Shape& shape) {
+  Product& find(const ProductShape& shape) {
     for (Product& p : products_)
       if (p.shape == shape) return p;
     return products_.emplace_back(compile(shape));
@@ -139,8 +139,8 @@ void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, i
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
-  Product& p =
-      thread_products.find(Shape{transpose_a, transpose_b, beta == 1.0f, m, n, k, lda, ldb, ldc});
+  Product& p = thread_products.find(
+      ProductShape{transpose_a, transpose_b, beta == 1.0f, m, n, k, lda, ldb, ldc});
   dnnl_stream_t stream = thread_products.stream();
   // As for sgemm (gemm.cpp): one thread per product outside a parallel region, so a tile's
   // summation order does not depend on OMP_NUM_THREADS.
@@ -148,12 +148,13 @@ void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, i
   const int threads = omp_get_max_threads();
   if (outside_parallel) omp_set_num_threads(1);
   in_kernel = true;
-  check(dnnl_memory_set_data_handle_v2(p.a, const_cast<bf16*>(a), stream), "setting A");
-  check(dnnl_memory_set_data_handle_v2(p.b, const_cast<bf16*>(b), stream), "setting B");
-  check(dnnl_memory_set_data_handle_v2(p.c, c, stream), "setting C");
+  dnnl_status_t status = dnnl_memory_set_data_handle_v2(p.a, const_cast<bf16*>(a), stream);
+  if (status == dnnl_success)
+    status = dnnl_memory_set_data_handle_v2(p.b, const_cast<bf16*>(b), stream);
+  if (status == dnnl_success) status = dnnl_memory_set_data_handle_v2(p.c, c, stream);
   const dnnl_exec_arg_t args[] = {
       {DNNL_ARG_SRC, p.a}, {DNNL_ARG_WEIGHTS, p.b}, {DNNL_ARG_DST, p.c}};
-  const dnnl_status_t status = dnnl_primitive_execute(p.primitive, stream, 3, args);
+  if (status == dnnl_success) status = dnnl_primitive_execute(p.primitive, stream, 3, args);
   in_kernel = false;
   if (outside_parallel) omp_set_num_threads(threads);
   check(status, "running a product");
