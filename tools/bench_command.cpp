@@ -99,6 +99,11 @@ double forward_flops(const Workload& w) {
   return flops;
 }
 
+// What runs the products: oneDNN's sgemm (or Eigen) in fp32, its bf16 matmul kernel in bf16.
+std::string products_kernel(const std::string& precision) {
+  return precision == "bf16" ? "oneDNN " + bf16_matmul_kernel() : std::string(matmul_kernel());
+}
+
 double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -151,7 +156,7 @@ void bench(const std::string& name, const BenchArgs& args) {
                   "\"precision\": \"%s\", \"batch\": %lld, \"steps\": %lld, "
                   "\"samples_per_second\": %.1f, \"gflops\": %s, \"forward_ms\": %.3f, "
                   "\"backward_ms\": %.3f, \"optimizer_ms\": %.3f, \"peak_rss_mb\": %.1f}",
-                  name.c_str(), omp_get_max_threads(), std::string(matmul_kernel()).c_str(),
+                  name.c_str(), omp_get_max_threads(), products_kernel(args.precision).c_str(),
                   args.precision.c_str(), (long long)args.batch_size, (long long)args.steps,
                   samples_per_second, rate_json, forward * ms, backward * ms, update * ms,
                   peak_rss_mb());
@@ -187,7 +192,7 @@ void bench_gemm(const BenchArgs& args) {
     std::snprintf(line, sizeof line,
                   "{\"model\": \"gemm\", \"threads\": %d, \"matmul\": \"%s\", "
                   "\"precision\": \"%s\", \"size\": %lld, \"gflops\": %.1f}",
-                  omp_get_max_threads(), std::string(matmul_kernel()).c_str(),
+                  omp_get_max_threads(), products_kernel(args.precision).c_str(),
                   args.precision.c_str(), (long long)kSize, gflops);
   else
     std::snprintf(line, sizeof line, "gemm   %lldx%lldx%lld product  %6.1f GFLOP/s",
@@ -229,9 +234,10 @@ void add_bench_command(CLI::App& app) {
     if (args->threads > 0) omp_set_num_threads(args->threads);
     const MixedPrecision precision(parse_precision(args->precision));
     if (!args->json)
-      std::cout << "threads " << omp_get_max_threads() << ", matrix products on " << matmul_kernel()
-                << " in " << args->precision << " (" << hardware_line() << "), batch "
-                << args->batch_size << ", " << args->steps << " steps after " << args->warmup
+      std::cout << "threads " << omp_get_max_threads() << ", matrix products on "
+                << products_kernel(args->precision) << " in " << args->precision << " ("
+                << hardware_line() << "), batch " << args->batch_size << ", " << args->steps
+                << " steps after " << args->warmup
                 << " warm-up; GFLOP/s counts 3 forward passes per step\n";
     if (args->model == "gemm") return bench_gemm(*args);
     if (args->model != "all") return bench(args->model, *args);
