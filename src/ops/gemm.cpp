@@ -20,7 +20,7 @@ using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 using ConstMap = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
 using Map = Eigen::Map<Matrix, 0, Eigen::OuterStride<>>;
 
-// The BLAS view of one tile: op(A) rows [r0, r0+rows), op(B) columns [c0, c0+cols).
+// The BLAS view of one product: op(A) [rows, k], op(B) [k, cols].
 struct Operands {
   bool transpose_a, transpose_b;
   int64_t k;
@@ -28,8 +28,6 @@ struct Operands {
   int64_t lda;  // distance between stored rows
   const float* b;
   int64_t ldb, ldc;
-  const float* a_rows(int64_t r0) const { return transpose_a ? a + r0 : a + r0 * lda; }
-  const float* b_cols(int64_t c0) const { return transpose_b ? b + c0 * ldb : b + c0; }
 };
 
 void eigen_kernel(const Operands& p, int64_t rows, int64_t cols, float alpha, const float* a,
@@ -64,10 +62,8 @@ GemmKernel initial_kernel() {
 
 GemmKernel active_kernel = initial_kernel();
 
-// One tile on the calling thread.
-void tile_product(const Operands& p, int64_t r0, int64_t rows, int64_t c0, int64_t cols,
-                  float alpha, float beta, float* c) {
-  float* out = c + r0 * p.ldc + c0;
+// One product on the calling thread.
+void product(const Operands& p, int64_t rows, int64_t cols, float alpha, float beta, float* out) {
   if (p.k == 0) {  // C = beta·C; oneDNN would leave C as it is
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
@@ -89,32 +85,27 @@ void tile_product(const Operands& p, int64_t r0, int64_t rows, int64_t c0, int64
     const bool outside_parallel = !omp_in_parallel();
     const int threads = omp_get_max_threads();
     if (outside_parallel) omp_set_num_threads(1);
-    dnnl_sgemm(p.transpose_a ? 'T' : 'N', p.transpose_b ? 'T' : 'N', rows, cols, p.k, alpha,
-               p.a_rows(r0), p.lda, p.b_cols(c0), p.ldb, beta, out, p.ldc);
+    dnnl_sgemm(p.transpose_a ? 'T' : 'N', p.transpose_b ? 'T' : 'N', rows, cols, p.k, alpha, p.a,
+               p.lda, p.b, p.ldb, beta, out, p.ldc);
     if (outside_parallel) omp_set_num_threads(threads);
     return;
   }
 #endif
-  eigen_kernel(p, rows, cols, alpha, p.a_rows(r0), p.b_cols(c0), beta, out, p.ldc);
+  eigen_kernel(p, rows, cols, alpha, p.a, p.b, beta, out, p.ldc);
 }
 
 }  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, const float* b, float beta, float* c) {
-  if (m == 0 || n == 0) return;
-  const Operands p{transpose_a, transpose_b, k, a, transpose_a ? m : k, b, transpose_b ? k : n, n};
-  for_each_gemm_tile(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
-    tile_product(p, r0, rows, c0, cols, alpha, beta, c);
-  });
+  gemm_in_tiles(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
 }
 
 void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                      float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
                      float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
-  tile_product(Operands{transpose_a, transpose_b, k, a, lda, b, ldb, ldc}, 0, m, 0, n, alpha, beta,
-               c);
+  product(Operands{transpose_a, transpose_b, k, a, lda, b, ldb, ldc}, m, n, alpha, beta, c);
 }
 
 GemmKernel gemm_kernel() {

@@ -54,6 +54,19 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
 void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                      float alpha, const bf16* a, int64_t lda, const bf16* b, int64_t ldb,
                      float beta, float* c, int64_t ldc);
+// The threaded product: C cut by for_each_gemm_tile, each tile one gemm_sequential on sub-matrices
+// of A, B and C. For float and bf16 operands alike.
+template <class T>
+void gemm_in_tiles(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const T* a, const T* b, float beta, float* c) {
+  const int64_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
+  for_each_gemm_tile(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+    gemm_sequential(transpose_a, transpose_b, rows, cols, k, alpha,
+                    transpose_a ? a + r0 : a + r0 * lda, lda, transpose_b ? b + c0 * ldb : b + c0,
+                    ldb, beta, c + r0 * n + c0, n);
+  });
+}
+
 // oneDNN's kernel for bf16 products here (e.g. "brg:avx512_core_bf16"); empty when there is
 // none faster than its reference code, or no oneDNN.
 std::string bf16_kernel_name();

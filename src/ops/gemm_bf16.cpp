@@ -196,12 +196,7 @@ std::string bf16_kernel_name() {
 
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
           const bf16* a, const bf16* b, float beta, float* c) {
-  const int64_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
-  for_each_gemm_tile(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
-    gemm_sequential(transpose_a, transpose_b, rows, cols, k, alpha,
-                    transpose_a ? a + r0 : a + r0 * lda, lda, transpose_b ? b + c0 * ldb : b + c0,
-                    ldb, beta, c + r0 * n + c0, n);
-  });
+  gemm_in_tiles(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
 }
 
 }  // namespace adamite::detail
