@@ -65,18 +65,26 @@ TEST_CASE("reproduce: --plan lists every run with a measured estimate and trains
   CHECK(log.find("3 epochs, 9 steps") != std::string::npos);
   CHECK(log.find("estimated time still to run: ") != std::string::npos);
 
-  // After Adam has run, the plan says so, and --replot redraws the figure from the CSVs alone.
+  // After Adam has run, the plan says so, and --replot redraws the figure from the CSVs alone:
+  // the very figure, report and scores that training wrote (those are made from the runs as
+  // stored, whose CSVs keep 8 digits, not from the unrounded numbers in memory).
   REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --only adam")) == 0);
   REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --plan")) == 0);
   CHECK(read_file(dir / "log.txt").find("finished") != std::string::npos);
   const fs::path folder = dir / "results" / "fig1-mnist";
   const std::string svg = read_file(folder / "fig1-mnist.svg");
+  const std::string report = read_file(dir / "results" / "report.md");
+  const std::string scores = read_file(folder / "lr-search.csv");
+  CHECK(scores.find(",3,") != std::string::npos);  // the full-length finalists' scores
   fs::remove(folder / "fig1-mnist.svg");
   fs::remove(dir / "results" / "report.md");
+  fs::remove(folder / "lr-search.csv");
   REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --replot")) == 0);
   CHECK(read_file(dir / "log.txt").find("Adam @ lr") == std::string::npos);
   CHECK(read_file(folder / "fig1-mnist.svg") == svg);
-  CHECK(read_file(dir / "results" / "report.md").find("| Adam |") != std::string::npos);
+  CHECK(read_file(dir / "results" / "report.md") == report);
+  CHECK(read_file(folder / "lr-search.csv") == scores);
+  CHECK(report.find("| Adam |") != std::string::npos);
 }
 
 TEST_CASE("reproduce: Figure 4's runs stop and resume to the very CSV of a whole run") {

@@ -323,10 +323,10 @@ class Comparison {
     RunRecord run = train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_,
                               &session_, sfo ? nullptr : &resumable);
     if (run.diverged) progress_->line(contender.label + ": " + run.divergence);
-    store_.save_finished(run, identity);
+    RunRecord kept = store_.save_finished(run, identity);
     store_.remove_checkpoint(contender.label);
-    session_.runs[identity] = run;
-    return run;
+    session_.runs[identity] = kept;
+    return kept;
   }
 
   // The finalists of a contender whose trials are still to run (or the one run that copies its

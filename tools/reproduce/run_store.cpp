@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "adamite/io/atomic_file.hpp"
 #include "outputs.hpp"
@@ -135,7 +136,7 @@ void RunStore::load_curves(const std::string& label, RunRecord& run) const {
   run.second_moment = read_second_moment_csv(dir_ / (name + "-second-moment.csv"));
 }
 
-void RunStore::save_finished(const RunRecord& run, const train::RunConfig& identity) const {
+RunRecord RunStore::save_finished(const RunRecord& run, const train::RunConfig& identity) const {
   save_curves(run);
   std::ostringstream text;
   for (const auto& [key, value] : identity) text << "setting." << key << '=' << value << '\n';
@@ -145,6 +146,12 @@ void RunStore::save_finished(const RunRecord& run, const train::RunConfig& ident
        << "\ninit_checksum=" << run.init_checksum << "\nstate_bytes=" << run.state_bytes
        << "\nsubfunctions=" << run.subfunctions << "\nparameters=" << run.parameters << '\n';
   io::write_file_atomically(dir_ / (slug(run.contender.label) + ".run"), text.str());
+  std::optional<RunRecord> kept = load_finished(run.contender, identity);
+  if (!kept)
+    throw std::runtime_error(
+        "reproduce: " + (dir_ / (slug(run.contender.label) + ".run")).string() +
+        " was written but does not read back as the finished run");
+  return std::move(*kept);
 }
 
 std::optional<RunRecord> RunStore::load_finished(const Contender& contender,

@@ -31,7 +31,9 @@ class RunStore {
   void load_curves(const std::string& label, RunRecord& run) const;
 
   // Marks the run finished: its curves, then <slug>.run with `identity` and the measurements.
-  void save_finished(const RunRecord& run, const train::RunConfig& identity) const;
+  // Returns the run as read back (the CSVs keep 8 significant digits): what every later
+  // invocation reads, so a report written now is the one --replot writes.
+  RunRecord save_finished(const RunRecord& run, const train::RunConfig& identity) const;
   // The finished run of `contender` with exactly these settings, if there is one.
   std::optional<RunRecord> load_finished(const Contender& contender,
                                          const train::RunConfig& identity) const;

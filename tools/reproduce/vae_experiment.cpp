@@ -125,6 +125,13 @@ Figure vae_figure(const std::vector<GridPoint>& grid, const std::vector<int64_t>
   return figure;
 }
 
+// A point's losses and whether it diverged, from its run.
+void take_losses(GridPoint& point, const RunRecord& run) {
+  point.diverged = run.diverged;
+  point.epoch_losses.clear();
+  for (const train::EpochResult& e : run.epochs) point.epoch_losses.push_back(e.train_loss);
+}
+
 // Trains one grid point from the common initial weights for `epochs` epochs (or max_steps), or
 // continues it from its checkpoint: its losses into `point` and `record`; returns the mean time
 // of a step after the first. Throws Stopped when the session stops it.
@@ -159,9 +166,7 @@ double train_point(GridPoint& point, RunRecord& record, const InitialWeights& in
   }
   record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() +
                    callbacks.seconds_before;
-  point.diverged = record.diverged;
-  point.epoch_losses.clear();
-  for (const train::EpochResult& e : record.epochs) point.epoch_losses.push_back(e.train_loss);
+  take_losses(point, record);
   callbacks.throw_if_stopped(run.optimizer().step_count());
   return callbacks.steps > 1 ? callbacks.seconds_after_first / double(callbacks.steps - 1) : 0.0;
 }
@@ -221,9 +226,7 @@ void run_vae_experiment(const Settings& settings, Session& session) {
     contender.label = point.name();
     contender.optimizer = "adam";
     if (const auto finished = store.load_finished(contender, identity)) {
-      for (const train::EpochResult& e : finished->epochs)
-        point.epoch_losses.push_back(e.train_loss);
-      point.diverged = finished->diverged;
+      take_losses(point, *finished);
       seconds += finished->seconds;
       continue;
     }
@@ -245,9 +248,11 @@ void run_vae_experiment(const Settings& settings, Session& session) {
     const Resumable resumable{store, run_identity};
     train_point(point, record, initial, splits.train, settings, progress, epochs, -1, &session,
                 &resumable);
-    store.save_finished(record, identity);
+    // The losses as stored, as a later --replot reads them.
+    const RunRecord kept = store.save_finished(record, identity);
+    take_losses(point, kept);
+    seconds += kept.seconds;
     store.remove_checkpoint(contender.label);
-    seconds += record.seconds;
     progress.line(point.name() + ": loss " + format_number(point.loss_at(epochs)) + " after " +
                   std::to_string(point.epoch_losses.size()) + " epochs");
   }
