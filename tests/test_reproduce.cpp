@@ -269,3 +269,22 @@ TEST_CASE("reproduce: bad arguments are refused with exit code 2") {
     CHECK(WEXITSTATUS(status) == 2);
   }
 }
+
+TEST_CASE("reproduce: --sfo-passes ends SFO's runs early and the report says so") {
+  adamite::testing::TempDir dir;
+  const std::string args =
+      "fig2-deterministic --quick --epochs 3 --train-subset 512 --test-subset 200 --only adam,sfo";
+  REQUIRE(exit_code(run_reproduce(dir.path(), args + " --sfo-passes 2")) == 0);
+  const fs::path folder = dir / "results" / "fig2-deterministic";
+  CHECK(read_csv(folder / "adam.csv").size() == 4);  // a header and 3 epochs
+  CHECK(read_csv(folder / "sfo.csv").size() == 3);   // 2 passes
+  CHECK(read_csv(folder / "sfo-dropout.csv").size() <= 3);
+  CHECK(read_file(folder / "sfo.run").find("setting.epochs=2\n") != std::string::npos);
+  const std::string report = read_file(dir / "results" / "report.md");
+  CHECK(report.find("SFO ran 2 of the 3 passes") != std::string::npos);
+  CHECK(report.find("faster progress than SFO per pass") != std::string::npos);
+  // Another length is another run: the 2-pass one is not taken for 3 passes.
+  REQUIRE(exit_code(run_reproduce(dir.path(), args)) == 0);
+  CHECK(read_csv(folder / "sfo.csv").size() == 4);
+  CHECK(read_file(dir / "results" / "report.md").find("SFO ran") == std::string::npos);
+}

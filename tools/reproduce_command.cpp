@@ -141,6 +141,11 @@ void add_reproduce_command(CLI::App& app) {
   cmd->add_option("--epochs", args->settings.epochs,
                   "Epochs of every run (default: the paper's, or the --quick length)")
       ->check(positive());
+  cmd->add_option("--sfo-passes", args->settings.sfo_passes,
+                  "End SFO's runs after this many passes, for a record shorter than the "
+                  "figure's (said in the report): SFO cannot be run in pieces, and at the "
+                  "paper's length it takes longer than the first-order runs together")
+      ->check(positive());
   cmd->add_option("--train-subset", args->settings.train_subset,
                   "Train on this many examples (a seeded random subset)")
       ->check(positive());

@@ -41,13 +41,13 @@ std::string cache_key(const Experiment& experiment, const Contender& contender, 
 // Everything that decides a full run's numbers: a finished run or a checkpoint is used only
 // under the very same settings.
 train::RunConfig run_identity(const Experiment& experiment, const Contender& contender, double lr,
-                              const ExperimentResult& result, const RateSearchPlan& search,
-                              const Settings& settings) {
+                              int64_t epochs, const ExperimentResult& result,
+                              const RateSearchPlan& search, const Settings& settings) {
   std::ostringstream rate;
   rate << std::setprecision(17) << lr;
   return {{"search", cache_key(experiment, contender, result.scale, search, settings)},
           {"lr", rate.str()},
-          {"epochs", std::to_string(result.scale.epochs)},
+          {"epochs", std::to_string(epochs)},
           {"test_subset", std::to_string(result.scale.test_subset)},
           {"momentum", std::to_string(contender.hyper.momentum.value_or(-1))},
           {"average", contender.average},
@@ -113,9 +113,12 @@ class Comparison {
           !session_.searches.count(cache_key(experiment, c, result_.scale, search_, settings_)))
         planned += search_steps_planned(c.lr_grid.size(), search_) *
                    int64_t(std::max<size_t>(1, c.momentum_grid.size()));
-      if (selected(c, settings_.only)) total_runs_ += searched ? kFullLengthFinalists : 1;
+      if (!selected(c, settings_.only)) continue;
+      const size_t runs = searched ? kFullLengthFinalists : 1;
+      total_runs_ += int64_t(runs);
+      planned += int64_t(runs) * steps_of(c);
     }
-    progress_.emplace(experiment.id, planned + total_runs_ * run_steps_);
+    progress_.emplace(experiment.id, planned);
 
     for (const Contender& contender : experiment.contenders) {
       std::vector<Trial> rates;  // the full-length finalists, or the one rate
@@ -155,6 +158,16 @@ class Comparison {
  private:
   // Finalists of the short rounds run at full length; the best of them is the contender's run.
   static constexpr size_t kFullLengthFinalists = 2;
+
+  // A run's length: the experiment's, but SFO's may be cut short (--sfo-passes), since at the
+  // paper's N it takes far longer than the first-order runs and cannot be run in pieces.
+  int64_t epochs_of(const Contender& contender) const {
+    const bool cut = contender.optimizer == "sfo" && settings_.sfo_passes;
+    return cut ? std::min(*settings_.sfo_passes, result_.scale.epochs) : result_.scale.epochs;
+  }
+  int64_t steps_of(const Contender& contender) const {
+    return epochs_of(contender) * result_.batches_per_epoch;
+  }
 
   // The contender's trials, for each momentum of its grid (SGD+Nesterov) or its own.
   std::optional<std::vector<Trial>> search(const Contender& contender) {
@@ -244,7 +257,7 @@ class Comparison {
       trial.lr = rate;
       trial.momentum = candidate.momentum;
       trial.round = 3;
-      trial.steps = run_steps_;
+      trial.steps = steps_of(contender);
       trial.scored_steps = window * result_.batches_per_epoch;
       trial.score = full_length_score(*run, window);
       trial.diverged = run->diverged;
@@ -277,8 +290,9 @@ class Comparison {
   // The finished run at this rate: from this invocation, the output folder, or trained now
   // (resumed from its checkpoint); none under --plan, --replot, or when --only leaves it out.
   std::optional<RunRecord> full_run(const Contender& contender, double lr) {
+    const int64_t epochs = epochs_of(contender), steps = steps_of(contender);
     const train::RunConfig identity =
-        run_identity(result_.experiment, contender, lr, result_, search_, settings_);
+        run_identity(result_.experiment, contender, lr, epochs, result_, search_, settings_);
     if (session_.runs.count(identity)) {  // e.g. Fig. 2's Adam again in AdaMax's comparison
       RunRecord run = session_.runs.at(identity);
       run.contender = contender;
@@ -289,9 +303,7 @@ class Comparison {
         stored([&](const RunStore& store) { return store.load_finished(contender, identity); },
                [&](const RunRecord& run) { store_.save_finished(run, identity); });
     if (finished) {
-      if (planner_)
-        planner_->run(contender.label, run_steps_, run_steps_, result_.scale.epochs, evaluated_,
-                      "finished");
+      if (planner_) planner_->run(contender.label, steps, steps, epochs, evaluated_, "finished");
       earlier_seconds_ += finished->seconds;
       return finished;
     }
@@ -307,17 +319,17 @@ class Comparison {
       return std::nullopt;
     const bool sfo = contender.optimizer == "sfo";
     if (sfo && session_.steps_left >= 0) {
-      if (session_.steps_left < run_steps_)
+      if (session_.steps_left < steps)
         throw Stopped(contender.label +
                       " keeps no checkpoint, so it cannot be trained in pieces: "
                       "its " +
-                      std::to_string(run_steps_) +
+                      std::to_string(steps) +
                       " steps need one invocation without --stop-after-steps (or leave it out "
                       "with --only)");
-      session_.steps_left -= run_steps_;
+      session_.steps_left -= steps;
     }
     progress_->start_run(contender.label, ++runs_started_, total_runs_);
-    RunPlan plan{&contender, lr,   result_.scale.epochs,
+    RunPlan plan{&contender, lr,   epochs,
                  -1,         true, result_.experiment.iteration_epochs * result_.batches_per_epoch};
     const Resumable resumable{store_, identity};
     RunRecord run = train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_,
@@ -340,7 +352,7 @@ class Comparison {
       if (shared != shared_searches_.end())
         planner_->shared("run " + label, shared->second);
       else
-        planner_->run(label, run_steps_, 0, result_.scale.epochs, evaluated_, "new");
+        planner_->run(label, steps_of(contender), 0, epochs_of(contender), evaluated_, "new");
     }
   }
 
@@ -368,8 +380,8 @@ class Comparison {
       std::ostringstream status;
       status << "new; " << std::setprecision(3) << cost.seconds_per_step << " s per step and "
              << cost.state_bytes / 1e9 << " GB of state, " << cost.how;
-      planner_->run(contender.label, run_steps_, 0, result_.scale.epochs, evaluated_, status.str(),
-                    cost.seconds_per_step);
+      planner_->run(contender.label, steps_of(contender), 0, epochs_of(contender), evaluated_,
+                    status.str(), cost.seconds_per_step);
       return;
     }
     RunRecord so_far;
@@ -377,7 +389,7 @@ class Comparison {
     const bool started =
         std::filesystem::exists(train::checkpoint_file(store_.checkpoint_dir(contender.label)));
     const int64_t done = started ? int64_t(so_far.epochs.size()) * result_.batches_per_epoch : 0;
-    planner_->run(contender.label, run_steps_, done, result_.scale.epochs, evaluated_,
+    planner_->run(contender.label, steps_of(contender), done, epochs_of(contender), evaluated_,
                   started ? "resumes after epoch " + std::to_string(so_far.epochs.size()) : "new");
   }
 

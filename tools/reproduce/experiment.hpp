@@ -56,6 +56,7 @@ struct Settings {
   uint64_t seed = 0;
   bool quick = false;
   std::optional<int64_t> epochs;        // overrides every experiment's length
+  std::optional<int64_t> sfo_passes;    // SFO's runs stop after this many passes (if fewer)
   std::optional<int64_t> train_subset;  // train on this many examples (a seeded random subset)
   std::optional<int64_t> test_subset;   // evaluate on this many
   int64_t batch_size = 128;

@@ -188,6 +188,12 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
        << " | " << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy
        << " | " << format_duration(run.seconds) << " |\n";
   }
+  for (const RunRecord& run : result.runs)
+    if (!run.diverged && int64_t(run.epochs.size()) < result.scale.epochs)
+      md << "\n"
+         << run.contender.label << " ran " << run.epochs.size() << " of the " << result.scale.epochs
+         << " passes (`--sfo-passes`): a shorter record; its curve ends there, and the claims "
+            "compare the passes and the time it has.\n";
   md << "\n**Claims** (" << claim_rule() << ")\n\n" << claims_table(claims);
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
