@@ -147,10 +147,9 @@ class Comparison {
       session_.planned_seconds += planner_->finish();
       return result_;
     }
-    // --replot's report is the same bytes every time: its time is the runs' own.
-    result_.seconds =
-        earlier_seconds_ +
-        (settings_.mode == Settings::Mode::train ? progress_->elapsed_seconds() : 0.0);
+    // The runs' own time, whichever invocation trained them: the report written after training
+    // is the one --replot writes.
+    result_.seconds = runs_seconds_;
     if (!result_.runs.empty()) write_experiment_outputs(result_, settings_.out);
     return result_;
   }
@@ -297,6 +296,7 @@ class Comparison {
       RunRecord run = session_.runs.at(identity);
       run.contender = contender;
       store_.save_finished(run, identity);
+      runs_seconds_ += run.seconds;
       return run;
     }
     std::optional<RunRecord> finished =
@@ -304,7 +304,7 @@ class Comparison {
                [&](const RunRecord& run) { store_.save_finished(run, identity); });
     if (finished) {
       if (planner_) planner_->run(contender.label, steps, steps, epochs, evaluated_, "finished");
-      earlier_seconds_ += finished->seconds;
+      runs_seconds_ += finished->seconds;
       return finished;
     }
     if (planner_) {
@@ -338,6 +338,7 @@ class Comparison {
     RunRecord kept = store_.save_finished(run, identity);
     store_.remove_checkpoint(contender.label);
     session_.runs[identity] = kept;
+    runs_seconds_ += kept.seconds;
     return kept;
   }
 
@@ -407,7 +408,7 @@ class Comparison {
   std::map<std::string, double> chosen_;
   // --plan: contenders whose trials another experiment counts, and which experiment.
   std::map<std::string, std::string> shared_searches_;
-  double earlier_seconds_ = 0.0;  // of the runs finished by earlier invocations
+  double runs_seconds_ = 0.0;  // the full-length runs' own time, finalists included
 };
 
 }  // namespace

@@ -170,8 +170,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
   const Experiment& e = result.experiment;
   std::ostringstream md;
   md << "## " << e.title << "\n\n" << e.paper << "\n\n";
-  md << "This run: " << settings_line(result) << " Wall time " << format_duration(result.seconds)
-     << ".\n\n";
+  md << "This run: " << settings_line(result) << " Its full-length runs took "
+     << format_duration(result.seconds) << " (the short learning-rate trials not counted).\n\n";
   md << "![" << e.title << "](" << e.id << "/" << result.figure << ")\n\n";
   md << "| optimizer | learning rate | final training cost | test loss | test accuracy | time |\n";
   md << "|---|---|---|---|---|---|\n";
