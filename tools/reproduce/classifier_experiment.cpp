@@ -251,6 +251,7 @@ class Comparison {
       if (candidate.momentum >= 0) as.label += " m " + format_number(candidate.momentum);
       std::optional<RunRecord> run = full_run(as, rate);
       if (!run) continue;
+      runs_seconds_ += run->seconds;
       Trial trial;
       trial.label = contender.label;
       trial.lr = rate;
@@ -296,7 +297,6 @@ class Comparison {
       RunRecord run = session_.runs.at(identity);
       run.contender = contender;
       store_.save_finished(run, identity);
-      runs_seconds_ += run.seconds;
       return run;
     }
     std::optional<RunRecord> finished =
@@ -304,7 +304,6 @@ class Comparison {
                [&](const RunRecord& run) { store_.save_finished(run, identity); });
     if (finished) {
       if (planner_) planner_->run(contender.label, steps, steps, epochs, evaluated_, "finished");
-      runs_seconds_ += finished->seconds;
       return finished;
     }
     if (planner_) {
@@ -338,7 +337,6 @@ class Comparison {
     RunRecord kept = store_.save_finished(run, identity);
     store_.remove_checkpoint(contender.label);
     session_.runs[identity] = kept;
-    runs_seconds_ += kept.seconds;
     return kept;
   }
 
