@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Trains resnet_torch.py's ResNet-20 in PyTorch with `adamite train`'s CIFAR recipe, on the same
+image tree: a reference for what this recipe reaches on these pixels, apart from adamite.
+
+    /usr/bin/python3 tools/resnet_torch_train.py CIFAR10_IMAGES --epochs 100 --log torch.csv
+
+The recipe is that of docs/resnet20.md: SGD with momentum 0.9 (PyTorch's form), weight decay
+5e-4 on every parameter, rate 0.1 with cosine decay to 0 by step (as adamite's `--schedule
+cosine`), minibatches of 128 reshuffled each epoch (the last one partial), per-channel
+standardisation by the training images' mean and deviation, then per-example random crop with
+4 pixels of zero padding and a horizontal flip with probability 1/2. BatchNorm in eval mode for
+the test. Writes one CSV row per epoch: epoch, train_loss, test_loss, test_accuracy, seconds.
+Needs Debian's python3-torch and python3-pil; exits 77 (skipped) without them.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+
+def augment(torch, x, padding, generator):
+    """Random crop with `padding` zero pixels each side, then a random flip, per example."""
+    n, _, h, w = x.shape
+    padded = torch.nn.functional.pad(x, (padding,) * 4)
+    offsets = torch.randint(0, 2 * padding + 1, (n, 2), generator=generator).tolist()
+    flips = torch.randint(0, 2, (n,), generator=generator).tolist()
+    out = torch.empty_like(x)
+    for i, ((dy, dx), flip) in enumerate(zip(offsets, flips)):
+        crop = padded[i, :, dy:dy + h, dx:dx + w]
+        out[i] = crop.flip(2) if flip else crop
+    return out
+
+
+def evaluate(torch, model, x, y):
+    model.eval()
+    loss, correct = 0.0, 0
+    with torch.no_grad():
+        for begin in range(0, len(x), 500):
+            logits = model(x[begin:begin + 500])
+            target = y[begin:begin + 500]
+            loss += float(torch.nn.functional.cross_entropy(logits, target, reduction="sum"))
+            correct += int((logits.argmax(1) == target).sum())
+    model.train()
+    return loss / len(x), 100.0 * correct / len(x)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("images", help="the CIFAR-10 image tree (train/ and test/<class>/)")
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--momentum", type=float, default=0.9)
+    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--log", required=True, help="CSV file, one row per epoch")
+    args = parser.parse_args()
+    try:
+        import numpy as np
+        import torch
+        from PIL import Image
+    except ImportError as e:
+        print(f"resnet_torch_train: {e.name} is not installed "
+              "(apt install python3-torch python3-pil); skipped", file=sys.stderr)
+        return 77
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from resnet_torch import read_split, resnet
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    generator = torch.Generator().manual_seed(args.seed)
+    train_x, train_y = read_split(args.images, "train", np, Image)
+    test_x, test_y = read_split(args.images, "test", np, Image)
+    mean = train_x.astype(np.float64).mean(axis=(0, 2, 3))[None, :, None, None]
+    std = train_x.astype(np.float64).std(axis=(0, 2, 3))[None, :, None, None]
+    train_x = torch.from_numpy(((train_x - mean) / std).astype(np.float32))
+    test_x = torch.from_numpy(((test_x - mean) / std).astype(np.float32))
+    train_y, test_y = torch.from_numpy(train_y), torch.from_numpy(test_y)
+
+    model = resnet(torch)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                                weight_decay=args.weight_decay)
+    steps_per_epoch = math.ceil(len(train_x) / args.batch_size)
+    total_steps = steps_per_epoch * args.epochs
+    step = 0
+    with open(args.log, "w") as log:
+        log.write("epoch,train_loss,test_loss,test_accuracy,seconds\n")
+        for epoch in range(1, args.epochs + 1):
+            start = time.time()
+            order = torch.randperm(len(train_x), generator=generator)
+            loss_sum = 0.0
+            for begin in range(0, len(train_x), args.batch_size):
+                rows = order[begin:begin + args.batch_size]
+                x = augment(torch, train_x[rows], 4, generator)
+                # adamite's cosine: 0.5 (1 + cos(pi min(1, (t - 1) / T))) at step t, 1-based
+                rate = args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total_steps)))
+                for group in optimizer.param_groups:
+                    group["lr"] = rate
+                loss = torch.nn.functional.cross_entropy(model(x), train_y[rows])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                loss_sum += float(loss) * len(rows)
+                step += 1
+            seconds = time.time() - start
+            test_loss, accuracy = evaluate(torch, model, test_x, test_y)
+            log.write(f"{epoch},{loss_sum / len(train_x):.6f},{test_loss:.6f},{accuracy:.2f},"
+                      f"{seconds:.1f}\n")
+            log.flush()
+            print(f"epoch {epoch}/{args.epochs}: train loss {loss_sum / len(train_x):.4f}, "
+                  f"test loss {test_loss:.4f}, test accuracy {accuracy:.2f}% ({seconds:.0f} s)",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
