@@ -8,6 +8,9 @@ loads `adamite train --model resnet20 --save WEIGHTS.safetensors` into the PyTor
 (load_state_dict, strict) and prints its test accuracy on CIFAR10_IMAGES/test/<class>/*.jpg (the
 tree `adamite fetch cifar10` makes). --whiten must be what training used: none (x/255), or
 standardize (per-channel mean and standard deviation of the training images, as adamite fits them).
+PIL (libjpeg) and adamite (stb_image) decode JPEG slightly differently (about 7% of the CIFAR-10
+mirror's pixel values differ, by at most 3 of 255), so scores on a JPEG tree may differ by a few
+images; on PNG copies of the pixels adamite decoded, they are equal (docs/resnet20.md).
 `bench_pytorch.py --model resnet20` times the same network.
 
 Needs Debian's python3-torch and python3-pil (/usr/bin/python3). Exits 77 (skipped) without torch.
@@ -77,20 +80,37 @@ def read_split(root, split, np, Image):
     return x, np.array(labels)
 
 
+def import_torch(program):
+    """(numpy, torch, PIL.Image), or None after saying which is missing (the caller exits 77)."""
+    try:
+        import numpy as np
+        import torch
+        from PIL import Image
+    except ImportError as e:
+        print(f"{program}: {e.name} is not installed (apt install python3-torch python3-pil); "
+              "skipped", file=sys.stderr)
+        return None
+    return np, torch, Image
+
+
+def standardize(np, train, *others):
+    """Each array minus the training images' per-channel mean, over their deviation, as adamite's
+    `--whiten standardize` fits them: returns (train, *others) as float32."""
+    mean = train.astype(np.float64).mean(axis=(0, 2, 3))[None, :, None, None]
+    std = train.astype(np.float64).std(axis=(0, 2, 3))[None, :, None, None]
+    return tuple(((x - mean) / std).astype(np.float32) for x in (train, *others))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("weights")
     parser.add_argument("images", help="the CIFAR-10 image tree (with test/<class>/ folders)")
     parser.add_argument("--whiten", choices=["none", "standardize"], default="none")
     args = parser.parse_args()
-    try:
-        import numpy as np
-        import torch
-        from PIL import Image
-    except ImportError as e:
-        print(f"resnet_torch: {e.name} is not installed (apt install python3-torch python3-pil); "
-              "skipped", file=sys.stderr)
+    modules = import_torch("resnet_torch")
+    if modules is None:
         return 77
+    np, torch, Image = modules
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from safetensors_torch import load_file
 
@@ -102,9 +122,7 @@ def main():
     x, y = read_split(args.images, "test", np, Image)
     if args.whiten == "standardize":
         train, _ = read_split(args.images, "train", np, Image)
-        mean = train.astype(np.float64).mean(axis=(0, 2, 3))
-        std = train.astype(np.float64).std(axis=(0, 2, 3))
-        x = ((x - mean[None, :, None, None]) / std[None, :, None, None]).astype(np.float32)
+        x = standardize(np, train, x)[1]
     correct = 0
     with torch.no_grad():
         for begin in range(0, len(x), 500):

@@ -14,9 +14,10 @@ Needs Debian's python3-torch and python3-pil; exits 77 (skipped) without them.
 """
 import argparse
 import math
-import os
 import sys
 import time
+
+from resnet_torch import import_torch, read_split, resnet, standardize
 
 
 def augment(torch, x, padding, generator):
@@ -57,26 +58,17 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log", required=True, help="CSV file, one row per epoch")
     args = parser.parse_args()
-    try:
-        import numpy as np
-        import torch
-        from PIL import Image
-    except ImportError as e:
-        print(f"resnet_torch_train: {e.name} is not installed "
-              "(apt install python3-torch python3-pil); skipped", file=sys.stderr)
+    modules = import_torch("resnet_torch_train")
+    if modules is None:
         return 77
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from resnet_torch import read_split, resnet
+    np, torch, Image = modules
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     generator = torch.Generator().manual_seed(args.seed)
     train_x, train_y = read_split(args.images, "train", np, Image)
     test_x, test_y = read_split(args.images, "test", np, Image)
-    mean = train_x.astype(np.float64).mean(axis=(0, 2, 3))[None, :, None, None]
-    std = train_x.astype(np.float64).std(axis=(0, 2, 3))[None, :, None, None]
-    train_x = torch.from_numpy(((train_x - mean) / std).astype(np.float32))
-    test_x = torch.from_numpy(((test_x - mean) / std).astype(np.float32))
+    train_x, test_x = (torch.from_numpy(x) for x in standardize(np, train_x, test_x))
     train_y, test_y = torch.from_numpy(train_y), torch.from_numpy(test_y)
 
     model = resnet(torch)
