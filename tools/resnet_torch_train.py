@@ -9,7 +9,9 @@ The recipe is that of docs/resnet20.md: SGD with momentum 0.9 (PyTorch's form), 
 cosine`), minibatches of 128 reshuffled each epoch (the last one partial), per-channel
 standardisation by the training images' mean and deviation, then per-example random crop with
 4 pixels of zero padding and a horizontal flip with probability 1/2. BatchNorm in eval mode for
-the test. Writes one CSV row per epoch: epoch, train_loss, test_loss, test_accuracy, seconds.
+the test. The images are in channels-last memory format (NHWC), which PyTorch's convolutions
+follow: its faster format for this network on the machines measured (docs/benchmarks.md). Writes
+one CSV row per epoch: epoch, train_loss, test_loss, test_accuracy, seconds.
 Needs Debian's python3-torch and python3-pil; exits 77 (skipped) without them.
 """
 import argparse
@@ -68,10 +70,12 @@ def main():
     generator = torch.Generator().manual_seed(args.seed)
     train_x, train_y = read_split(args.images, "train", np, Image)
     test_x, test_y = read_split(args.images, "test", np, Image)
-    train_x, test_x = (torch.from_numpy(x) for x in standardize(np, train_x, test_x))
+    # read_split's arrays are transposed views, so these tensors are already NHWC in memory; say so
+    train_x, test_x = (torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
+                       for x in standardize(np, train_x, test_x))
     train_y, test_y = torch.from_numpy(train_y), torch.from_numpy(test_y)
 
-    model = resnet(torch)
+    model = resnet(torch)  # its convolutions follow the input into channels-last
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                                 weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(train_x) / args.batch_size)
