@@ -1,6 +1,6 @@
-// conv2d's direct 3x3 kernel (AVX-512 builds; elsewhere the cases check that the path is not
-// taken): values and gradients against the im2col path, finite differences, accumulation into an
-// existing gradient, and independence from the thread count.
+// conv2d's 3x3 kernels, direct and Winograd's (AVX-512 builds; elsewhere the cases check that the
+// path is not taken): values and gradients against the im2col path, finite differences,
+// accumulation into an existing gradient, and independence from the thread count.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -9,6 +9,7 @@
 #include "adamite/ops/reduce.hpp"
 #include "gradcheck.hpp"
 #include "src/ops/conv3x3.hpp"
+#include "src/ops/winograd3x3.hpp"
 
 using namespace adamite;
 using testing::check_gradients;
@@ -21,15 +22,21 @@ struct Result {
   std::vector<float> y, dx, dw, db;
 };
 
-// conv2d 3x3, stride 1, padding 1, and its gradients for loss Σ y·r, by the chosen path.
-Result run(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& r, bool direct) {
-  const bool previous = detail::direct_conv3x3_enabled();
-  detail::direct_conv3x3_enabled() = direct;
+enum class Path { im2col, direct, winograd };
+
+// conv2d 3x3, stride 1, padding 1, and its gradients for loss Σ y·r, by the chosen path (Winograd
+// where it applies: elsewhere `winograd` is the direct kernel).
+Result run(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& r, Path path) {
+  const bool previous = detail::conv3x3_enabled(),
+             previous_winograd = detail::winograd3x3_enabled();
+  detail::conv3x3_enabled() = path != Path::im2col;
+  detail::winograd3x3_enabled() = path == Path::winograd;
   const Tensor xc = x.clone(), wc = w.clone(), bc = b.clone();
   for (const Tensor* t : {&xc, &wc, &bc}) t->set_requires_grad(true);
   const Tensor y = conv2d(xc, wc, bc, {1, 1}, {1, 1});
   sum(y * r).backward();
-  detail::direct_conv3x3_enabled() = previous;
+  detail::conv3x3_enabled() = previous;
+  detail::winograd3x3_enabled() = previous_winograd;
   return {y.to_vector(), xc.grad().to_vector(), wc.grad().to_vector(), bc.grad().to_vector()};
 }
 
@@ -50,16 +57,31 @@ TEST_SUITE("conv") {
       return detail::Window::make("conv2d", Tensor::zeros({1, 2, h, w}), k, k, {s, s}, {p, p});
     };
 #ifdef __AVX512F__
-    CHECK(detail::direct_conv3x3_applies(window(5, 32, 3, 1, 1)));
-    CHECK(detail::direct_conv3x3_applies(window(5, 16, 3, 1, 1)));
-    CHECK(detail::direct_conv3x3_applies(window(6, 8, 3, 1, 1)));
+    CHECK(detail::conv3x3_applies(window(5, 32, 3, 1, 1)));
+    CHECK(detail::conv3x3_applies(window(5, 16, 3, 1, 1)));
+    CHECK(detail::conv3x3_applies(window(6, 8, 3, 1, 1)));
 #endif
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 8, 3, 1, 1)));  // 40 positions
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(6, 24, 3, 1, 1)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(6, 4, 3, 1, 1)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 3, 2, 1)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 3, 1, 0)));
-    CHECK_FALSE(detail::direct_conv3x3_applies(window(5, 32, 5, 1, 1)));
+    CHECK_FALSE(detail::conv3x3_applies(window(5, 8, 3, 1, 1)));  // 40 positions
+    CHECK_FALSE(detail::conv3x3_applies(window(6, 24, 3, 1, 1)));
+    CHECK_FALSE(detail::conv3x3_applies(window(6, 4, 3, 1, 1)));
+    CHECK_FALSE(detail::conv3x3_applies(window(5, 32, 3, 2, 1)));
+    CHECK_FALSE(detail::conv3x3_applies(window(5, 32, 3, 1, 0)));
+    CHECK_FALSE(detail::conv3x3_applies(window(5, 32, 5, 1, 1)));
+  }
+
+  TEST_CASE("conv3x3: Winograd's kernel applies from 16 channels to even sizes of 16k 2x2 blocks") {
+    auto window = [](int64_t c, int64_t h, int64_t w) {
+      return detail::Window::make("conv2d", Tensor::zeros({1, c, h, w}), 3, 3, {1, 1}, {1, 1});
+    };
+#ifdef __AVX512F__
+    CHECK(detail::winograd3x3_applies(window(16, 32, 32)));
+    CHECK(detail::winograd3x3_applies(window(32, 16, 16)));
+    CHECK(detail::winograd3x3_applies(window(64, 8, 8)));
+    CHECK(detail::winograd3x3_applies(window(17, 4, 32)));
+#endif
+    CHECK_FALSE(detail::winograd3x3_applies(window(15, 32, 32)));  // too few channels: direct
+    CHECK_FALSE(detail::winograd3x3_applies(window(16, 5, 32)));   // odd height
+    CHECK_FALSE(detail::winograd3x3_applies(window(16, 6, 8)));    // 12 blocks
   }
 
   TEST_CASE("conv3x3: output and gradients match the im2col path") {
@@ -72,17 +94,28 @@ TEST_SUITE("conv") {
                                                                              {{2, 13, 3, 16}, 19},
                                                                              {{1, 1, 1, 16}, 1},
                                                                              {{10, 7, 6, 8}, 9},
-                                                                             {{2, 64, 2, 8}, 64}}) {
+                                                                             {{2, 64, 2, 8}, 64},
+                                                                             // Winograd's shapes:
+                                                                             {{2, 16, 8, 8}, 16},
+                                                                             {{1, 17, 4, 32}, 19},
+                                                                             {{2, 32, 16, 16}, 24},
+                                                                             {{1, 16, 32, 32}, 16},
+                                                                             {{1, 20, 4, 64}, 9}}) {
       CAPTURE(to_string(x_shape));
       CAPTURE(out);
       const Tensor x = random_tensor(x_shape, gen), w = random_tensor({out, x_shape[1], 3, 3}, gen),
                    b = random_tensor({out}, gen),
                    r = random_tensor({x_shape[0], out, x_shape[2], x_shape[3]}, gen);
-      const Result direct = run(x, w, b, r, true), lowered = run(x, w, b, r, false);
-      check_close(direct.y, lowered.y, "output");
-      check_close(direct.dx, lowered.dx, "input gradient");
-      check_close(direct.dw, lowered.dw, "weight gradient");
-      check_close(direct.db, lowered.db, "bias gradient");
+      const Result lowered = run(x, w, b, r, Path::im2col);
+      for (const Path path : {Path::direct, Path::winograd}) {
+        const std::string name = path == Path::direct ? "direct" : "winograd";
+        CAPTURE(name);
+        const Result fast = run(x, w, b, r, path);
+        check_close(fast.y, lowered.y, "output");
+        check_close(fast.dx, lowered.dx, "input gradient");
+        check_close(fast.dw, lowered.dw, "weight gradient");
+        check_close(fast.db, lowered.db, "bias gradient");
+      }
     }
   }
 
@@ -102,14 +135,26 @@ TEST_SUITE("conv") {
                     });
   }
 
+  TEST_CASE("conv3x3: Winograd's gradients against finite differences") {
+    Generator gen(34);
+    // 16 channels of 8x8 and 4x32 (one and two rows of 16 blocks), and 16 output channels: both
+    // the output and the input gradient go through the Winograd kernel.
+    for (const Shape& shape : {Shape{1, 16, 8, 8}, Shape{1, 16, 4, 32}})
+      check_gradients("winograd 3x3, " + to_string(shape),
+                      {random_tensor(shape, gen), random_tensor({16, 16, 3, 3}, gen)},
+                      [](const Inputs& in) {
+                        return conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 1}) + in[0];
+                      });
+  }
+
   TEST_CASE("conv3x3: the same bits with 1 and 2 threads") {
     Generator gen(33);
     const Tensor x = random_tensor({20, 16, 8, 16}, gen), w = random_tensor({16, 16, 3, 3}, gen),
                  b = random_tensor({16}, gen), r = random_tensor({20, 16, 8, 16}, gen);
     omp_set_num_threads(1);
-    const Result one = run(x, w, b, r, true);
+    const Result one = run(x, w, b, r, Path::winograd);
     omp_set_num_threads(2);
-    const Result two = run(x, w, b, r, true);
+    const Result two = run(x, w, b, r, Path::winograd);
     omp_set_num_threads(omp_get_num_procs());
     CHECK(one.y == two.y);
     CHECK(one.dx == two.dx);

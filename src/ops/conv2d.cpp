@@ -5,6 +5,7 @@
 #include "adamite/autograd.hpp"
 #include "adamite/detail/storage_pool.hpp"
 #include "adamite/precision.hpp"
+#include "border.hpp"
 #include "conv2d_blocks.hpp"
 #include "conv3x3.hpp"
 #include "gemm.hpp"
@@ -40,8 +41,8 @@ struct Conv2dSaved {
   int64_t rows;       // output rows per lowering block
   bool bf16 = false;  // products in bf16 (adamite/precision.hpp), on these copies:
   std::shared_ptr<detail::bf16[]> x16{}, weight16{};
-  // The direct 3x3 kernel is fp32 only; bf16 products lower to columns.
-  bool direct() const { return !bf16 && detail::direct_conv3x3_applies(window); }
+  // The 3x3 kernels are fp32 only; bf16 products lower to columns.
+  bool direct() const { return !bf16 && detail::conv3x3_applies(window); }
 };
 
 // A lowering block's product, out[:, block] (+)= weight · cols, from float or bf16 columns.
@@ -58,16 +59,16 @@ Tensor conv2d_forward(Conv2dSaved& s) {
   const int64_t positions = window.oh * window.ow, image_size = window.c * window.h * window.w;
   Tensor y = Tensor::empty({window.n, s.out_channels, window.oh, window.ow});
   const bool direct = s.direct();
-  const auto packed = detail::allocate_storage(
-      direct ? detail::direct_conv3x3_packed_size(s.out_channels, window.c) : 0);
-  if (direct) detail::pack_conv3x3_weight(s.weight.data(), s.out_channels, window.c, packed.get());
+  const auto packed =
+      detail::allocate_storage(direct ? detail::conv3x3_packed_size(window, s.out_channels) : 0);
+  if (direct) detail::pack_conv3x3_weight(window, s.weight.data(), s.out_channels, packed.get());
   if (s.bf16) {
     s.x16 = detail::bf16_copy(s.x.data(), s.x.numel());
     s.weight16 = detail::bf16_copy(s.weight.data(), s.weight.numel());
   }
   // The columns of one block: floats, or bf16 values in the same storage.
   const int64_t scratch_floats =
-      direct ? detail::direct_conv3x3_scratch_size(window) : s.patch * s.rows * window.ow;
+      direct ? detail::conv3x3_scratch_size(window, s.out_channels) : s.patch * s.rows * window.ow;
 #pragma omp parallel
   {
     const auto scratch = detail::allocate_storage(scratch_floats);
@@ -75,8 +76,8 @@ Tensor conv2d_forward(Conv2dSaved& s) {
     for (int64_t i = 0; i < window.n; ++i) {
       float* out = y.data() + i * s.out_channels * positions;
       if (direct)
-        detail::direct_conv3x3(window, s.out_channels, packed.get(), s.x.data() + i * image_size,
-                               scratch.get(), out, /*accumulate=*/false);
+        detail::conv3x3(window, s.out_channels, packed.get(), s.x.data() + i * image_size,
+                        scratch.get(), out, /*accumulate=*/false);
       else
         for_each_block(window, s.rows, [&](RowBlock block) {
           float* out_block = out + block.first_row * window.ow;
@@ -108,10 +109,10 @@ struct TransposedConvolution {
   int64_t patch = 0, rows = 0;
   std::shared_ptr<float[]> kernel;           // [c, out·kh·kw]
   std::shared_ptr<detail::bf16[]> kernel16;  // its bf16 copy, for bf16 products
-  bool direct = false;                       // by direct_conv3x3, with the kernel packed for it
+  bool direct = false;                       // by conv3x3, with the kernel packed for it
   std::shared_ptr<float[]> packed;
   int64_t scratch_size() const {
-    return direct ? detail::direct_conv3x3_scratch_size(window) : patch * rows * window.ow;
+    return direct ? detail::conv3x3_scratch_size(window, in_channels) : patch * rows * window.ow;
   }
 };
 
@@ -147,11 +148,10 @@ TransposedConvolution transposed_convolution(const Conv2dSaved& s) {
         t.kernel[(c * s.out_channels + o) * taps + (taps - 1 - k)] =
             weight[(o * window.c + c) * taps + k];
   if (s.bf16) t.kernel16 = detail::bf16_copy(t.kernel.get(), window.c * t.patch);
-  t.direct = !s.bf16 && detail::direct_conv3x3_applies(t.window);
+  t.direct = !s.bf16 && detail::conv3x3_applies(t.window);
   if (t.direct) {
-    t.packed =
-        detail::allocate_storage(detail::direct_conv3x3_packed_size(window.c, t.patch / taps));
-    detail::pack_conv3x3_weight(t.kernel.get(), window.c, s.out_channels, t.packed.get());
+    t.packed = detail::allocate_storage(detail::conv3x3_packed_size(t.window, window.c));
+    detail::pack_conv3x3_weight(t.window, t.kernel.get(), window.c, t.packed.get());
   }
   return t;
 }
@@ -267,11 +267,11 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
       by_convolution ? transposed_convolution(s) : TransposedConvolution{};
   const auto grad16 =
       s.bf16 ? detail::bf16_copy(grad_y.data(), grad_y.numel()) : std::shared_ptr<detail::bf16[]>();
-  // The direct 3x3 kernel takes a chunk's samples at once (see conv3x3.hpp), the others one.
+  // The 3x3 weight gradient takes a chunk's samples at once (see conv3x3.hpp), the others one.
   const bool direct_weight = need_weight && s.direct();
-  const int64_t cols_size = std::max(
-      {s.patch * s.rows * window.ow, transposed.scratch_size(),
-       direct_weight ? kSamplesPerChunk * detail::direct_conv3x3_scratch_size(window) : 0});
+  const int64_t cols_size =
+      std::max({s.patch * s.rows * window.ow, transposed.scratch_size(),
+                direct_weight ? kSamplesPerChunk * detail::bordered_size(window) : 0});
 #pragma omp parallel
   {
     const auto cols = detail::allocate_storage(cols_size);
@@ -290,9 +290,8 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
         float* grad_image = need_x ? grad_x + i * image_size : nullptr;
         float* weight_sum = need_weight && !direct_weight ? grad_weight : nullptr;
         if (transposed.direct) {
-          detail::direct_conv3x3(transposed.window, transposed.in_channels, transposed.packed.get(),
-                                 grad_y.data() + out_offset, cols.get(), grad_image,
-                                 /*accumulate=*/true);
+          detail::conv3x3(transposed.window, transposed.in_channels, transposed.packed.get(),
+                          grad_y.data() + out_offset, cols.get(), grad_image, /*accumulate=*/true);
           grad_image = nullptr;
         }
         if (s.bf16)

@@ -4,6 +4,9 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "border.hpp"
+#include "winograd3x3.hpp"
+
 #ifdef __AVX512F__
 #include <immintrin.h>
 #endif
@@ -17,23 +20,6 @@ constexpr int64_t kTaps = 9;         // 3x3
 constexpr int64_t kTileVectors = 2;  // output vectors per register tile: 8x2 accumulators
 
 #ifdef __AVX512F__
-// The image [c, h, w] inside a zero border of one pixel: [c, h + 2, w + 2].
-void add_border(const Window& window, const float* image, float* bordered) {
-  const int64_t row = window.w + 2, plane = (window.h + 2) * row;
-  for (int64_t c = 0; c < window.c; ++c) {
-    float* out = bordered + c * plane;
-    std::fill(out, out + row, 0.0f);
-    for (int64_t y = 0; y < window.h; ++y) {
-      float* line = out + (y + 1) * row;
-      const float* in = image + (c * window.h + y) * window.w;
-      line[0] = 0.0f;
-      std::copy(in, in + window.w, line + 1);
-      line[window.w + 1] = 0.0f;
-    }
-    std::fill(out + (window.h + 1) * row, out + plane, 0.0f);
-  }
-}
-
 // The pixels under one tap of the 16 output positions of a vector, `at` reading the first: one
 // load when the vector lies in one row (widths a multiple of 16), two of 8 when it spans two rows
 // (width 8; `row` apart in the bordered image).
@@ -165,14 +151,14 @@ void weight_gradient_tile(const Window& window, int64_t images, const float* bor
 
 }  // namespace
 
-bool& direct_conv3x3_enabled() {
+bool& conv3x3_enabled() {
   static bool enabled = true;
   return enabled;
 }
 
-bool direct_conv3x3_applies(const Window& window) {
+bool conv3x3_applies(const Window& window) {
 #ifdef __AVX512F__
-  return direct_conv3x3_enabled() && window.kh == 3 && window.kw == 3 && window.sh == 1 &&
+  return conv3x3_enabled() && window.kh == 3 && window.kw == 3 && window.sh == 1 &&
          window.sw == 1 && window.ph == 1 && window.pw == 1 &&
          (window.w % kLanes == 0 || (window.w == 8 && window.h % 2 == 0));
 #else
@@ -181,16 +167,21 @@ bool direct_conv3x3_applies(const Window& window) {
 #endif
 }
 
-int64_t direct_conv3x3_packed_size(int64_t out_channels, int64_t in_channels) {
-  return (out_channels + kBlock - 1) / kBlock * in_channels * kTaps * kBlock;
+int64_t conv3x3_packed_size(const Window& window, int64_t out_channels) {
+  if (winograd3x3_applies(window)) return winograd3x3_packed_size(out_channels, window.c);
+  return (out_channels + kBlock - 1) / kBlock * window.c * kTaps * kBlock;
 }
 
-int64_t direct_conv3x3_scratch_size(const Window& window) {
-  return window.c * (window.h + 2) * (window.w + 2);
+int64_t conv3x3_scratch_size(const Window& window, int64_t out_channels) {
+  if (winograd3x3_applies(window)) return winograd3x3_scratch_size(window, out_channels);
+  return bordered_size(window);
 }
 
-void pack_conv3x3_weight(const float* weight, int64_t out_channels, int64_t in_channels,
+void pack_conv3x3_weight(const Window& window, const float* weight, int64_t out_channels,
                          float* packed) {
+  const int64_t in_channels = window.c;
+  if (winograd3x3_applies(window))
+    return pack_winograd3x3_weight(weight, out_channels, in_channels, packed);
   const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
   for (int64_t b = 0; b < blocks; ++b)
     for (int64_t c = 0; c < in_channels; ++c)
@@ -202,8 +193,10 @@ void pack_conv3x3_weight(const float* weight, int64_t out_channels, int64_t in_c
         }
 }
 
-void direct_conv3x3(const Window& window, int64_t out_channels, const float* packed,
-                    const float* image, float* scratch, float* out, bool accumulate) {
+void conv3x3(const Window& window, int64_t out_channels, const float* packed, const float* image,
+             float* scratch, float* out, bool accumulate) {
+  if (winograd3x3_applies(window))
+    return winograd3x3(window, out_channels, packed, image, scratch, out, accumulate);
 #ifdef __AVX512F__
   add_border(window, image, scratch);
   const int64_t positions = window.h * window.w, vectors = positions / kLanes;
@@ -224,9 +217,8 @@ void direct_conv3x3(const Window& window, int64_t out_channels, const float* pac
     });
   }
 #else
-  (void)window, (void)out_channels, (void)packed, (void)image, (void)scratch, (void)out,
-      (void)accumulate;
-  throw std::logic_error("direct_conv3x3: built without AVX-512 (direct_conv3x3_applies is false)");
+  (void)out_channels, (void)packed, (void)image, (void)scratch, (void)out, (void)accumulate;
+  throw std::logic_error("conv3x3: built without AVX-512 (conv3x3_applies is false)");
 #endif
 }
 
@@ -235,9 +227,9 @@ void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int
                                  float* grad_weight) {
 #ifdef __AVX512F__
   const int64_t image_size = window.c * window.h * window.w, positions = window.h * window.w;
-  const int64_t plane = (window.h + 2) * (window.w + 2), bordered_size = window.c * plane;
+  const int64_t plane = (window.h + 2) * (window.w + 2), stride = bordered_size(window);
   for (int64_t i = 0; i < images; ++i)
-    add_border(window, image + i * image_size, scratch + i * bordered_size);
+    add_border(window, image + i * image_size, scratch + i * stride);
   const int64_t grad_stride = out_channels * positions;
   // Channel by channel, so that its bordered planes stay in cache across the output channels.
   by_vector_shape(window, [&](auto two_rows) {
@@ -245,11 +237,11 @@ void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int
     for (int64_t c = 0; c < window.c; ++c) {
       int64_t o = 0;
       for (; o + 2 <= out_channels; o += 2)
-        weight_gradient_tile<2, kTwoRows>(window, images, scratch + c * plane, bordered_size,
+        weight_gradient_tile<2, kTwoRows>(window, images, scratch + c * plane, stride,
                                           grad_out + o * positions, grad_stride,
                                           grad_weight + (o * window.c + c) * kTaps);
       if (o < out_channels)
-        weight_gradient_tile<1, kTwoRows>(window, images, scratch + c * plane, bordered_size,
+        weight_gradient_tile<1, kTwoRows>(window, images, scratch + c * plane, stride,
                                           grad_out + o * positions, grad_stride,
                                           grad_weight + (o * window.c + c) * kTaps);
     }
@@ -258,7 +250,7 @@ void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int
   (void)window, (void)out_channels, (void)images, (void)image, (void)grad_out, (void)scratch,
       (void)grad_weight;
   throw std::logic_error(
-      "add_conv3x3_weight_gradient: built without AVX-512 (direct_conv3x3_applies is false)");
+      "add_conv3x3_weight_gradient: built without AVX-512 (conv3x3_applies is false)");
 #endif
 }
 
