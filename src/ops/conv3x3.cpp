@@ -158,8 +158,7 @@ bool& conv3x3_enabled() {
 
 bool conv3x3_applies(const Window& window) {
 #ifdef __AVX512F__
-  return conv3x3_enabled() && window.kh == 3 && window.kw == 3 && window.sh == 1 &&
-         window.sw == 1 && window.ph == 1 && window.pw == 1 &&
+  return conv3x3_enabled() && window.same_size_3x3() &&
          (window.w % kLanes == 0 || (window.w == 8 && window.h % 2 == 0));
 #else
   (void)window;

@@ -15,6 +15,11 @@ struct Window {
   int64_t kh, kw, sh, sw, ph, pw;
   int64_t oh, ow;  // output spatial size
 
+  // 3x3 with stride 1 and padding 1: the output is the input's size (ResNet's convolutions).
+  bool same_size_3x3() const {
+    return kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1;
+  }
+
   // The output columns ox whose input column ox·sw − pw + k lies inside [0, w): [first, last).
   // Computing the range once per row keeps the inner loops free of bounds checks.
   std::array<int64_t, 2> valid_columns(int64_t k) const { return valid(k, pw, sw, w, ow); }

@@ -195,9 +195,8 @@ bool& winograd3x3_enabled() {
 
 bool winograd3x3_applies(const Window& window) {
 #ifdef __AVX512F__
-  return winograd3x3_enabled() && window.kh == 3 && window.kw == 3 && window.sh == 1 &&
-         window.sw == 1 && window.ph == 1 && window.pw == 1 && window.c >= 16 &&
-         window.h % 2 == 0 && window.w % 2 == 0 && (window.h / 2 * (window.w / 2)) % kLanes == 0;
+  return winograd3x3_enabled() && window.same_size_3x3() && window.c >= 16 && window.h % 2 == 0 &&
+         window.w % 2 == 0 && (window.h / 2 * (window.w / 2)) % kLanes == 0;
 #else
   (void)window;
   return false;
