@@ -32,42 +32,38 @@ struct Layout {
 
 #ifdef __AVX512F__
 // Bᵀ d B of one 4x4 window d (rows d0..d3): the input transform, Bᵀ = [1 0 −1 0; 0 1 1 0;
-// 0 −1 1 0; 0 1 0 −1]. T is float or __m512 (16 blocks at once); out(p, value) stores position p.
-template <class T, class Add, class Sub, class Out>
-void input_transform(const T (&d)[4][4], Add add, Sub sub, Out out) {
+// 0 −1 1 0; 0 1 0 −1]. T is float or __m512 (16 blocks at once: GCC's vector arithmetic);
+// out(p, value) stores position p.
+template <class T, class Out>
+void input_transform(const T (&d)[4][4], Out out) {
   T t[4][4];
   for (int j = 0; j < 4; ++j) {
-    t[0][j] = sub(d[0][j], d[2][j]);
-    t[1][j] = add(d[1][j], d[2][j]);
-    t[2][j] = sub(d[2][j], d[1][j]);
-    t[3][j] = sub(d[1][j], d[3][j]);
+    t[0][j] = d[0][j] - d[2][j];
+    t[1][j] = d[1][j] + d[2][j];
+    t[2][j] = d[2][j] - d[1][j];
+    t[3][j] = d[1][j] - d[3][j];
   }
   for (int i = 0; i < 4; ++i) {
-    out(i * 4 + 0, sub(t[i][0], t[i][2]));
-    out(i * 4 + 1, add(t[i][1], t[i][2]));
-    out(i * 4 + 2, sub(t[i][2], t[i][1]));
-    out(i * 4 + 3, sub(t[i][1], t[i][3]));
+    out(i * 4 + 0, t[i][0] - t[i][2]);
+    out(i * 4 + 1, t[i][1] + t[i][2]);
+    out(i * 4 + 2, t[i][2] - t[i][1]);
+    out(i * 4 + 3, t[i][1] - t[i][3]);
   }
 }
 
 // Aᵀ m A of one block's 16 products: the output transform, Aᵀ = [1 1 1 0; 0 1 −1 −1].
-template <class T, class Add, class Sub>
-void output_transform(const T (&m)[kPoints], Add add, Sub sub, T (&y)[2][2]) {
+template <class T>
+void output_transform(const T (&m)[kPoints], T (&y)[2][2]) {
   T t[2][4];
   for (int j = 0; j < 4; ++j) {
-    t[0][j] = add(add(m[j], m[4 + j]), m[8 + j]);
-    t[1][j] = sub(sub(m[4 + j], m[8 + j]), m[12 + j]);
+    t[0][j] = m[j] + m[4 + j] + m[8 + j];
+    t[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
   }
   for (int i = 0; i < 2; ++i) {
-    y[i][0] = add(add(t[i][0], t[i][1]), t[i][2]);
-    y[i][1] = sub(sub(t[i][1], t[i][2]), t[i][3]);
+    y[i][0] = t[i][0] + t[i][1] + t[i][2];
+    y[i][1] = t[i][1] - t[i][2] - t[i][3];
   }
 }
-
-const auto add_f = [](float a, float b) { return a + b; };
-const auto sub_f = [](float a, float b) { return a - b; };
-const auto add_v = [](__m512 a, __m512 b) { return _mm512_add_ps(a, b); };
-const auto sub_v = [](__m512 a, __m512 b) { return _mm512_sub_ps(a, b); };
 
 // V[p][c][block] for every channel and 2x2 block. Rows of 16 blocks or more take 16 at a time
 // (the even and odd columns of 32 pixels are the windows' columns 0 and 1, shifted by 2 for 2 and
@@ -92,8 +88,7 @@ void transform_input(const Window& window, const Layout& l, const float* bordere
           d[i][2] = _mm512_permutex2var_ps(a2, even, b2);
           d[i][3] = _mm512_permutex2var_ps(a2, odd, b2);
         }
-        input_transform(d, add_v, sub_v,
-                        [&](int p, __m512 x) { _mm512_storeu_ps(out + p * l.v_plane + tx, x); });
+        input_transform(d, [&](int p, __m512 x) { _mm512_storeu_ps(out + p * l.v_plane + tx, x); });
       }
       // ivdep: the output planes never overlap the bordered image, and then GCC vectorises.
 #pragma GCC ivdep
@@ -101,7 +96,7 @@ void transform_input(const Window& window, const Layout& l, const float* bordere
         float d[4][4];
         for (int i = 0; i < 4; ++i)
           for (int j = 0; j < 4; ++j) d[i][j] = top[i * l.row + 2 * tx + j];
-        input_transform(d, add_f, sub_f, [&](int p, float x) { out[p * l.v_plane + tx] = x; });
+        input_transform(d, [&](int p, float x) { out[p * l.v_plane + tx] = x; });
       }
     }
 }
@@ -158,14 +153,14 @@ void transform_output(const Window& window, const Layout& l, int64_t out_channel
       for (; l.tiles_wide % kLanes == 0 && tx < l.tiles_wide; tx += kLanes) {
         __m512 mv[kPoints], y[2][2];
         for (int64_t p = 0; p < kPoints; ++p) mv[p] = _mm512_loadu_ps(mk + p * l.m_plane + tx);
-        output_transform(mv, add_v, sub_v, y);
+        output_transform(mv, y);
         for (int i = 0; i < 2; ++i) {
           float* at = y0 + i * window.w + 2 * tx;
           __m512 first = _mm512_permutex2var_ps(y[i][0], low, y[i][1]);
           __m512 second = _mm512_permutex2var_ps(y[i][0], high, y[i][1]);
           if (accumulate) {
-            first = _mm512_add_ps(_mm512_loadu_ps(at), first);
-            second = _mm512_add_ps(_mm512_loadu_ps(at + 16), second);
+            first += _mm512_loadu_ps(at);
+            second += _mm512_loadu_ps(at + 16);
           }
           _mm512_storeu_ps(at, first);
           _mm512_storeu_ps(at + 16, second);
@@ -175,7 +170,7 @@ void transform_output(const Window& window, const Layout& l, int64_t out_channel
       for (; tx < l.tiles_wide; ++tx) {
         float mv[kPoints], y[2][2];
         for (int64_t p = 0; p < kPoints; ++p) mv[p] = mk[p * l.m_plane + tx];
-        output_transform(mv, add_f, sub_f, y);
+        output_transform(mv, y);
         for (int i = 0; i < 2; ++i)
           for (int j = 0; j < 2; ++j) {
             float& at = y0[i * window.w + 2 * tx + j];
