@@ -69,7 +69,7 @@ TEST_SUITE("conv") {
     CHECK_FALSE(detail::conv3x3_applies(window(5, 32, 5, 1, 1)));
   }
 
-  TEST_CASE("conv3x3: Winograd's kernel applies from 16 channels to even sizes of 16k 2x2 blocks") {
+  TEST_CASE("conv3x3: Winograd's kernel applies from 16 channels to 16k 2x2 blocks, rows of 4k") {
     auto window = [](int64_t c, int64_t h, int64_t w) {
       return detail::Window::make("conv2d", Tensor::zeros({1, c, h, w}), 3, 3, {1, 1}, {1, 1});
     };
@@ -78,10 +78,12 @@ TEST_SUITE("conv") {
     CHECK(detail::winograd3x3_applies(window(32, 16, 16)));
     CHECK(detail::winograd3x3_applies(window(64, 8, 8)));
     CHECK(detail::winograd3x3_applies(window(17, 4, 32)));
+    CHECK(detail::winograd3x3_applies(window(16, 4, 48)));  // rows of 24 blocks
 #endif
     CHECK_FALSE(detail::winograd3x3_applies(window(15, 32, 32)));  // too few channels: direct
     CHECK_FALSE(detail::winograd3x3_applies(window(16, 5, 32)));   // odd height
     CHECK_FALSE(detail::winograd3x3_applies(window(16, 6, 8)));    // 12 blocks
+    CHECK_FALSE(detail::winograd3x3_applies(window(16, 32, 4)));   // rows of 2 blocks
   }
 
   TEST_CASE("conv3x3: output and gradients match the im2col path") {
@@ -100,7 +102,8 @@ TEST_SUITE("conv") {
                                                                              {{1, 17, 4, 32}, 19},
                                                                              {{2, 32, 16, 16}, 24},
                                                                              {{1, 16, 32, 32}, 16},
-                                                                             {{1, 20, 4, 64}, 9}}) {
+                                                                             {{1, 20, 4, 64}, 9},
+                                                                             {{2, 16, 4, 48}, 8}}) {
       CAPTURE(to_string(x_shape));
       CAPTURE(out);
       const Tensor x = random_tensor(x_shape, gen), w = random_tensor({out, x_shape[1], 3, 3}, gen),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 #include "border.hpp"
 
@@ -34,8 +35,9 @@ struct Layout {
 // Bᵀ d B of one 4x4 window d (rows d0..d3): the input transform, Bᵀ = [1 0 −1 0; 0 1 1 0;
 // 0 −1 1 0; 0 1 0 −1]. T is float or __m512 (16 blocks at once: GCC's vector arithmetic);
 // out(p, value) stores position p.
+// Both are inlined by force: called with arrays of 16 vectors, a call would pass them on the stack.
 template <class T, class Out>
-void input_transform(const T (&d)[4][4], Out out) {
+[[gnu::always_inline]] inline void input_transform(const T (&d)[4][4], Out out) {
   T t[4][4];
   for (int j = 0; j < 4; ++j) {
     t[0][j] = d[0][j] - d[2][j];
@@ -53,7 +55,7 @@ void input_transform(const T (&d)[4][4], Out out) {
 
 // Aᵀ m A of one block's 16 products: the output transform, Aᵀ = [1 1 1 0; 0 1 −1 −1].
 template <class T>
-void output_transform(const T (&m)[kPoints], T (&y)[2][2]) {
+[[gnu::always_inline]] inline void output_transform(const T (&m)[kPoints], T (&y)[2][2]) {
   T t[2][4];
   for (int j = 0; j < 4; ++j) {
     t[0][j] = m[j] + m[4 + j] + m[8 + j];
@@ -65,40 +67,91 @@ void output_transform(const T (&m)[kPoints], T (&y)[2][2]) {
   }
 }
 
-// V[p][c][block] for every channel and 2x2 block. Rows of 16 blocks or more take 16 at a time
-// (the even and odd columns of 32 pixels are the windows' columns 0 and 1, shifted by 2 for 2 and
-// 3); narrower images go one block at a time.
+// A vector's 16 blocks are consecutive (row by row), so they lie in one row of blocks (rows of 16
+// or more), two (8 a row) or four (4 a row). `Quarters` is the last case: then 8 floats come from
+// each of two rows.
+//
+// Steps through the blocks 4 at a time (a row of blocks holds a multiple of 4), giving the 2x2
+// corners of the next 16 as positions in a plane `row` floats wide: blocks t and t + 4 (first),
+// t + 8 and t + 12 (second).
+struct Corners {
+  const Layout& l;
+  int64_t row, ty = 0, tx = 0;
+  int64_t next() {
+    const int64_t at = 2 * ty * row + 2 * tx;
+    tx += 4;
+    if (tx == l.tiles_wide) tx = 0, ++ty;
+    return at;
+  }
+  void next16(int64_t (&first)[2], int64_t (&second)[2]) {
+    first[0] = next(), first[1] = next(), second[0] = next(), second[1] = next();
+  }
+};
+
+// The 16 floats of blocks t..t+7 from `plane`, where `at[0]` is block t's position and `at[1]`
+// block t+4's, plus `offset`.
+template <bool Quarters>
+__m512 load_half(const float* plane, const int64_t (&at)[2], int64_t offset) {
+  if constexpr (Quarters)
+    return _mm512_castpd_ps(_mm512_insertf64x4(
+        _mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(plane + at[0] + offset))),
+        _mm256_castps_pd(_mm256_loadu_ps(plane + at[1] + offset)), 1));
+  else
+    return _mm512_loadu_ps(plane + at[0] + offset);
+}
+
+template <bool Quarters>
+void store_half(float* plane, const int64_t (&at)[2], int64_t offset, __m512 x, bool accumulate) {
+  if (accumulate) x += load_half<Quarters>(plane, at, offset);
+  if constexpr (Quarters) {
+    _mm256_storeu_ps(plane + at[0] + offset, _mm512_castps512_ps256(x));
+    _mm256_storeu_ps(plane + at[1] + offset,
+                     _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+  } else {
+    _mm512_storeu_ps(plane + at[0] + offset, x);
+  }
+}
+
+// Calls body(std::true_type()) for rows of 4 blocks, else body(std::false_type()).
+template <class Body>
+void by_row_shape(const Layout& l, Body body) {
+  if (l.tiles_wide % 8 != 0)
+    body(std::true_type());
+  else
+    body(std::false_type());
+}
+
+// V[p][c][block] for every channel and 2x2 block, 16 blocks at a time: a window row's columns 0
+// and 1 of 8 blocks are the even and odd floats of 16 consecutive pixels, columns 2 and 3 the
+// same from 2 pixels on.
 void transform_input(const Window& window, const Layout& l, const float* bordered, float* v) {
   const int64_t plane = (window.h + 2) * l.row;
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-  for (int64_t c = 0; c < window.c; ++c)
-    for (int64_t ty = 0; ty < window.h / 2; ++ty) {
-      const float* top = bordered + c * plane + 2 * ty * l.row;
-      float* out = v + c * l.tiles + ty * l.tiles_wide;
-      int64_t tx = 0;
-      for (; l.tiles_wide % kLanes == 0 && tx < l.tiles_wide; tx += kLanes) {
+  by_row_shape(l, [&](auto quarters) {
+    constexpr bool kQuarters = decltype(quarters)::value;
+    for (int64_t c = 0; c < window.c; ++c) {
+      const float* in = bordered + c * plane;
+      Corners corners{l, l.row};
+      for (int64_t t = 0; t < l.tiles; t += kLanes) {
+        int64_t first[2], second[2];
+        corners.next16(first, second);
         __m512 d[4][4];
         for (int i = 0; i < 4; ++i) {
-          const float* r = top + i * l.row + 2 * tx;
-          const __m512 a = _mm512_loadu_ps(r), b = _mm512_loadu_ps(r + 16);
-          const __m512 a2 = _mm512_loadu_ps(r + 2), b2 = _mm512_loadu_ps(r + 18);
+          const __m512 a = load_half<kQuarters>(in, first, i * l.row),
+                       b = load_half<kQuarters>(in, second, i * l.row),
+                       a2 = load_half<kQuarters>(in, first, i * l.row + 2),
+                       b2 = load_half<kQuarters>(in, second, i * l.row + 2);
           d[i][0] = _mm512_permutex2var_ps(a, even, b);
           d[i][1] = _mm512_permutex2var_ps(a, odd, b);
           d[i][2] = _mm512_permutex2var_ps(a2, even, b2);
           d[i][3] = _mm512_permutex2var_ps(a2, odd, b2);
         }
-        input_transform(d, [&](int p, __m512 x) { _mm512_storeu_ps(out + p * l.v_plane + tx, x); });
-      }
-      // ivdep: the output planes never overlap the bordered image, and then GCC vectorises.
-#pragma GCC ivdep
-      for (; tx < l.tiles_wide; ++tx) {
-        float d[4][4];
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 4; ++j) d[i][j] = top[i * l.row + 2 * tx + j];
-        input_transform(d, [&](int p, float x) { out[p * l.v_plane + tx] = x; });
+        float* out = v + c * l.tiles + t;
+        input_transform(d, [&](int p, __m512 x) { _mm512_storeu_ps(out + p * l.v_plane, x); });
       }
     }
+  });
 }
 
 // M[p][k][block] = Σ_c U[p][k][c]·V[p][c][block], c in order: per register tile 8 output
@@ -138,46 +191,35 @@ void products(const Window& window, const Layout& l, int64_t out_channels, const
     }
 }
 
-// out[k] (+)= Aᵀ M A for every 2x2 block; 16 blocks of a row at a time where rows allow.
+// out[k] (+)= Aᵀ M A for every 2x2 block, 16 blocks at a time.
 void transform_output(const Window& window, const Layout& l, int64_t out_channels, const float* m,
                       float* out, bool accumulate) {
-  // The two output columns of 16 blocks, interleaved into 32 consecutive pixels.
+  // The two output columns of 8 blocks, interleaved into 16 pixels.
   const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
   const __m512i high =
       _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
-  for (int64_t k = 0; k < out_channels; ++k)
-    for (int64_t ty = 0; ty < window.h / 2; ++ty) {
-      const float* mk = m + k * l.tiles + ty * l.tiles_wide;
-      float* y0 = out + (k * window.h + 2 * ty) * window.w;
-      int64_t tx = 0;
-      for (; l.tiles_wide % kLanes == 0 && tx < l.tiles_wide; tx += kLanes) {
+  const int64_t positions = window.h * window.w;
+  by_row_shape(l, [&](auto quarters) {
+    constexpr bool kQuarters = decltype(quarters)::value;
+    for (int64_t k = 0; k < out_channels; ++k) {
+      float* plane = out + k * positions;
+      Corners corners{l, window.w};
+      for (int64_t t = 0; t < l.tiles; t += kLanes) {
+        int64_t first[2], second[2];
+        corners.next16(first, second);
         __m512 mv[kPoints], y[2][2];
-        for (int64_t p = 0; p < kPoints; ++p) mv[p] = _mm512_loadu_ps(mk + p * l.m_plane + tx);
+        for (int64_t p = 0; p < kPoints; ++p)
+          mv[p] = _mm512_loadu_ps(m + p * l.m_plane + k * l.tiles + t);
         output_transform(mv, y);
         for (int i = 0; i < 2; ++i) {
-          float* at = y0 + i * window.w + 2 * tx;
-          __m512 first = _mm512_permutex2var_ps(y[i][0], low, y[i][1]);
-          __m512 second = _mm512_permutex2var_ps(y[i][0], high, y[i][1]);
-          if (accumulate) {
-            first += _mm512_loadu_ps(at);
-            second += _mm512_loadu_ps(at + 16);
-          }
-          _mm512_storeu_ps(at, first);
-          _mm512_storeu_ps(at + 16, second);
+          store_half<kQuarters>(plane, first, i * window.w,
+                                _mm512_permutex2var_ps(y[i][0], low, y[i][1]), accumulate);
+          store_half<kQuarters>(plane, second, i * window.w,
+                                _mm512_permutex2var_ps(y[i][0], high, y[i][1]), accumulate);
         }
       }
-#pragma GCC ivdep
-      for (; tx < l.tiles_wide; ++tx) {
-        float mv[kPoints], y[2][2];
-        for (int64_t p = 0; p < kPoints; ++p) mv[p] = mk[p * l.m_plane + tx];
-        output_transform(mv, y);
-        for (int i = 0; i < 2; ++i)
-          for (int j = 0; j < 2; ++j) {
-            float& at = y0[i * window.w + 2 * tx + j];
-            at = accumulate ? at + y[i][j] : y[i][j];
-          }
-      }
     }
+  });
 }
 #endif
 
@@ -191,7 +233,7 @@ bool& winograd3x3_enabled() {
 bool winograd3x3_applies(const Window& window) {
 #ifdef __AVX512F__
   return winograd3x3_enabled() && window.same_size_3x3() && window.c >= 16 && window.h % 2 == 0 &&
-         window.w % 2 == 0 && (window.h / 2 * (window.w / 2)) % kLanes == 0;
+         window.w % 8 == 0 && (window.h / 2 * (window.w / 2)) % kLanes == 0;
 #else
   (void)window;
   return false;

@@ -15,9 +15,9 @@ namespace adamite::detail {
 // On by default; tests turn it off to compare with the direct kernel.
 bool& winograd3x3_enabled();
 
-// Built for AVX-512, enabled, 3x3, stride 1, padding 1, ≥ 16 input channels, even height and
-// width, and a number of 2x2 blocks that is a multiple of 16 (they are the vector lanes): ResNet's
-// 32x32, 16x16 and 8x8 layers.
+// Built for AVX-512, enabled, 3x3, stride 1, padding 1, ≥ 16 input channels, an even height, a
+// width that is a multiple of 8 (rows of 4k 2x2 blocks), and a number of blocks that is a multiple
+// of 16 (they are the vector lanes): ResNet's 32x32, 16x16 and 8x8 layers.
 bool winograd3x3_applies(const Window& window);
 
 // packed = G g Gᵀ of weight [out, in, 3, 3], as [16 transform positions][⌈out/8⌉][in][8].
