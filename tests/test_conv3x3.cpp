@@ -79,7 +79,14 @@ TEST_SUITE("conv") {
     CHECK(detail::winograd3x3_applies(window(64, 8, 8)));
     CHECK(detail::winograd3x3_applies(window(17, 4, 32)));
     CHECK(detail::winograd3x3_applies(window(16, 4, 48)));  // rows of 24 blocks
+    // The weight gradient: input channels a multiple of 16, output channels of 8.
+    CHECK(detail::winograd3x3_weight_gradient_applies(window(16, 32, 32), 16));
+    CHECK(detail::winograd3x3_weight_gradient_applies(window(32, 16, 16), 24));
+    CHECK(detail::winograd3x3_weight_gradient_applies(window(16, 4, 48), 8));
+    CHECK_FALSE(detail::winograd3x3_weight_gradient_applies(window(17, 4, 32), 16));
+    CHECK_FALSE(detail::winograd3x3_weight_gradient_applies(window(16, 32, 32), 12));
 #endif
+    CHECK_FALSE(detail::winograd3x3_weight_gradient_applies(window(15, 32, 32), 16));
     CHECK_FALSE(detail::winograd3x3_applies(window(15, 32, 32)));  // too few channels: direct
     CHECK_FALSE(detail::winograd3x3_applies(window(16, 5, 32)));   // odd height
     CHECK_FALSE(detail::winograd3x3_applies(window(16, 6, 8)));    // 12 blocks
@@ -91,19 +98,21 @@ TEST_SUITE("conv") {
     // Channel counts below, at and across the 8-channel blocks and 16 lanes; an odd number of
     // output vectors (5 rows of 16: the single-vector tail), several rows of 32, rows of 8 (two
     // to a vector), one image and more than a weight-gradient chunk (8 samples).
-    for (const auto& [x_shape, out] : std::vector<std::pair<Shape, int64_t>>{{{2, 3, 5, 16}, 5},
-                                                                             {{3, 16, 4, 32}, 16},
-                                                                             {{2, 13, 3, 16}, 19},
-                                                                             {{1, 1, 1, 16}, 1},
-                                                                             {{10, 7, 6, 8}, 9},
-                                                                             {{2, 64, 2, 8}, 64},
-                                                                             // Winograd's shapes:
-                                                                             {{2, 16, 8, 8}, 16},
-                                                                             {{1, 17, 4, 32}, 19},
-                                                                             {{2, 32, 16, 16}, 24},
-                                                                             {{1, 16, 32, 32}, 16},
-                                                                             {{1, 20, 4, 64}, 9},
-                                                                             {{2, 16, 4, 48}, 8}}) {
+    for (const auto& [x_shape, out] : std::vector<std::pair<Shape, int64_t>>{
+             {{2, 3, 5, 16}, 5},
+             {{3, 16, 4, 32}, 16},
+             {{2, 13, 3, 16}, 19},
+             {{1, 1, 1, 16}, 1},
+             {{10, 7, 6, 8}, 9},
+             {{2, 64, 2, 8}, 64},
+             // Winograd's shapes (its weight gradient from 16k input and 8k output channels):
+             {{2, 16, 8, 8}, 16},
+             {{10, 16, 8, 8}, 8},
+             {{1, 17, 4, 32}, 19},
+             {{2, 32, 16, 16}, 24},
+             {{1, 16, 32, 32}, 16},
+             {{1, 20, 4, 64}, 9},
+             {{2, 16, 4, 48}, 8}}) {
       CAPTURE(to_string(x_shape));
       CAPTURE(out);
       const Tensor x = random_tensor(x_shape, gen), w = random_tensor({out, x_shape[1], 3, 3}, gen),

@@ -5,7 +5,6 @@
 #include "adamite/autograd.hpp"
 #include "adamite/detail/storage_pool.hpp"
 #include "adamite/precision.hpp"
-#include "border.hpp"
 #include "conv2d_blocks.hpp"
 #include "conv3x3.hpp"
 #include "gemm.hpp"
@@ -269,9 +268,10 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
       s.bf16 ? detail::bf16_copy(grad_y.data(), grad_y.numel()) : std::shared_ptr<detail::bf16[]>();
   // The 3x3 weight gradient takes a chunk's samples at once (see conv3x3.hpp), the others one.
   const bool direct_weight = need_weight && s.direct();
-  const int64_t cols_size =
-      std::max({s.patch * s.rows * window.ow, transposed.scratch_size(),
-                direct_weight ? kSamplesPerChunk * detail::bordered_size(window) : 0});
+  const int64_t cols_size = std::max({s.patch * s.rows * window.ow, transposed.scratch_size(),
+                                      direct_weight ? detail::conv3x3_weight_gradient_scratch_size(
+                                                          window, s.out_channels, kSamplesPerChunk)
+                                                    : 0});
 #pragma omp parallel
   {
     const auto cols = detail::allocate_storage(cols_size);

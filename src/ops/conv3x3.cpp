@@ -221,9 +221,19 @@ void conv3x3(const Window& window, int64_t out_channels, const float* packed, co
 #endif
 }
 
+int64_t conv3x3_weight_gradient_scratch_size(const Window& window, int64_t out_channels,
+                                             int64_t images) {
+  if (winograd3x3_weight_gradient_applies(window, out_channels))
+    return winograd3x3_weight_gradient_scratch_size(window, out_channels);
+  return images * bordered_size(window);
+}
+
 void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
                                  const float* image, const float* grad_out, float* scratch,
                                  float* grad_weight) {
+  if (winograd3x3_weight_gradient_applies(window, out_channels))
+    return add_winograd3x3_weight_gradient(window, out_channels, images, image, grad_out, scratch,
+                                           grad_weight);
 #ifdef __AVX512F__
   const int64_t image_size = window.c * window.h * window.w, positions = window.h * window.w;
   const int64_t plane = (window.h + 2) * (window.w + 2), stride = bordered_size(window);

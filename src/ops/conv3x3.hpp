@@ -5,7 +5,7 @@
 // im2col writes 9x the image; with 16-32 channels that lowering cost as much as the product.
 // Internal to conv2d, which uses them for the output and, through the transposed convolution, for
 // the input gradient; elsewhere (or without AVX-512) conv2d lowers with im2col. The weight
-// gradient is always the direct kernel's.
+// gradient is Winograd's where winograd3x3_weight_gradient_applies, else the direct kernel's.
 #pragma once
 
 #include <cstdint>
@@ -36,12 +36,15 @@ void pack_conv3x3_weight(const Window& window, const float* weight, int64_t out_
 void conv3x3(const Window& window, int64_t out_channels, const float* packed, const float* image,
              float* scratch, float* out, bool accumulate);
 
+// Floats of scratch for add_conv3x3_weight_gradient of `images` images at once.
+int64_t conv3x3_weight_gradient_scratch_size(const Window& window, int64_t out_channels,
+                                             int64_t images);
+
 // For `images` consecutive images [c, h, w] and their output gradients [out_channels, h, w]:
-// grad_weight [out_channels, c, 3, 3] += their weight gradient. scratch holds `images` bordered
-// images (bordered_size in border.hpp). Each entry sums in 16 lanes (position p in lane p mod 16;
-// image by image, the positions in pairs of rows), then the lanes in a fixed order: taking a
-// chunk of images at once makes that last sum, and the accumulators' trips to memory, rare (an 8x8
-// image is just 4 vectors).
+// grad_weight [out_channels, c, 3, 3] += their weight gradient. The direct kernel's entries sum in
+// 16 lanes (position p in lane p mod 16; image by image, the positions in pairs of rows), then the
+// lanes in a fixed order: taking a chunk of images at once makes that last sum, and the
+// accumulators' trips to memory, rare (an 8x8 image is just 4 vectors).
 void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
                                  const float* image, const float* grad_out, float* scratch,
                                  float* grad_weight);

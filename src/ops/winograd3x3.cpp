@@ -5,20 +5,14 @@
 #include <type_traits>
 
 #include "border.hpp"
-
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
+#include "winograd3x3_blocks.hpp"
 
 namespace adamite::detail {
 namespace {
 
-constexpr int64_t kLanes = 16;   // 2x2 blocks per vector
-constexpr int64_t kBlock = 8;    // output channels per register tile
-constexpr int64_t kPoints = 16;  // the 4x4 transform positions
-// Floats between the 16 transformed planes: planes a multiple of 4 KiB apart made the stores of
-// one block's 16 values collide in the same L1 sets (the transforms ran 2x slower).
-constexpr int64_t kPlaneGap = 64;
+using namespace winograd;
+
+constexpr int64_t kBlock = 8;  // output channels per register tile
 
 struct Layout {
   int64_t row, tiles_wide, tiles;  // bordered row length; 2x2 blocks per row, in all
@@ -32,121 +26,24 @@ struct Layout {
 };
 
 #ifdef __AVX512F__
-// Bᵀ d B of one 4x4 window d (rows d0..d3): the input transform, Bᵀ = [1 0 −1 0; 0 1 1 0;
-// 0 −1 1 0; 0 1 0 −1]. T is float or __m512 (16 blocks at once: GCC's vector arithmetic);
-// out(p, value) stores position p.
-// Both are inlined by force: called with arrays of 16 vectors, a call would pass them on the stack.
-template <class T, class Out>
-[[gnu::always_inline]] inline void input_transform(const T (&d)[4][4], Out out) {
-  T t[4][4];
-  for (int j = 0; j < 4; ++j) {
-    t[0][j] = d[0][j] - d[2][j];
-    t[1][j] = d[1][j] + d[2][j];
-    t[2][j] = d[2][j] - d[1][j];
-    t[3][j] = d[1][j] - d[3][j];
-  }
-  for (int i = 0; i < 4; ++i) {
-    out(i * 4 + 0, t[i][0] - t[i][2]);
-    out(i * 4 + 1, t[i][1] + t[i][2]);
-    out(i * 4 + 2, t[i][2] - t[i][1]);
-    out(i * 4 + 3, t[i][1] - t[i][3]);
-  }
-}
-
-// Aᵀ m A of one block's 16 products: the output transform, Aᵀ = [1 1 1 0; 0 1 −1 −1].
-template <class T>
-[[gnu::always_inline]] inline void output_transform(const T (&m)[kPoints], T (&y)[2][2]) {
-  T t[2][4];
-  for (int j = 0; j < 4; ++j) {
-    t[0][j] = m[j] + m[4 + j] + m[8 + j];
-    t[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
-  }
-  for (int i = 0; i < 2; ++i) {
-    y[i][0] = t[i][0] + t[i][1] + t[i][2];
-    y[i][1] = t[i][1] - t[i][2] - t[i][3];
-  }
-}
-
-// A vector's 16 blocks are consecutive (row by row), so they lie in one row of blocks (rows of 16
-// or more), two (8 a row) or four (4 a row). `Quarters` is the last case: then 8 floats come from
-// each of two rows.
-//
-// Steps through the blocks 4 at a time (a row of blocks holds a multiple of 4), giving the 2x2
-// corners of the next 16 as positions in a plane `row` floats wide: blocks t and t + 4 (first),
-// t + 8 and t + 12 (second).
-struct Corners {
-  const Layout& l;
-  int64_t row, ty = 0, tx = 0;
-  int64_t next() {
-    const int64_t at = 2 * ty * row + 2 * tx;
-    tx += 4;
-    if (tx == l.tiles_wide) tx = 0, ++ty;
-    return at;
-  }
-  void next16(int64_t (&first)[2], int64_t (&second)[2]) {
-    first[0] = next(), first[1] = next(), second[0] = next(), second[1] = next();
-  }
-};
-
-// The 16 floats of blocks t..t+7 from `plane`, where `at[0]` is block t's position and `at[1]`
-// block t+4's, plus `offset`.
-template <bool Quarters>
-__m512 load_half(const float* plane, const int64_t (&at)[2], int64_t offset) {
-  if constexpr (Quarters)
-    return _mm512_castpd_ps(_mm512_insertf64x4(
-        _mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(plane + at[0] + offset))),
-        _mm256_castps_pd(_mm256_loadu_ps(plane + at[1] + offset)), 1));
-  else
-    return _mm512_loadu_ps(plane + at[0] + offset);
-}
-
-template <bool Quarters>
-void store_half(float* plane, const int64_t (&at)[2], int64_t offset, __m512 x, bool accumulate) {
-  if (accumulate) x += load_half<Quarters>(plane, at, offset);
-  if constexpr (Quarters) {
-    _mm256_storeu_ps(plane + at[0] + offset, _mm512_castps512_ps256(x));
-    _mm256_storeu_ps(plane + at[1] + offset,
-                     _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
-  } else {
-    _mm512_storeu_ps(plane + at[0] + offset, x);
-  }
-}
-
-// Calls body(std::true_type()) for rows of 4 blocks, else body(std::false_type()).
-template <class Body>
-void by_row_shape(const Layout& l, Body body) {
-  if (l.tiles_wide % 8 != 0)
-    body(std::true_type());
-  else
-    body(std::false_type());
-}
-
 // V[p][c][block] for every channel and 2x2 block, 16 blocks at a time: a window row's columns 0
 // and 1 of 8 blocks are the even and odd floats of 16 consecutive pixels, columns 2 and 3 the
 // same from 2 pixels on.
 void transform_input(const Window& window, const Layout& l, const float* bordered, float* v) {
   const int64_t plane = (window.h + 2) * l.row;
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-  by_row_shape(l, [&](auto quarters) {
+  by_row_shape(l.tiles_wide, [&](auto quarters) {
     constexpr bool kQuarters = decltype(quarters)::value;
     for (int64_t c = 0; c < window.c; ++c) {
       const float* in = bordered + c * plane;
-      Corners corners{l, l.row};
+      Corners corners{l.tiles_wide, l.row};
       for (int64_t t = 0; t < l.tiles; t += kLanes) {
         int64_t first[2], second[2];
         corners.next16(first, second);
         __m512 d[4][4];
-        for (int i = 0; i < 4; ++i) {
-          const __m512 a = load_half<kQuarters>(in, first, i * l.row),
-                       b = load_half<kQuarters>(in, second, i * l.row),
-                       a2 = load_half<kQuarters>(in, first, i * l.row + 2),
-                       b2 = load_half<kQuarters>(in, second, i * l.row + 2);
-          d[i][0] = _mm512_permutex2var_ps(a, even, b);
-          d[i][1] = _mm512_permutex2var_ps(a, odd, b);
-          d[i][2] = _mm512_permutex2var_ps(a2, even, b2);
-          d[i][3] = _mm512_permutex2var_ps(a2, odd, b2);
-        }
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 4; j += 2)
+            deinterleave(load_half<kQuarters>(in, first, i * l.row + j),
+                         load_half<kQuarters>(in, second, i * l.row + j), d[i][j], d[i][j + 1]);
         float* out = v + c * l.tiles + t;
         input_transform(d, [&](int p, __m512 x) { _mm512_storeu_ps(out + p * l.v_plane, x); });
       }
@@ -199,11 +96,11 @@ void transform_output(const Window& window, const Layout& l, int64_t out_channel
   const __m512i high =
       _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
   const int64_t positions = window.h * window.w;
-  by_row_shape(l, [&](auto quarters) {
+  by_row_shape(l.tiles_wide, [&](auto quarters) {
     constexpr bool kQuarters = decltype(quarters)::value;
     for (int64_t k = 0; k < out_channels; ++k) {
       float* plane = out + k * positions;
-      Corners corners{l, window.w};
+      Corners corners{l.tiles_wide, window.w};
       for (int64_t t = 0; t < l.tiles; t += kLanes) {
         int64_t first[2], second[2];
         corners.next16(first, second);

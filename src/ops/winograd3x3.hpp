@@ -3,7 +3,7 @@
 // input as Y = Aᵀ [Σ_c (G g Gᵀ) ⊙ (Bᵀ d B)] A, so 16 products per block and channel pair where the
 // direct kernel does 36 (2.25x fewer). What it costs instead: the transforms, a pass over the
 // image and one over the output, and a rounding error a few times the direct sum's (about 1e-6
-// relative). Used through conv3x3.hpp for the output and the input gradient.
+// relative). Used through conv3x3.hpp for the output, the input gradient and the weight gradient.
 #pragma once
 
 #include <cstdint>
@@ -32,5 +32,17 @@ int64_t winograd3x3_scratch_size(const Window& window, int64_t out_channels);
 // Each 2x2 block's sums run in a fixed order, so the bits do not depend on the thread count.
 void winograd3x3(const Window& window, int64_t out_channels, const float* packed,
                  const float* image, float* scratch, float* out, bool accumulate);
+
+// The weight gradient (winograd3x3_weight_gradient.cpp), where winograd3x3_applies, the input
+// channels are a multiple of 16 (a vector's lanes) and the output channels of 8.
+bool winograd3x3_weight_gradient_applies(const Window& window, int64_t out_channels);
+int64_t winograd3x3_weight_gradient_scratch_size(const Window& window, int64_t out_channels);
+
+// For `images` consecutive images [c, h, w] and their output gradients [out_channels, h, w]:
+// grad_weight [out_channels, c, 3, 3] += their weight gradient. The sums run image by image, the
+// 2x2 blocks of each in order, so the bits do not depend on the thread count.
+void add_winograd3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
+                                     const float* image, const float* grad_out, float* scratch,
+                                     float* grad_weight);
 
 }  // namespace adamite::detail

@@ -1,0 +1,121 @@
+// What Winograd's F(2x2, 3x3) kernels share (winograd3x3.cpp, winograd3x3_weight_gradient.cpp):
+// the transforms of 16 blocks at once, one per lane, and the loads and stores of 16 consecutive
+// 2x2 blocks of an image plane (the transforms and loads in AVX-512 builds only).
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+namespace adamite::detail::winograd {
+
+constexpr int64_t kLanes = 16;   // 2x2 blocks per vector
+constexpr int64_t kPoints = 16;  // the 4x4 transform positions
+// Floats between the 16 transformed planes: planes a multiple of 4 KiB apart made the stores of
+// one block's 16 values collide in the same L1 sets (the transforms ran 2x slower).
+constexpr int64_t kPlaneGap = 64;
+
+#ifdef __AVX512F__
+// Bᵀ d B of one 4x4 window d (rows d0..d3): the input transform, Bᵀ = [1 0 −1 0; 0 1 1 0;
+// 0 −1 1 0; 0 1 0 −1]. T is __m512, one block per lane, in GCC's vector arithmetic (a + b);
+// out(p, value) stores position p.
+// Both are inlined by force: called with arrays of 16 vectors, a call would pass them on the stack.
+template <class T, class Out>
+[[gnu::always_inline]] inline void input_transform(const T (&d)[4][4], Out out) {
+  T t[4][4];
+  for (int j = 0; j < 4; ++j) {
+    t[0][j] = d[0][j] - d[2][j];
+    t[1][j] = d[1][j] + d[2][j];
+    t[2][j] = d[2][j] - d[1][j];
+    t[3][j] = d[1][j] - d[3][j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    out(i * 4 + 0, t[i][0] - t[i][2]);
+    out(i * 4 + 1, t[i][1] + t[i][2]);
+    out(i * 4 + 2, t[i][2] - t[i][1]);
+    out(i * 4 + 3, t[i][1] - t[i][3]);
+  }
+}
+
+// Aᵀ m A of one block's 16 products: the output transform, Aᵀ = [1 1 1 0; 0 1 −1 −1].
+template <class T>
+[[gnu::always_inline]] inline void output_transform(const T (&m)[kPoints], T (&y)[2][2]) {
+  T t[2][4];
+  for (int j = 0; j < 4; ++j) {
+    t[0][j] = m[j] + m[4 + j] + m[8 + j];
+    t[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
+  }
+  for (int i = 0; i < 2; ++i) {
+    y[i][0] = t[i][0] + t[i][1] + t[i][2];
+    y[i][1] = t[i][1] - t[i][2] - t[i][3];
+  }
+}
+
+// A vector's 16 blocks are consecutive (row by row), so they lie in one row of blocks (rows of 16
+// or more), two (8 a row) or four (4 a row). `Quarters` is the last case: then 8 floats come from
+// each of two rows.
+//
+// Steps through the blocks 4 at a time (a row of blocks holds a multiple of 4), giving the 2x2
+// corners of the next 16 as positions in a plane `row` floats wide: blocks t and t + 4 (first),
+// t + 8 and t + 12 (second).
+struct Corners {
+  int64_t tiles_wide, row, ty = 0, tx = 0;
+  int64_t next() {
+    const int64_t at = 2 * ty * row + 2 * tx;
+    tx += 4;
+    if (tx == tiles_wide) tx = 0, ++ty;
+    return at;
+  }
+  void next16(int64_t (&first)[2], int64_t (&second)[2]) {
+    first[0] = next(), first[1] = next(), second[0] = next(), second[1] = next();
+  }
+};
+
+// The 16 floats of blocks t..t+7 from `plane`, where `at[0]` is block t's position and `at[1]`
+// block t+4's, plus `offset`.
+template <bool Quarters>
+inline __m512 load_half(const float* plane, const int64_t (&at)[2], int64_t offset) {
+  if constexpr (Quarters)
+    return _mm512_castpd_ps(_mm512_insertf64x4(
+        _mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(plane + at[0] + offset))),
+        _mm256_castps_pd(_mm256_loadu_ps(plane + at[1] + offset)), 1));
+  else
+    return _mm512_loadu_ps(plane + at[0] + offset);
+}
+
+template <bool Quarters>
+inline void store_half(float* plane, const int64_t (&at)[2], int64_t offset, __m512 x,
+                       bool accumulate) {
+  if (accumulate) x += load_half<Quarters>(plane, at, offset);
+  if constexpr (Quarters) {
+    _mm256_storeu_ps(plane + at[0] + offset, _mm512_castps512_ps256(x));
+    _mm256_storeu_ps(plane + at[1] + offset,
+                     _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+  } else {
+    _mm512_storeu_ps(plane + at[0] + offset, x);
+  }
+}
+
+// The even and odd floats of 32 pixels, 16 from `a` and 16 from `b`: of one row of 16 blocks'
+// 2x2 corners, their columns 0 and 1.
+inline void deinterleave(__m512 a, __m512 b, __m512& even, __m512& odd) {
+  const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  even = _mm512_permutex2var_ps(a, evens, b);
+  odd = _mm512_permutex2var_ps(a, _mm512_add_epi32(evens, _mm512_set1_epi32(1)), b);
+}
+
+// Calls body(std::true_type()) for rows of 4 blocks, else body(std::false_type()).
+template <class Body>
+inline void by_row_shape(int64_t tiles_wide, Body body) {
+  if (tiles_wide % 8 != 0)
+    body(std::true_type());
+  else
+    body(std::false_type());
+}
+
+#endif
+
+}  // namespace adamite::detail::winograd
