@@ -52,26 +52,7 @@ void transform_input(const Window& window, const Layout& l, const float* bordere
 }
 
 // M[p][k][block] = Σ_c U[p][k][c]·V[p][c][block], c in order: per register tile 8 output
-// channels by `Vectors` vectors of 16 blocks.
-template <int Vectors>
-void product_tile(const float* u, const float* v, int64_t channels, int64_t tiles,
-                  int64_t channels_here, float* m) {
-  __m512 sum[kBlock][Vectors];
-  for (auto& row : sum)
-    for (auto& s : row) s = _mm512_setzero_ps();
-  for (int64_t c = 0; c < channels; ++c) {
-    __m512 x[Vectors];
-    for (int j = 0; j < Vectors; ++j) x[j] = _mm512_loadu_ps(v + c * tiles + j * kLanes);
-#pragma GCC unroll 8
-    for (int64_t o = 0; o < kBlock; ++o) {
-      const __m512 w = _mm512_set1_ps(u[c * kBlock + o]);
-      for (int j = 0; j < Vectors; ++j) sum[o][j] = _mm512_fmadd_ps(x[j], w, sum[o][j]);
-    }
-  }
-  for (int64_t o = 0; o < channels_here; ++o)
-    for (int j = 0; j < Vectors; ++j) _mm512_storeu_ps(m + o * tiles + j * kLanes, sum[o][j]);
-}
-
+// channels by 2 (or 1) vectors of 16 blocks.
 void products(const Window& window, const Layout& l, int64_t out_channels, const float* packed,
               const float* v, float* m) {
   const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
@@ -83,8 +64,11 @@ void products(const Window& window, const Layout& l, int64_t out_channels, const
       const int64_t here = std::min(kBlock, out_channels - b * kBlock);
       int64_t t = 0;
       for (; t + 2 * kLanes <= l.tiles; t += 2 * kLanes)
-        product_tile<2>(u, vp + t, window.c, l.tiles, here, mp + t);
-      if (t < l.tiles) product_tile<1>(u, vp + t, window.c, l.tiles, here, mp + t);
+        tile_product<kBlock, 2>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
+                                false);
+      if (t < l.tiles)
+        tile_product<kBlock, 1>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
+                                false);
     }
 }
 

@@ -107,6 +107,31 @@ inline void deinterleave(__m512 a, __m512 b, __m512& even, __m512& odd) {
   odd = _mm512_permutex2var_ps(a, _mm512_add_epi32(evens, _mm512_set1_epi32(1)), b);
 }
 
+// The register tile of both Winograd products: out[o][16j..] (+)= Σ_r x_r[16j..]·w(o, r) over
+// r < depth, in order, for `Rows` rows o of `Vectors` vectors; x_r starts at x + r·x_step and
+// w(o, r) is at w + o·w_row + r·w_step. The first `rows_out` rows are stored, `out_row` apart.
+template <int Rows, int Vectors>
+inline void tile_product(const float* x, int64_t x_step, const float* w, int64_t w_row,
+                         int64_t w_step, int64_t depth, float* out, int64_t out_row,
+                         int64_t rows_out, bool accumulate) {
+  __m512 sum[Rows][Vectors];
+  for (int o = 0; o < Rows; ++o)
+    for (int j = 0; j < Vectors; ++j)
+      sum[o][j] = accumulate && o < rows_out ? _mm512_loadu_ps(out + o * out_row + j * kLanes)
+                                             : _mm512_setzero_ps();
+  for (int64_t r = 0; r < depth; ++r) {
+    __m512 in[Vectors];
+    for (int j = 0; j < Vectors; ++j) in[j] = _mm512_loadu_ps(x + r * x_step + j * kLanes);
+#pragma GCC unroll 16
+    for (int o = 0; o < Rows; ++o) {
+      const __m512 weight = _mm512_set1_ps(w[o * w_row + r * w_step]);
+      for (int j = 0; j < Vectors; ++j) sum[o][j] = _mm512_fmadd_ps(in[j], weight, sum[o][j]);
+    }
+  }
+  for (int o = 0; o < rows_out; ++o)
+    for (int j = 0; j < Vectors; ++j) _mm512_storeu_ps(out + o * out_row + j * kLanes, sum[o][j]);
+}
+
 // Calls body(std::true_type()) for rows of 4 blocks, else body(std::false_type()).
 template <class Body>
 inline void by_row_shape(int64_t tiles_wide, Body body) {

@@ -146,34 +146,17 @@ void transform_output_gradient(const Window& window, const GradientLayout& l, in
   });
 }
 
-// dU_p[k][c] += Σ_block G'_p[k][block]·V_p[block][c], the blocks in order: a register tile of
+// dU_p[k][c] += Σ_block G'_p[k][block]·V_p[block][c], the blocks in order: per register tile
 // `Rows` output channels by `Vectors` vectors of 16 input channels.
-template <int Rows, int Vectors>
-void gradient_tile(const float* g, const float* v, int64_t tiles, int64_t channels, float* u) {
-  __m512 sum[Rows][Vectors];
-  for (int o = 0; o < Rows; ++o)
-    for (int j = 0; j < Vectors; ++j) sum[o][j] = _mm512_loadu_ps(u + o * channels + j * kLanes);
-  for (int64_t t = 0; t < tiles; ++t) {
-    __m512 x[Vectors];
-    for (int j = 0; j < Vectors; ++j) x[j] = _mm512_loadu_ps(v + t * channels + j * kLanes);
-#pragma GCC unroll 16
-    for (int o = 0; o < Rows; ++o) {
-      const __m512 w = _mm512_set1_ps(g[o * tiles + t]);
-      for (int j = 0; j < Vectors; ++j) sum[o][j] = _mm512_fmadd_ps(x[j], w, sum[o][j]);
-    }
-  }
-  for (int o = 0; o < Rows; ++o)
-    for (int j = 0; j < Vectors; ++j) _mm512_storeu_ps(u + o * channels + j * kLanes, sum[o][j]);
-}
-
 template <int Rows, int Vectors>
 void gradient_products(const Window& window, const GradientLayout& l, int64_t out_channels,
                        const float* g, const float* v, float* u) {
   for (int64_t p = 0; p < kPoints; ++p)
     for (int64_t k = 0; k < out_channels; k += Rows)
       for (int64_t c = 0; c < window.c; c += Vectors * kLanes)
-        gradient_tile<Rows, Vectors>(g + p * l.g_plane + k * l.tiles, v + p * l.v_plane + c,
-                                     l.tiles, window.c, u + p * l.u_plane + k * window.c + c);
+        tile_product<Rows, Vectors>(v + p * l.v_plane + c, window.c,
+                                    g + p * l.g_plane + k * l.tiles, l.tiles, 1, l.tiles,
+                                    u + p * l.u_plane + k * window.c + c, window.c, Rows, true);
 }
 #endif
 
