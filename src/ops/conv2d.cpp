@@ -6,9 +6,9 @@
 #include "adamite/detail/storage_pool.hpp"
 #include "adamite/precision.hpp"
 #include "conv2d_blocks.hpp"
-#include "conv3x3.hpp"
 #include "gemm.hpp"
 #include "im2col.hpp"
+#include "same_size_conv.hpp"
 #include "window.hpp"
 
 namespace adamite {
@@ -40,8 +40,12 @@ struct Conv2dSaved {
   int64_t rows;       // output rows per lowering block
   bool bf16 = false;  // products in bf16 (adamite/precision.hpp), on these copies:
   std::shared_ptr<detail::bf16[]> x16{}, weight16{};
-  // The 3x3 kernels are fp32 only; bf16 products lower to columns.
-  bool direct() const { return !bf16 && detail::conv3x3_applies(window); }
+  // The same-size kernels are fp32 only; bf16 products lower to columns.
+  bool direct() const { return !bf16 && detail::same_size_conv_applies(window); }
+  // Their weight gradient (some 5x5 layers lower it to columns).
+  bool direct_weight() const {
+    return !bf16 && detail::same_size_conv_weight_gradient_applies(window, out_channels);
+  }
 };
 
 // A lowering block's product, out[:, block] (+)= weight · cols, from float or bf16 columns.
@@ -58,16 +62,18 @@ Tensor conv2d_forward(Conv2dSaved& s) {
   const int64_t positions = window.oh * window.ow, image_size = window.c * window.h * window.w;
   Tensor y = Tensor::empty({window.n, s.out_channels, window.oh, window.ow});
   const bool direct = s.direct();
-  const auto packed =
-      detail::allocate_storage(direct ? detail::conv3x3_packed_size(window, s.out_channels) : 0);
-  if (direct) detail::pack_conv3x3_weight(window, s.weight.data(), s.out_channels, packed.get());
+  const auto packed = detail::allocate_storage(
+      direct ? detail::same_size_conv_packed_size(window, s.out_channels) : 0);
+  if (direct)
+    detail::pack_same_size_conv_weight(window, s.weight.data(), s.out_channels, packed.get());
   if (s.bf16) {
     s.x16 = detail::bf16_copy(s.x.data(), s.x.numel());
     s.weight16 = detail::bf16_copy(s.weight.data(), s.weight.numel());
   }
   // The columns of one block: floats, or bf16 values in the same storage.
-  const int64_t scratch_floats =
-      direct ? detail::conv3x3_scratch_size(window, s.out_channels) : s.patch * s.rows * window.ow;
+  const int64_t scratch_floats = direct
+                                     ? detail::same_size_conv_scratch_size(window, s.out_channels)
+                                     : s.patch * s.rows * window.ow;
 #pragma omp parallel
   {
     const auto scratch = detail::allocate_storage(scratch_floats);
@@ -75,8 +81,8 @@ Tensor conv2d_forward(Conv2dSaved& s) {
     for (int64_t i = 0; i < window.n; ++i) {
       float* out = y.data() + i * s.out_channels * positions;
       if (direct)
-        detail::conv3x3(window, s.out_channels, packed.get(), s.x.data() + i * image_size,
-                        scratch.get(), out, /*accumulate=*/false);
+        detail::same_size_conv(window, s.out_channels, packed.get(), s.x.data() + i * image_size,
+                               scratch.get(), out, /*accumulate=*/false);
       else
         for_each_block(window, s.rows, [&](RowBlock block) {
           float* out_block = out + block.first_row * window.ow;
@@ -111,7 +117,8 @@ struct TransposedConvolution {
   bool direct = false;                       // by conv3x3, with the kernel packed for it
   std::shared_ptr<float[]> packed;
   int64_t scratch_size() const {
-    return direct ? detail::conv3x3_scratch_size(window, in_channels) : patch * rows * window.ow;
+    return direct ? detail::same_size_conv_scratch_size(window, in_channels)
+                  : patch * rows * window.ow;
   }
 };
 
@@ -147,10 +154,10 @@ TransposedConvolution transposed_convolution(const Conv2dSaved& s) {
         t.kernel[(c * s.out_channels + o) * taps + (taps - 1 - k)] =
             weight[(o * window.c + c) * taps + k];
   if (s.bf16) t.kernel16 = detail::bf16_copy(t.kernel.get(), window.c * t.patch);
-  t.direct = !s.bf16 && detail::conv3x3_applies(t.window);
+  t.direct = !s.bf16 && detail::same_size_conv_applies(t.window);
   if (t.direct) {
-    t.packed = detail::allocate_storage(detail::conv3x3_packed_size(t.window, window.c));
-    detail::pack_conv3x3_weight(t.window, t.kernel.get(), window.c, t.packed.get());
+    t.packed = detail::allocate_storage(detail::same_size_conv_packed_size(t.window, window.c));
+    detail::pack_same_size_conv_weight(t.window, t.kernel.get(), window.c, t.packed.get());
   }
   return t;
 }
@@ -162,7 +169,7 @@ TransposedConvolution transposed_convolution(const Conv2dSaved& s) {
 // numbers are unchanged). The choice depends on the shape alone: the same bits at any thread count.
 // (The direct 3x3 kernel needs no product: it writes the first form.)
 bool weight_gradient_transposed(const Conv2dSaved& s) {
-  return s.out_channels < 48 && s.patch > s.out_channels && !s.direct();
+  return s.out_channels < 48 && s.patch > s.out_channels && !s.direct_weight();
 }
 
 // grad_weight += grad_out · im2col(image)ᵀ (or its transpose, see above), for one sample; T is
@@ -267,11 +274,12 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
   const auto grad16 =
       s.bf16 ? detail::bf16_copy(grad_y.data(), grad_y.numel()) : std::shared_ptr<detail::bf16[]>();
   // The 3x3 weight gradient takes a chunk's samples at once (see conv3x3.hpp), the others one.
-  const bool direct_weight = need_weight && s.direct();
-  const int64_t cols_size = std::max({s.patch * s.rows * window.ow, transposed.scratch_size(),
-                                      direct_weight ? detail::conv3x3_weight_gradient_scratch_size(
-                                                          window, s.out_channels, kSamplesPerChunk)
-                                                    : 0});
+  const bool direct_weight = need_weight && s.direct_weight();
+  const int64_t cols_size =
+      std::max({s.patch * s.rows * window.ow, transposed.scratch_size(),
+                direct_weight ? detail::same_size_conv_weight_gradient_scratch_size(
+                                    window, s.out_channels, kSamplesPerChunk)
+                              : 0});
 #pragma omp parallel
   {
     const auto cols = detail::allocate_storage(cols_size);
@@ -282,7 +290,7 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
       const int64_t samples = std::min(kSamplesPerChunk, window.n - first);
       if (need_weight) std::fill(grad_weight, grad_weight + weight_size, 0.0f);
       if (direct_weight)
-        detail::add_conv3x3_weight_gradient(
+        detail::add_same_size_conv_weight_gradient(
             window, s.out_channels, samples, s.x.data() + first * image_size,
             grad_y.data() + first * s.out_channels * positions, cols.get(), grad_weight);
       for (int64_t i = first; i < first + samples; ++i) {
@@ -290,8 +298,9 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
         float* grad_image = need_x ? grad_x + i * image_size : nullptr;
         float* weight_sum = need_weight && !direct_weight ? grad_weight : nullptr;
         if (transposed.direct) {
-          detail::conv3x3(transposed.window, transposed.in_channels, transposed.packed.get(),
-                          grad_y.data() + out_offset, cols.get(), grad_image, /*accumulate=*/true);
+          detail::same_size_conv(transposed.window, transposed.in_channels, transposed.packed.get(),
+                                 grad_y.data() + out_offset, cols.get(), grad_image,
+                                 /*accumulate=*/true);
           grad_image = nullptr;
         }
         if (s.bf16)

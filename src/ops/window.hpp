@@ -15,9 +15,10 @@ struct Window {
   int64_t kh, kw, sh, sw, ph, pw;
   int64_t oh, ow;  // output spatial size
 
-  // 3x3 with stride 1 and padding 1: the output is the input's size (ResNet's convolutions).
-  bool same_size_3x3() const {
-    return kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1;
+  // k x k (k odd) with stride 1 and padding k/2: the output is the input's size (ResNet's 3x3
+  // convolutions, the paper CNN's 5x5).
+  bool same_size(int64_t k) const {
+    return kh == k && kw == k && sh == 1 && sw == 1 && ph == k / 2 && pw == k / 2;
   }
 
   // The output columns ox whose input column ox·sw − pw + k lies inside [0, w): [first, last).

@@ -1,4 +1,4 @@
-// What Winograd's F(2x2, 3x3) kernels share (winograd3x3.cpp, winograd3x3_weight_gradient.cpp):
+// What Winograd's kernels share (winograd.cpp, winograd_weight_gradient.cpp):
 // the transforms of 16 blocks at once, one per lane, and the loads and stores of 16 consecutive
 // 2x2 blocks of an image plane (the transforms and loads in AVX-512 builds only).
 #pragma once
@@ -13,7 +13,7 @@
 namespace adamite::detail::winograd {
 
 constexpr int64_t kLanes = 16;   // 2x2 blocks per vector
-constexpr int64_t kPoints = 16;  // the 4x4 transform positions
+constexpr int64_t kPoints = 16;  // the 4x4 transform positions of F(2x2, 3x3)
 // Floats between the 16 transformed planes: planes a multiple of 4 KiB apart made the stores of
 // one block's 16 values collide in the same L1 sets (the transforms ran 2x slower).
 constexpr int64_t kPlaneGap = 64;
@@ -107,6 +107,26 @@ inline void deinterleave(__m512 a, __m512 b, __m512& even, __m512& odd) {
   odd = _mm512_permutex2var_ps(a, _mm512_add_epi32(evens, _mm512_set1_epi32(1)), b);
 }
 
+// out[i] = Σ_k mat[i][k]·in[k] for a constant matrix: the branches on its entries fold away, so
+// zeros cost nothing and ±1 are an addition.
+template <int Rows, int K>
+[[gnu::always_inline]] inline void apply(const float (&mat)[Rows][K], const __m512 (&in)[K],
+                                         __m512 (&out)[Rows]) {
+#pragma GCC unroll 8
+  for (int i = 0; i < Rows; ++i) {
+    __m512 sum = _mm512_setzero_ps();
+#pragma GCC unroll 8
+    for (int k = 0; k < K; ++k)
+      if (mat[i][k] == 1.0f)
+        sum += in[k];
+      else if (mat[i][k] == -1.0f)
+        sum -= in[k];
+      else if (mat[i][k] != 0.0f)
+        sum += mat[i][k] * in[k];
+    out[i] = sum;
+  }
+}
+
 // The register tile of both Winograd products: out[o][16j..] (+)= Σ_r x_r[16j..]·w(o, r) over
 // r < depth, in order, for `Rows` rows o of `Vectors` vectors; x_r starts at x + r·x_step and
 // w(o, r) is at w + o·w_row + r·w_step. The first `rows_out` rows are stored, `out_row` apart.
@@ -142,5 +162,95 @@ inline void by_row_shape(int64_t tiles_wide, Body body) {
 }
 
 #endif
+
+// F(2x2, R x R): each 2x2 block of outputs from an α x α input window, α = R + 1. The constants
+// are here for every build; the transforms of 16 blocks (AVX-512 builds) are the input Bᵀ d B, the
+// output Aᵀ m A, and the weight gradient's A dY Aᵀ.
+template <int R>
+struct Tile;
+
+// Points 0, 1, −1, ∞: transforms of zeros and ±1, written out above.
+template <>
+struct Tile<3> {
+  static constexpr int kAlpha = 4;
+  using Scalar = float;  // of the weight transforms: G's entries are exact in float
+  static constexpr Scalar kG[4][3] = {
+      {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+#ifdef __AVX512F__
+  template <class Out>
+  static void input(const __m512 (&d)[4][4], Out out) {
+    input_transform(d, out);
+  }
+  static void output(const __m512 (&m)[16], __m512 (&y)[2][2]) {
+    output_transform(m, y);
+  }
+  // A = [1 0; 1 1; 1 −1; 0 −1].
+  static void gradient(const __m512 (&dy)[2][2], __m512 (&g)[16]) {
+    __m512 t[4][2];
+    for (int j = 0; j < 2; ++j) {
+      t[0][j] = dy[0][j];
+      t[1][j] = dy[0][j] + dy[1][j];
+      t[2][j] = dy[0][j] - dy[1][j];
+      t[3][j] = -dy[1][j];
+    }
+    for (int i = 0; i < 4; ++i) {
+      g[i * 4 + 0] = t[i][0];
+      g[i * 4 + 1] = t[i][0] + t[i][1];
+      g[i * 4 + 2] = t[i][0] - t[i][1];
+      g[i * 4 + 3] = -t[i][1];
+    }
+  }
+#endif
+};
+
+// Points 0, 1, −1, 2, −½, ∞: of three sets tried, the smallest error in fp32 (about 5e-6 of a
+// 64-channel sum's scale, against 1e-5 for 0, ±1, ±2). G has thirds and fifteenths: the weight
+// transforms run in double.
+template <>
+struct Tile<5> {
+  static constexpr int kAlpha = 6;
+  using Scalar = double;
+  static constexpr Scalar kG[6][5] = {{1, 0, 0, 0, 0},
+                                      {-1. / 3, -1. / 3, -1. / 3, -1. / 3, -1. / 3},
+                                      {1. / 3, -1. / 3, 1. / 3, -1. / 3, 1. / 3},
+                                      {1. / 15, 2. / 15, 4. / 15, 8. / 15, 16. / 15},
+                                      {-16. / 15, 8. / 15, -4. / 15, 2. / 15, -1. / 15},
+                                      {0, 0, 0, 0, 1}};
+  static constexpr float kBt[6][6] = {{1, 1.5f, -2, -1.5f, 1, 0}, {0, -1, -2.5f, -0.5f, 1, 0},
+                                      {0, 1, 0.5f, -2.5f, 1, 0},  {0, -0.5f, -1, 0.5f, 1, 0},
+                                      {0, 2, -1, -2, 1, 0},       {0, 1, 1.5f, -2, -1.5f, 1}};
+  static constexpr float kAt[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -0.5f, 1}};
+  static constexpr float kA[6][2] = {{1, 0}, {1, 1}, {1, -1}, {1, 2}, {1, -0.5f}, {0, 1}};
+#ifdef __AVX512F__
+  // M d Mᵀ for a constant M: M on the columns of d, then on the rows.
+  template <int Rows, int K, class Out>
+  static void both_sides(const float (&m)[Rows][K], const __m512 (&d)[K][K], Out out) {
+    __m512 e[Rows][K];
+    for (int j = 0; j < K; ++j) {
+      __m512 column[K], result[Rows];
+      for (int i = 0; i < K; ++i) column[i] = d[i][j];
+      apply(m, column, result);
+      for (int i = 0; i < Rows; ++i) e[i][j] = result[i];
+    }
+    for (int i = 0; i < Rows; ++i) {
+      __m512 result[Rows];
+      apply(m, e[i], result);
+      for (int j = 0; j < Rows; ++j) out(i, j, result[j]);
+    }
+  }
+  template <class Out>
+  static void input(const __m512 (&d)[6][6], Out out) {
+    both_sides(kBt, d, [&](int i, int j, __m512 x) { out(i * 6 + j, x); });
+  }
+  static void output(const __m512 (&m)[36], __m512 (&y)[2][2]) {
+    __m512 square[6][6];
+    for (int p = 0; p < 36; ++p) square[p / 6][p % 6] = m[p];
+    both_sides(kAt, square, [&](int i, int j, __m512 x) { y[i][j] = x; });
+  }
+  static void gradient(const __m512 (&dy)[2][2], __m512 (&g)[36]) {
+    both_sides(kA, dy, [&](int i, int j, __m512 x) { g[i * 6 + j] = x; });
+  }
+#endif
+};
 
 }  // namespace adamite::detail::winograd

@@ -1,15 +1,16 @@
-// The weight gradient of a 3x3 layer by Winograd's F(2x2, 3x3): the forward pass is
-// Y = Aᵀ [Σ_c U ⊙ V] A per 2x2 block with U = G g Gᵀ and V = Bᵀ d B, so
+// The weight gradient of a same-size 3x3 or 5x5 layer by Winograd's F(2x2, k x k): the forward
+// pass is Y = Aᵀ [Σ_c U ⊙ V] A per 2x2 block with U = G g Gᵀ and V = Bᵀ d B, so
 //   dU[k][c] = Σ_blocks (A dY Aᵀ) ⊙ V[c]   and   dg[k][c] = Gᵀ dU[k][c] G,
-// 16 products per block and channel pair where the direct kernel does 36. The products run as a
-// matrix product per transform position p, dU_p (k × c) += G'_p (k × blocks) · V_p (blocks × c),
+// α² products per block and channel pair where a direct sum does 4k² (16 for 36, 36 for 100). The
+// products run as a matrix product per transform position p, dU_p (k × c) += G'_p (k × blocks) ·
+// V_p (blocks × c),
 // with the input's channels in the vector lanes: so V is made from a channels-last copy of the
 // image, which the bordered copy becomes (a 16x16 transpose per 16 pixels of 16 channels).
 #include <algorithm>
 #include <stdexcept>
 
-#include "winograd3x3.hpp"
-#include "winograd3x3_blocks.hpp"
+#include "winograd.hpp"
+#include "winograd_blocks.hpp"
 
 namespace adamite::detail {
 namespace {
@@ -19,17 +20,19 @@ using namespace winograd;
 // The scratch, in floats: the channels-last bordered image, V[p][block][c], the transformed output
 // gradient G'[p][k][block], and dU[p][k][c].
 struct GradientLayout {
-  int64_t row, tiles_wide, tiles;
+  int64_t pad, row, tiles_wide, tiles, positions;  // positions: α², the transformed planes
   int64_t bordered, v_plane, g_plane, u_plane;
   GradientLayout(const Window& window, int64_t out_channels)
-      : row(window.w + 2),
+      : pad(window.ph),
+        row(window.w + 2 * pad),
         tiles_wide(window.w / 2),
         tiles(window.h / 2 * (window.w / 2)),
-        bordered((window.h + 2) * row * window.c),
+        positions((window.kh + 1) * (window.kh + 1)),
+        bordered((window.h + 2 * pad) * row * window.c),
         v_plane(tiles * window.c + kPlaneGap),
         g_plane(out_channels * tiles + kPlaneGap),
         u_plane(out_channels * window.c) {}
-  int64_t size() const { return bordered + kPoints * (v_plane + g_plane + u_plane); }
+  int64_t size() const { return bordered + positions * (v_plane + g_plane + u_plane); }
 };
 
 #ifdef __AVX512F__
@@ -60,16 +63,16 @@ void transpose16(__m512 (&r)[16]) {
   }
 }
 
-// The image [c, h, w] inside a zero border of one pixel, channels last: [h + 2][w + 2][c], 16
-// channels by 16 pixels (8 at the end of a row of 8k) at a time.
+// The image [c, h, w] inside a zero border of the window's padding p, channels last:
+// [h + 2p][w + 2p][c], 16 channels by 16 pixels (8 at the end of a row of 8k) at a time.
 void add_border_channels_last(const Window& window, const GradientLayout& l, const float* image,
                               float* out) {
-  const int64_t c = window.c, h = window.h, w = window.w, row = l.row;
-  std::fill(out, out + row * c, 0.0f);
-  std::fill(out + (h + 1) * row * c, out + (h + 2) * row * c, 0.0f);
-  for (int64_t y = 1; y <= h; ++y) {
-    std::fill(out + y * row * c, out + (y * row + 1) * c, 0.0f);
-    std::fill(out + (y * row + w + 1) * c, out + (y + 1) * row * c, 0.0f);
+  const int64_t c = window.c, h = window.h, w = window.w, row = l.row, p = l.pad;
+  std::fill(out, out + p * row * c, 0.0f);
+  std::fill(out + (h + p) * row * c, out + (h + 2 * p) * row * c, 0.0f);
+  for (int64_t y = p; y < h + p; ++y) {
+    std::fill(out + y * row * c, out + (y * row + p) * c, 0.0f);
+    std::fill(out + (y * row + w + p) * c, out + (y + 1) * row * c, 0.0f);
   }
   for (int64_t c0 = 0; c0 < c; c0 += kLanes)
     for (int64_t y = 0; y < h; ++y)
@@ -83,48 +86,36 @@ void add_border_channels_last(const Window& window, const GradientLayout& l, con
         }
         transpose16(r);
         for (int64_t x = 0; x < pixels; ++x)
-          _mm512_storeu_ps(out + ((y + 1) * row + x0 + 1 + x) * c + c0, r[x]);
+          _mm512_storeu_ps(out + ((y + p) * row + x0 + p + x) * c + c0, r[x]);
       }
 }
 
 // V[p][block][c] = Bᵀ d B, 16 channels of one block at a time.
+template <int R>
 void transform_input_channels_last(const Window& window, const GradientLayout& l,
                                    const float* bordered, float* v) {
+  constexpr int kAlpha = Tile<R>::kAlpha;
   const int64_t c = window.c;
   for (int64_t ty = 0; ty < window.h / 2; ++ty)
     for (int64_t tx = 0; tx < l.tiles_wide; ++tx) {
       const float* corner = bordered + (2 * ty * l.row + 2 * tx) * c;
       float* block = v + (ty * l.tiles_wide + tx) * c;
       for (int64_t c0 = 0; c0 < c; c0 += kLanes) {
-        __m512 d[4][4];
-        for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 4; ++j) d[i][j] = _mm512_loadu_ps(corner + (i * l.row + j) * c + c0);
-        input_transform(d,
-                        [&](int p, __m512 x) { _mm512_storeu_ps(block + p * l.v_plane + c0, x); });
+        __m512 d[kAlpha][kAlpha];
+        for (int i = 0; i < kAlpha; ++i)
+          for (int j = 0; j < kAlpha; ++j)
+            d[i][j] = _mm512_loadu_ps(corner + (i * l.row + j) * c + c0);
+        Tile<R>::input(d,
+                       [&](int p, __m512 x) { _mm512_storeu_ps(block + p * l.v_plane + c0, x); });
       }
     }
 }
 
-// A dY Aᵀ of 2x2 output gradients, the output transform's transpose: A = [1 0; 1 1; 1 −1; 0 −1].
-[[gnu::always_inline]] inline void gradient_transform(const __m512 (&dy)[2][2], __m512 (&g)[16]) {
-  __m512 t[4][2];
-  for (int j = 0; j < 2; ++j) {
-    t[0][j] = dy[0][j];
-    t[1][j] = dy[0][j] + dy[1][j];
-    t[2][j] = dy[0][j] - dy[1][j];
-    t[3][j] = -dy[1][j];
-  }
-  for (int i = 0; i < 4; ++i) {
-    g[i * 4 + 0] = t[i][0];
-    g[i * 4 + 1] = t[i][0] + t[i][1];
-    g[i * 4 + 2] = t[i][0] - t[i][1];
-    g[i * 4 + 3] = -t[i][1];
-  }
-}
-
 // G'[p][k][block] = A dY Aᵀ for every output channel, 16 blocks at a time.
+template <int R>
 void transform_output_gradient(const Window& window, const GradientLayout& l, int64_t out_channels,
                                const float* grad, float* g) {
+  constexpr int kPositions = Tile<R>::kAlpha * Tile<R>::kAlpha;
   const int64_t positions = window.h * window.w;
   by_row_shape(l.tiles_wide, [&](auto quarters) {
     constexpr bool kQuarters = decltype(quarters)::value;
@@ -134,12 +125,12 @@ void transform_output_gradient(const Window& window, const GradientLayout& l, in
       for (int64_t t = 0; t < l.tiles; t += kLanes) {
         int64_t first[2], second[2];
         corners.next16(first, second);
-        __m512 dy[2][2], out[kPoints];
+        __m512 dy[2][2], out[kPositions];
         for (int i = 0; i < 2; ++i)
           deinterleave(load_half<kQuarters>(plane, first, i * window.w),
                        load_half<kQuarters>(plane, second, i * window.w), dy[i][0], dy[i][1]);
-        gradient_transform(dy, out);
-        for (int64_t p = 0; p < kPoints; ++p)
+        Tile<R>::gradient(dy, out);
+        for (int64_t p = 0; p < kPositions; ++p)
           _mm512_storeu_ps(g + p * l.g_plane + k * l.tiles + t, out[p]);
       }
     }
@@ -151,7 +142,7 @@ void transform_output_gradient(const Window& window, const GradientLayout& l, in
 template <int Rows, int Vectors>
 void gradient_products(const Window& window, const GradientLayout& l, int64_t out_channels,
                        const float* g, const float* v, float* u) {
-  for (int64_t p = 0; p < kPoints; ++p)
+  for (int64_t p = 0; p < l.positions; ++p)
     for (int64_t k = 0; k < out_channels; k += Rows)
       for (int64_t c = 0; c < window.c; c += Vectors * kLanes)
         tile_product<Rows, Vectors>(v + p * l.v_plane + c, window.c,
@@ -160,51 +151,50 @@ void gradient_products(const Window& window, const GradientLayout& l, int64_t ou
 }
 #endif
 
-// grad_weight[k][c] += Gᵀ dU[k][c] G, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+// grad_weight[k][c] += Gᵀ dU[k][c] G, in Tile<R>'s scalar.
+template <int R>
 void add_transformed_back(const Window& window, const GradientLayout& l, int64_t out_channels,
                           const float* u, float* grad_weight) {
-  const float g[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+  using Scalar = typename Tile<R>::Scalar;
+  constexpr int kAlpha = Tile<R>::kAlpha;
+  const auto& g = Tile<R>::kG;
   for (int64_t k = 0; k < out_channels; ++k)
     for (int64_t c = 0; c < window.c; ++c) {
-      float du[4][4], t[3][4];  // t = Gᵀ du
-      for (int64_t p = 0; p < kPoints; ++p) du[p / 4][p % 4] = u[p * l.u_plane + k * window.c + c];
-      for (int a = 0; a < 3; ++a)
-        for (int j = 0; j < 4; ++j)
-          t[a][j] =
-              g[0][a] * du[0][j] + g[1][a] * du[1][j] + g[2][a] * du[2][j] + g[3][a] * du[3][j];
-      float* out = grad_weight + (k * window.c + c) * 9;
-      for (int a = 0; a < 3; ++a)
-        for (int b = 0; b < 3; ++b)
-          out[a * 3 + b] +=
-              t[a][0] * g[0][b] + t[a][1] * g[1][b] + t[a][2] * g[2][b] + t[a][3] * g[3][b];
+      Scalar du[kAlpha][kAlpha], t[R][kAlpha];  // t = Gᵀ du
+      for (int64_t p = 0; p < l.positions; ++p)
+        du[p / kAlpha][p % kAlpha] = u[p * l.u_plane + k * window.c + c];
+      for (int a = 0; a < R; ++a)
+        for (int j = 0; j < kAlpha; ++j) {
+          Scalar sum = g[0][a] * du[0][j];
+          for (int i = 1; i < kAlpha; ++i) sum += g[i][a] * du[i][j];
+          t[a][j] = sum;
+        }
+      float* out = grad_weight + (k * window.c + c) * R * R;
+      for (int a = 0; a < R; ++a)
+        for (int b = 0; b < R; ++b) {
+          Scalar sum = t[a][0] * g[0][b];
+          for (int j = 1; j < kAlpha; ++j) sum += t[a][j] * g[j][b];
+          out[a * R + b] += static_cast<float>(sum);
+        }
     }
 }
 
-}  // namespace
-
-bool winograd3x3_weight_gradient_applies(const Window& window, int64_t out_channels) {
-  return winograd3x3_applies(window) && window.c % kLanes == 0 && out_channels % 8 == 0;
-}
-
-int64_t winograd3x3_weight_gradient_scratch_size(const Window& window, int64_t out_channels) {
-  return GradientLayout(window, out_channels).size();
-}
-
-void add_winograd3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
-                                     const float* image, const float* grad_out, float* scratch,
-                                     float* grad_weight) {
+template <int R>
+void accumulate(const Window& window, int64_t out_channels, int64_t images, const float* image,
+                const float* grad_out, float* scratch, float* grad_weight) {
 #ifdef __AVX512F__
   const GradientLayout l(window, out_channels);
   float* bordered = scratch;
   float* v = bordered + l.bordered;
-  float* g = v + kPoints * l.v_plane;
-  float* u = g + kPoints * l.g_plane;
-  std::fill(u, u + kPoints * l.u_plane, 0.0f);
+  float* g = v + l.positions * l.v_plane;
+  float* u = g + l.positions * l.g_plane;
+  std::fill(u, u + l.positions * l.u_plane, 0.0f);
   const int64_t positions = window.h * window.w;
   for (int64_t i = 0; i < images; ++i) {
     add_border_channels_last(window, l, image + i * window.c * positions, bordered);
-    transform_input_channels_last(window, l, bordered, v);
-    transform_output_gradient(window, l, out_channels, grad_out + i * out_channels * positions, g);
+    transform_input_channels_last<R>(window, l, bordered, v);
+    transform_output_gradient<R>(window, l, out_channels, grad_out + i * out_channels * positions,
+                                 g);
     if (window.c % (2 * kLanes) == 0)
       gradient_products<8, 2>(window, l, out_channels, g, v, u);
     else if (out_channels % 16 == 0)
@@ -212,12 +202,31 @@ void add_winograd3x3_weight_gradient(const Window& window, int64_t out_channels,
     else
       gradient_products<8, 1>(window, l, out_channels, g, v, u);
   }
-  add_transformed_back(window, l, out_channels, u, grad_weight);
+  add_transformed_back<R>(window, l, out_channels, u, grad_weight);
 #else
   (void)window, (void)out_channels, (void)images, (void)image, (void)grad_out, (void)scratch,
       (void)grad_weight;
-  throw std::logic_error("winograd3x3: built without AVX-512 (winograd3x3_applies is false)");
+  throw std::logic_error("winograd: built without AVX-512 (winograd_applies is false)");
 #endif
+}
+
+}  // namespace
+
+bool winograd_weight_gradient_applies(const Window& window, int64_t out_channels) {
+  return winograd_applies(window) && window.c % kLanes == 0 && out_channels % 8 == 0;
+}
+
+int64_t winograd_weight_gradient_scratch_size(const Window& window, int64_t out_channels) {
+  return GradientLayout(window, out_channels).size();
+}
+
+void add_winograd_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
+                                  const float* image, const float* grad_out, float* scratch,
+                                  float* grad_weight) {
+  if (window.kh == 3)
+    accumulate<3>(window, out_channels, images, image, grad_out, scratch, grad_weight);
+  else
+    accumulate<5>(window, out_channels, images, image, grad_out, scratch, grad_weight);
 }
 
 }  // namespace adamite::detail

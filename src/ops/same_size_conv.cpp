@@ -1,11 +1,11 @@
-#include "conv3x3.hpp"
+#include "same_size_conv.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <type_traits>
 
 #include "border.hpp"
-#include "winograd3x3.hpp"
+#include "winograd.hpp"
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -151,36 +151,37 @@ void weight_gradient_tile(const Window& window, int64_t images, const float* bor
 
 }  // namespace
 
-bool& conv3x3_enabled() {
+bool& same_size_conv_enabled() {
   static bool enabled = true;
   return enabled;
 }
 
-bool conv3x3_applies(const Window& window) {
+bool same_size_conv_applies(const Window& window) {
 #ifdef __AVX512F__
-  return conv3x3_enabled() && window.same_size_3x3() &&
-         (window.w % kLanes == 0 || (window.w == 8 && window.h % 2 == 0));
+  return same_size_conv_enabled() &&
+         ((window.same_size(3) &&
+           (window.w % kLanes == 0 || (window.w == 8 && window.h % 2 == 0))) ||
+          (window.same_size(5) && winograd_applies(window)));
 #else
   (void)window;
   return false;
 #endif
 }
 
-int64_t conv3x3_packed_size(const Window& window, int64_t out_channels) {
-  if (winograd3x3_applies(window)) return winograd3x3_packed_size(out_channels, window.c);
+int64_t same_size_conv_packed_size(const Window& window, int64_t out_channels) {
+  if (winograd_applies(window)) return winograd_packed_size(window, out_channels);
   return (out_channels + kBlock - 1) / kBlock * window.c * kTaps * kBlock;
 }
 
-int64_t conv3x3_scratch_size(const Window& window, int64_t out_channels) {
-  if (winograd3x3_applies(window)) return winograd3x3_scratch_size(window, out_channels);
+int64_t same_size_conv_scratch_size(const Window& window, int64_t out_channels) {
+  if (winograd_applies(window)) return winograd_scratch_size(window, out_channels);
   return bordered_size(window);
 }
 
-void pack_conv3x3_weight(const Window& window, const float* weight, int64_t out_channels,
-                         float* packed) {
+void pack_same_size_conv_weight(const Window& window, const float* weight, int64_t out_channels,
+                                float* packed) {
   const int64_t in_channels = window.c;
-  if (winograd3x3_applies(window))
-    return pack_winograd3x3_weight(weight, out_channels, in_channels, packed);
+  if (winograd_applies(window)) return pack_winograd_weight(window, weight, out_channels, packed);
   const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
   for (int64_t b = 0; b < blocks; ++b)
     for (int64_t c = 0; c < in_channels; ++c)
@@ -192,10 +193,10 @@ void pack_conv3x3_weight(const Window& window, const float* weight, int64_t out_
         }
 }
 
-void conv3x3(const Window& window, int64_t out_channels, const float* packed, const float* image,
-             float* scratch, float* out, bool accumulate) {
-  if (winograd3x3_applies(window))
-    return winograd3x3(window, out_channels, packed, image, scratch, out, accumulate);
+void same_size_conv(const Window& window, int64_t out_channels, const float* packed,
+                    const float* image, float* scratch, float* out, bool accumulate) {
+  if (winograd_applies(window))
+    return winograd_conv(window, out_channels, packed, image, scratch, out, accumulate);
 #ifdef __AVX512F__
   add_border(window, image, scratch);
   const int64_t positions = window.h * window.w, vectors = positions / kLanes;
@@ -217,23 +218,28 @@ void conv3x3(const Window& window, int64_t out_channels, const float* packed, co
   }
 #else
   (void)out_channels, (void)packed, (void)image, (void)scratch, (void)out, (void)accumulate;
-  throw std::logic_error("conv3x3: built without AVX-512 (conv3x3_applies is false)");
+  throw std::logic_error("conv3x3: built without AVX-512 (same_size_conv_applies is false)");
 #endif
 }
 
-int64_t conv3x3_weight_gradient_scratch_size(const Window& window, int64_t out_channels,
-                                             int64_t images) {
-  if (winograd3x3_weight_gradient_applies(window, out_channels))
-    return winograd3x3_weight_gradient_scratch_size(window, out_channels);
+bool same_size_conv_weight_gradient_applies(const Window& window, int64_t out_channels) {
+  return same_size_conv_applies(window) &&
+         (window.same_size(3) || winograd_weight_gradient_applies(window, out_channels));
+}
+
+int64_t same_size_conv_weight_gradient_scratch_size(const Window& window, int64_t out_channels,
+                                                    int64_t images) {
+  if (winograd_weight_gradient_applies(window, out_channels))
+    return winograd_weight_gradient_scratch_size(window, out_channels);
   return images * bordered_size(window);
 }
 
-void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
-                                 const float* image, const float* grad_out, float* scratch,
-                                 float* grad_weight) {
-  if (winograd3x3_weight_gradient_applies(window, out_channels))
-    return add_winograd3x3_weight_gradient(window, out_channels, images, image, grad_out, scratch,
-                                           grad_weight);
+void add_same_size_conv_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
+                                        const float* image, const float* grad_out, float* scratch,
+                                        float* grad_weight) {
+  if (winograd_weight_gradient_applies(window, out_channels))
+    return add_winograd_weight_gradient(window, out_channels, images, image, grad_out, scratch,
+                                        grad_weight);
 #ifdef __AVX512F__
   const int64_t image_size = window.c * window.h * window.w, positions = window.h * window.w;
   const int64_t plane = (window.h + 2) * (window.w + 2), stride = bordered_size(window);
@@ -259,7 +265,8 @@ void add_conv3x3_weight_gradient(const Window& window, int64_t out_channels, int
   (void)window, (void)out_channels, (void)images, (void)image, (void)grad_out, (void)scratch,
       (void)grad_weight;
   throw std::logic_error(
-      "add_conv3x3_weight_gradient: built without AVX-512 (conv3x3_applies is false)");
+      "add_same_size_conv_weight_gradient: built without AVX-512 (same_size_conv_applies is "
+      "false)");
 #endif
 }
 

@@ -1,0 +1,205 @@
+#include "winograd.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <type_traits>
+
+#include "border.hpp"
+#include "winograd_blocks.hpp"
+
+namespace adamite::detail {
+namespace {
+
+using namespace winograd;
+
+constexpr int64_t kBlock = 8;  // output channels per register tile
+
+template <int R>
+constexpr int64_t kPositions = Tile<R>::kAlpha* Tile<R>::kAlpha;
+
+template <int R>
+struct Layout {
+  int64_t row, tiles_wide, tiles;  // bordered row length; 2x2 blocks per row, in all
+  int64_t v_plane, m_plane;        // floats per transformed input and output plane
+  Layout(const Window& window, int64_t out_channels)
+      : row(window.w + R - 1),
+        tiles_wide(window.w / 2),
+        tiles(window.h / 2 * (window.w / 2)),
+        v_plane(window.c * tiles + kPlaneGap),
+        m_plane(out_channels * tiles + kPlaneGap) {}
+};
+
+#ifdef __AVX512F__
+// V[p][c][block] for every channel and 2x2 block, 16 blocks at a time: a window row's columns
+// 2j and 2j + 1 of 8 blocks are the even and odd floats of 16 consecutive pixels from 2j on.
+template <int R>
+void transform_input(const Window& window, const Layout<R>& l, const float* bordered, float* v) {
+  constexpr int kAlpha = Tile<R>::kAlpha;
+  const int64_t plane = (window.h + R - 1) * l.row;
+  by_row_shape(l.tiles_wide, [&](auto quarters) {
+    constexpr bool kQuarters = decltype(quarters)::value;
+    for (int64_t c = 0; c < window.c; ++c) {
+      const float* in = bordered + c * plane;
+      Corners corners{l.tiles_wide, l.row};
+      for (int64_t t = 0; t < l.tiles; t += kLanes) {
+        int64_t first[2], second[2];
+        corners.next16(first, second);
+        __m512 d[kAlpha][kAlpha];
+        for (int i = 0; i < kAlpha; ++i)
+          for (int j = 0; j < kAlpha; j += 2)
+            deinterleave(load_half<kQuarters>(in, first, i * l.row + j),
+                         load_half<kQuarters>(in, second, i * l.row + j), d[i][j], d[i][j + 1]);
+        float* out = v + c * l.tiles + t;
+        Tile<R>::input(d, [&](int p, __m512 x) { _mm512_storeu_ps(out + p * l.v_plane, x); });
+      }
+    }
+  });
+}
+
+// M[p][k][block] = Σ_c U[p][k][c]·V[p][c][block], c in order: per register tile 8 output
+// channels by 2 (or 1) vectors of 16 blocks.
+template <int R>
+void products(const Window& window, const Layout<R>& l, int64_t out_channels, const float* packed,
+              const float* v, float* m) {
+  const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
+  for (int64_t p = 0; p < kPositions<R>; ++p)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float* u = packed + (p * blocks + b) * window.c * kBlock;
+      const float* vp = v + p * l.v_plane;
+      float* mp = m + p * l.m_plane + b * kBlock * l.tiles;
+      const int64_t here = std::min(kBlock, out_channels - b * kBlock);
+      int64_t t = 0;
+      for (; t + 2 * kLanes <= l.tiles; t += 2 * kLanes)
+        tile_product<kBlock, 2>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
+                                false);
+      if (t < l.tiles)
+        tile_product<kBlock, 1>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
+                                false);
+    }
+}
+
+// out[k] (+)= Aᵀ M A for every 2x2 block, 16 blocks at a time.
+template <int R>
+void transform_output(const Window& window, const Layout<R>& l, int64_t out_channels,
+                      const float* m, float* out, bool accumulate) {
+  // The two output columns of 8 blocks, interleaved into 16 pixels.
+  const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  const __m512i high =
+      _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+  const int64_t positions = window.h * window.w;
+  by_row_shape(l.tiles_wide, [&](auto quarters) {
+    constexpr bool kQuarters = decltype(quarters)::value;
+    for (int64_t k = 0; k < out_channels; ++k) {
+      float* plane = out + k * positions;
+      Corners corners{l.tiles_wide, window.w};
+      for (int64_t t = 0; t < l.tiles; t += kLanes) {
+        int64_t first[2], second[2];
+        corners.next16(first, second);
+        __m512 mv[kPositions<R>], y[2][2];
+        for (int64_t p = 0; p < kPositions<R>; ++p)
+          mv[p] = _mm512_loadu_ps(m + p * l.m_plane + k * l.tiles + t);
+        Tile<R>::output(mv, y);
+        for (int i = 0; i < 2; ++i) {
+          store_half<kQuarters>(plane, first, i * window.w,
+                                _mm512_permutex2var_ps(y[i][0], low, y[i][1]), accumulate);
+          store_half<kQuarters>(plane, second, i * window.w,
+                                _mm512_permutex2var_ps(y[i][0], high, y[i][1]), accumulate);
+        }
+      }
+    }
+  });
+}
+#endif
+
+// U = G g Gᵀ as [α² positions][⌈out/8⌉][in][8], zeros for the missing channels of the last block.
+template <int R>
+void pack(const float* weight, int64_t out_channels, int64_t in_channels, float* packed) {
+  using Scalar = typename Tile<R>::Scalar;
+  constexpr int kAlpha = Tile<R>::kAlpha;
+  const auto& g_matrix = Tile<R>::kG;
+  const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
+  std::fill(packed, packed + kPositions<R> * blocks * in_channels * kBlock, 0.0f);
+  for (int64_t o = 0; o < out_channels; ++o)
+    for (int64_t c = 0; c < in_channels; ++c) {
+      const float* g = weight + (o * in_channels + c) * R * R;
+      Scalar gg[kAlpha][R];  // G g
+      for (int i = 0; i < kAlpha; ++i)
+        for (int j = 0; j < R; ++j) {
+          Scalar sum = g_matrix[i][0] * g[j];
+          for (int a = 1; a < R; ++a) sum += g_matrix[i][a] * g[a * R + j];
+          gg[i][j] = sum;
+        }
+      for (int i = 0; i < kAlpha; ++i)
+        for (int j = 0; j < kAlpha; ++j) {
+          Scalar sum = gg[i][0] * g_matrix[j][0];
+          for (int b = 1; b < R; ++b) sum += gg[i][b] * g_matrix[j][b];
+          packed[(((i * kAlpha + j) * blocks + o / kBlock) * in_channels + c) * kBlock +
+                 o % kBlock] = static_cast<float>(sum);
+        }
+    }
+}
+
+template <int R>
+void run(const Window& window, int64_t out_channels, const float* packed, const float* image,
+         float* scratch, float* out, bool accumulate) {
+#ifdef __AVX512F__
+  const Layout<R> l(window, out_channels);
+  float* bordered = scratch;
+  float* v = bordered + bordered_size(window);
+  float* m = v + kPositions<R> * l.v_plane;
+  add_border(window, image, bordered);
+  transform_input(window, l, bordered, v);
+  products(window, l, out_channels, packed, v, m);
+  transform_output(window, l, out_channels, m, out, accumulate);
+#else
+  (void)window, (void)out_channels, (void)packed, (void)image, (void)scratch, (void)out,
+      (void)accumulate;
+  throw std::logic_error("winograd: built without AVX-512 (winograd_applies is false)");
+#endif
+}
+
+}  // namespace
+
+bool& winograd_enabled() {
+  static bool enabled = true;
+  return enabled;
+}
+
+bool winograd_applies(const Window& window) {
+#ifdef __AVX512F__
+  return winograd_enabled() && (window.same_size(3) || window.same_size(5)) && window.c >= 16 &&
+         window.h % 2 == 0 && window.w % 8 == 0 && (window.h / 2 * (window.w / 2)) % kLanes == 0;
+#else
+  (void)window;
+  return false;
+#endif
+}
+
+int64_t winograd_packed_size(const Window& window, int64_t out_channels) {
+  const int64_t alpha = window.kh + 1;
+  return alpha * alpha * ((out_channels + kBlock - 1) / kBlock) * window.c * kBlock;
+}
+
+void pack_winograd_weight(const Window& window, const float* weight, int64_t out_channels,
+                          float* packed) {
+  if (window.kh == 3)
+    pack<3>(weight, out_channels, window.c, packed);
+  else
+    pack<5>(weight, out_channels, window.c, packed);
+}
+
+int64_t winograd_scratch_size(const Window& window, int64_t out_channels) {
+  const int64_t alpha = window.kh + 1, tiles = window.h / 2 * (window.w / 2);
+  return bordered_size(window) +
+         alpha * alpha * ((window.c + out_channels) * tiles + 2 * kPlaneGap);
+}
+
+void winograd_conv(const Window& window, int64_t out_channels, const float* packed,
+                   const float* image, float* scratch, float* out, bool accumulate) {
+  if (window.kh == 3)
+    run<3>(window, out_channels, packed, image, scratch, out, accumulate);
+  else
+    run<5>(window, out_channels, packed, image, scratch, out, accumulate);
+}
+
+}  // namespace adamite::detail
