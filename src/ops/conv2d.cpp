@@ -273,7 +273,8 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
       by_convolution ? transposed_convolution(s) : TransposedConvolution{};
   const auto grad16 =
       s.bf16 ? detail::bf16_copy(grad_y.data(), grad_y.numel()) : std::shared_ptr<detail::bf16[]>();
-  // The 3x3 weight gradient takes a chunk's samples at once (see conv3x3.hpp), the others one.
+  // The same-size weight gradient takes a chunk's samples at once (same_size_conv.hpp), the
+  // lowered one a sample at a time.
   const bool direct_weight = need_weight && s.direct_weight();
   const int64_t cols_size =
       std::max({s.patch * s.rows * window.ow, transposed.scratch_size(),
