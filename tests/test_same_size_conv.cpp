@@ -1,7 +1,7 @@
-// conv2d's same-size kernels: 3x3 direct and Winograd's, 5x5 Winograd's (AVX-512 builds; elsewhere
-// the cases check that the path is not taken): values and gradients against the im2col path,
-// finite differences, accumulation into an existing gradient, and independence from the thread
-// count.
+// conv2d's same-size kernels: 3x3 direct (AVX-512 builds) and Winograd's, 5x5 Winograd's (AVX-512
+// or AVX2 builds; elsewhere the cases check that the path is not taken): values and gradients
+// against the im2col path, finite differences, accumulation into an existing gradient, and
+// independence from the thread count.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -10,6 +10,7 @@
 #include "adamite/ops/reduce.hpp"
 #include "gradcheck.hpp"
 #include "src/ops/same_size_conv.hpp"
+#include "src/ops/simd.hpp"
 #include "src/ops/winograd.hpp"
 
 using namespace adamite;
@@ -114,7 +115,7 @@ TEST_SUITE("conv") {
     auto window = [](int64_t c, int64_t h, int64_t w) {
       return detail::Window::make("conv2d", Tensor::zeros({1, c, h, w}), 3, 3, {1, 1}, {1, 1});
     };
-#ifdef __AVX512F__
+#ifdef ADAMITE_SIMD
     CHECK(detail::winograd_applies(window(16, 32, 32)));
     CHECK(detail::winograd_applies(window(32, 16, 16)));
     CHECK(detail::winograd_applies(window(64, 8, 8)));
@@ -126,6 +127,10 @@ TEST_SUITE("conv") {
     CHECK(detail::winograd_weight_gradient_applies(window(16, 4, 48), 8));
     CHECK_FALSE(detail::winograd_weight_gradient_applies(window(17, 4, 32), 16));
     CHECK_FALSE(detail::winograd_weight_gradient_applies(window(16, 32, 32), 12));
+    // 8 blocks, 24 input channels: a whole number of vectors in AVX2's 8 lanes, not AVX-512's 16.
+    CHECK(detail::winograd_applies(window(16, 4, 8)) == (detail::simd::kLanes == 8));
+    CHECK(detail::winograd_weight_gradient_applies(window(24, 8, 16), 8) ==
+          (detail::simd::kLanes == 8));
 #endif
     CHECK_FALSE(detail::winograd_weight_gradient_applies(window(15, 32, 32), 16));
     CHECK_FALSE(detail::winograd_applies(window(15, 32, 32)));  // too few channels: direct
@@ -154,7 +159,11 @@ TEST_SUITE("conv") {
          {{2, 32, 16, 16}, 24},
          {{1, 16, 32, 32}, 16},
          {{1, 20, 4, 64}, 9},
-         {{2, 16, 4, 48}, 8}},
+         {{2, 16, 4, 48}, 8},
+         // AVX2's 8 lanes: one vector of 8 blocks, 24 input channels and 16 output channels (6,
+         // 6 and a last tile of 4); 5 vectors (two tiles of 2 and one of 1).
+         {{2, 24, 4, 8}, 16},
+         {{1, 16, 10, 16}, 12}},
         {Path::direct, Path::winograd}, gen);
   }
 
@@ -195,7 +204,7 @@ TEST_SUITE("conv") {
     auto window = [](int64_t c, int64_t h, int64_t w) {
       return detail::Window::make("conv2d", Tensor::zeros({1, c, h, w}), 5, 5, {1, 1}, {2, 2});
     };
-#ifdef __AVX512F__
+#ifdef ADAMITE_SIMD
     CHECK(detail::winograd_applies(window(64, 16, 16)));  // the paper CNN's second and third
     CHECK(detail::winograd_applies(window(64, 8, 8)));
     CHECK(detail::same_size_conv_applies(window(64, 16, 16)));
@@ -217,7 +226,9 @@ TEST_SUITE("conv") {
                           {{10, 16, 8, 8}, 8},
                           {{1, 17, 4, 32}, 19},
                           {{2, 32, 16, 16}, 24},
-                          {{1, 64, 16, 16}, 64}},
+                          {{1, 64, 16, 16}, 64},
+                          {{2, 24, 4, 8}, 16},
+                          {{1, 16, 10, 16}, 12}},
                          {Path::winograd}, gen);
   }
 

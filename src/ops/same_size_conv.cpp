@@ -149,6 +149,16 @@ void weight_gradient_tile(const Window& window, int64_t images, const float* bor
 }
 #endif
 
+// The direct kernel's shapes (AVX-512 only): 3x3, rows a multiple of 16 or 8 wide.
+bool direct_applies(const Window& window) {
+#ifdef __AVX512F__
+  return window.same_size(3) && (window.w % kLanes == 0 || (window.w == 8 && window.h % 2 == 0));
+#else
+  (void)window;
+  return false;
+#endif
+}
+
 }  // namespace
 
 bool& same_size_conv_enabled() {
@@ -157,15 +167,7 @@ bool& same_size_conv_enabled() {
 }
 
 bool same_size_conv_applies(const Window& window) {
-#ifdef __AVX512F__
-  return same_size_conv_enabled() &&
-         ((window.same_size(3) &&
-           (window.w % kLanes == 0 || (window.w == 8 && window.h % 2 == 0))) ||
-          (window.same_size(5) && winograd_applies(window)));
-#else
-  (void)window;
-  return false;
-#endif
+  return same_size_conv_enabled() && (direct_applies(window) || winograd_applies(window));
 }
 
 int64_t same_size_conv_packed_size(const Window& window, int64_t out_channels) {
@@ -223,8 +225,8 @@ void same_size_conv(const Window& window, int64_t out_channels, const float* pac
 }
 
 bool same_size_conv_weight_gradient_applies(const Window& window, int64_t out_channels) {
-  return same_size_conv_applies(window) &&
-         (window.same_size(3) || winograd_weight_gradient_applies(window, out_channels));
+  return same_size_conv_enabled() &&
+         (direct_applies(window) || winograd_weight_gradient_applies(window, out_channels));
 }
 
 int64_t same_size_conv_weight_gradient_scratch_size(const Window& window, int64_t out_channels,

@@ -1,13 +1,12 @@
-// Same-size convolutions (stride 1, padding k/2) with AVX-512: ResNet's 3x3 layers at 32x32, 16x16
-// and 8x8 and the paper CNN's 5x5 layers at 16x16 and 8x8. For 3x3, on images whose width is a
-// multiple of 16, or 8 (with an even height), two kernels: Winograd's F(2x2, 3x3) (winograd.hpp)
-// where it applies (16 or more input channels), and a direct kernel otherwise, which reads a
-// zero-bordered copy of the image (1.1x the image) where im2col writes 9x the image; with 16-32
-// channels that lowering cost as much as the product. For 5x5, Winograd's F(2x2, 5x5) where it
-// applies. Internal to conv2d, which uses them for the output and, through the transposed
-// convolution, for the input gradient; elsewhere (or without AVX-512) conv2d lowers with im2col.
-// The weight gradient is Winograd's where winograd_weight_gradient_applies, else for 3x3 the
-// direct kernel's, and lowered for 5x5.
+// Same-size convolutions (stride 1, padding k/2): ResNet's 3x3 layers at 32x32, 16x16 and 8x8
+// and the paper CNN's 5x5 layers at 16x16 and 8x8. Two kernels: Winograd's F(2x2, 3x3) and
+// F(2x2, 5x5) (winograd.hpp; AVX-512 or AVX2) where they apply (16 or more input channels), and
+// for 3x3 with AVX-512 a direct kernel otherwise, on images whose width is a multiple of 16, or 8
+// (with an even height), which reads a zero-bordered copy of the image (1.1x the image) where
+// im2col writes 9x the image; with 16-32 channels that lowering cost as much as the product.
+// Internal to conv2d, which uses them for the output and, through the transposed convolution, for
+// the input gradient; elsewhere conv2d lowers with im2col. The weight gradient is Winograd's where
+// winograd_weight_gradient_applies, else the direct kernel's where it applies, else lowered.
 #pragma once
 
 #include <cstdint>
@@ -19,9 +18,9 @@ namespace adamite::detail {
 // On by default; tests turn it off to compare with the im2col path.
 bool& same_size_conv_enabled();
 
-// Whether same_size_conv computes `window`: built for AVX-512, enabled, and 3x3, stride 1,
-// padding 1, width a multiple of 16, or 8 with an even height (a vector of 16 positions spans two
-// rows); or 5x5, stride 1, padding 2, where winograd_applies.
+// Whether same_size_conv computes `window`: enabled, and winograd_applies, or (AVX-512 builds) 3x3,
+// stride 1, padding 1, width a multiple of 16, or 8 with an even height (a vector of 16 positions
+// spans two rows).
 bool same_size_conv_applies(const Window& window);
 
 // Floats of the packed weight, and of the per-thread scratch, for the kernel `window` takes.

@@ -12,7 +12,10 @@ namespace {
 
 using namespace winograd;
 
-constexpr int64_t kBlock = 8;  // output channels per register tile
+// Output channels per block of the packed weight, and per register tile: AVX-512's 32 registers
+// hold 8 channels by 2 vectors of 16 blocks, AVX2's 16 hold 6 by 2 vectors of 8 (tiles of 4 by 2
+// or 3 ran at half the speed on Zen 2: too few independent sums, or too many registers).
+constexpr int64_t kBlock = kLanes == 16 ? 8 : 6;
 
 template <int R>
 constexpr int64_t kPositions = Tile<R>::kAlpha* Tile<R>::kAlpha;
@@ -29,9 +32,9 @@ struct Layout {
         m_plane(out_channels * tiles + kPlaneGap) {}
 };
 
-#ifdef __AVX512F__
-// V[p][c][block] for every channel and 2x2 block, 16 blocks at a time: a window row's columns
-// 2j and 2j + 1 of 8 blocks are the even and odd floats of 16 consecutive pixels from 2j on.
+#ifdef ADAMITE_SIMD
+// V[p][c][block] for every channel and 2x2 block, kLanes blocks at a time: a window row's columns
+// 2j and 2j + 1 of kLanes / 2 blocks are the even and odd floats of kLanes consecutive pixels.
 template <int R>
 void transform_input(const Window& window, const Layout<R>& l, const float* bordered, float* v) {
   constexpr int kAlpha = Tile<R>::kAlpha;
@@ -42,22 +45,22 @@ void transform_input(const Window& window, const Layout<R>& l, const float* bord
       const float* in = bordered + c * plane;
       Corners corners{l.tiles_wide, l.row};
       for (int64_t t = 0; t < l.tiles; t += kLanes) {
-        int64_t first[2], second[2];
-        corners.next16(first, second);
-        __m512 d[kAlpha][kAlpha];
+        int64_t first[kGroups], second[kGroups];
+        corners.next_vector(first, second);
+        Vec d[kAlpha][kAlpha];
         for (int i = 0; i < kAlpha; ++i)
           for (int j = 0; j < kAlpha; j += 2)
             deinterleave(load_half<kQuarters>(in, first, i * l.row + j),
                          load_half<kQuarters>(in, second, i * l.row + j), d[i][j], d[i][j + 1]);
         float* out = v + c * l.tiles + t;
-        Tile<R>::input(d, [&](int p, __m512 x) { _mm512_storeu_ps(out + p * l.v_plane, x); });
+        Tile<R>::input(d, [&](int p, Vec x) { simd::store(out + p * l.v_plane, x); });
       }
     }
   });
 }
 
-// M[p][k][block] = Σ_c U[p][k][c]·V[p][c][block], c in order: per register tile 8 output
-// channels by 2 (or 1) vectors of 16 blocks.
+// M[p][k][block] = Σ_c U[p][k][c]·V[p][c][block], c in order: per register tile kBlock output
+// channels by 2 (or 1) vectors of blocks.
 template <int R>
 void products(const Window& window, const Layout<R>& l, int64_t out_channels, const float* packed,
               const float* v, float* m) {
@@ -78,14 +81,10 @@ void products(const Window& window, const Layout<R>& l, int64_t out_channels, co
     }
 }
 
-// out[k] (+)= Aᵀ M A for every 2x2 block, 16 blocks at a time.
+// out[k] (+)= Aᵀ M A for every 2x2 block, kLanes blocks at a time.
 template <int R>
 void transform_output(const Window& window, const Layout<R>& l, int64_t out_channels,
                       const float* m, float* out, bool accumulate) {
-  // The two output columns of 8 blocks, interleaved into 16 pixels.
-  const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-  const __m512i high =
-      _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
   const int64_t positions = window.h * window.w;
   by_row_shape(l.tiles_wide, [&](auto quarters) {
     constexpr bool kQuarters = decltype(quarters)::value;
@@ -93,17 +92,17 @@ void transform_output(const Window& window, const Layout<R>& l, int64_t out_chan
       float* plane = out + k * positions;
       Corners corners{l.tiles_wide, window.w};
       for (int64_t t = 0; t < l.tiles; t += kLanes) {
-        int64_t first[2], second[2];
-        corners.next16(first, second);
-        __m512 mv[kPositions<R>], y[2][2];
+        int64_t first[kGroups], second[kGroups];
+        corners.next_vector(first, second);
+        Vec mv[kPositions<R>], y[2][2];
         for (int64_t p = 0; p < kPositions<R>; ++p)
-          mv[p] = _mm512_loadu_ps(m + p * l.m_plane + k * l.tiles + t);
+          mv[p] = simd::load(m + p * l.m_plane + k * l.tiles + t);
         Tile<R>::output(mv, y);
         for (int i = 0; i < 2; ++i) {
-          store_half<kQuarters>(plane, first, i * window.w,
-                                _mm512_permutex2var_ps(y[i][0], low, y[i][1]), accumulate);
-          store_half<kQuarters>(plane, second, i * window.w,
-                                _mm512_permutex2var_ps(y[i][0], high, y[i][1]), accumulate);
+          Vec pixels[2];
+          interleave(y[i][0], y[i][1], pixels[0], pixels[1]);
+          store_half<kQuarters>(plane, first, i * window.w, pixels[0], accumulate);
+          store_half<kQuarters>(plane, second, i * window.w, pixels[1], accumulate);
         }
       }
     }
@@ -111,7 +110,8 @@ void transform_output(const Window& window, const Layout<R>& l, int64_t out_chan
 }
 #endif
 
-// U = G g Gᵀ as [α² positions][⌈out/8⌉][in][8], zeros for the missing channels of the last block.
+// U = G g Gᵀ as [α² positions][⌈out/kBlock⌉][in][kBlock], zeros for the missing channels of the
+// last block.
 template <int R>
 void pack(const float* weight, int64_t out_channels, int64_t in_channels, float* packed) {
   using Scalar = typename Tile<R>::Scalar;
@@ -142,7 +142,7 @@ void pack(const float* weight, int64_t out_channels, int64_t in_channels, float*
 template <int R>
 void run(const Window& window, int64_t out_channels, const float* packed, const float* image,
          float* scratch, float* out, bool accumulate) {
-#ifdef __AVX512F__
+#ifdef ADAMITE_SIMD
   const Layout<R> l(window, out_channels);
   float* bordered = scratch;
   float* v = bordered + bordered_size(window);
@@ -154,7 +154,7 @@ void run(const Window& window, int64_t out_channels, const float* packed, const 
 #else
   (void)window, (void)out_channels, (void)packed, (void)image, (void)scratch, (void)out,
       (void)accumulate;
-  throw std::logic_error("winograd: built without AVX-512 (winograd_applies is false)");
+  throw std::logic_error("winograd: built without AVX2 or AVX-512 (winograd_applies is false)");
 #endif
 }
 
@@ -166,7 +166,7 @@ bool& winograd_enabled() {
 }
 
 bool winograd_applies(const Window& window) {
-#ifdef __AVX512F__
+#ifdef ADAMITE_SIMD
   return winograd_enabled() && (window.same_size(3) || window.same_size(5)) && window.c >= 16 &&
          window.h % 2 == 0 && window.w % 8 == 0 && (window.h / 2 * (window.w / 2)) % kLanes == 0;
 #else

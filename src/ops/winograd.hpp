@@ -17,13 +17,14 @@ namespace adamite::detail {
 // On by default; tests turn it off to compare with the direct kernel.
 bool& winograd_enabled();
 
-// Built for AVX-512, enabled, 3x3 or 5x5 same-size, ≥ 16 input channels, an even height, a width
-// that is a multiple of 8 (rows of 4k 2x2 blocks), and a number of blocks that is a multiple of 16
-// (they are the vector lanes): ResNet's 32x32, 16x16 and 8x8 layers, the paper CNN's second and
-// third.
+// Built for AVX-512 or AVX2 (simd.hpp), enabled, 3x3 or 5x5 same-size, ≥ 16 input channels, an
+// even height, a width that is a multiple of 8 (rows of 4k 2x2 blocks), and a number of blocks
+// that is a multiple of the vector's lanes (16 or 8): ResNet's 32x32, 16x16 and 8x8 layers, the
+// paper CNN's second and third.
 bool winograd_applies(const Window& window);
 
-// packed = G g Gᵀ of weight [out, window.c, k, k], as [α² positions][⌈out/8⌉][in][8].
+// packed = G g Gᵀ of weight [out, window.c, k, k], as [α² positions][⌈out/b⌉][in][b] with
+// b = 8 (AVX-512) or 6 (AVX2) output channels.
 int64_t winograd_packed_size(const Window& window, int64_t out_channels);
 void pack_winograd_weight(const Window& window, const float* weight, int64_t out_channels,
                           float* packed);
@@ -37,7 +38,7 @@ void winograd_conv(const Window& window, int64_t out_channels, const float* pack
                    const float* image, float* scratch, float* out, bool accumulate);
 
 // The weight gradient (winograd_weight_gradient.cpp), where winograd_applies, the input channels
-// are a multiple of 16 (a vector's lanes) and the output channels of 8.
+// are a multiple of the vector's lanes (16 or 8) and the output channels of 8.
 bool winograd_weight_gradient_applies(const Window& window, int64_t out_channels);
 int64_t winograd_weight_gradient_scratch_size(const Window& window, int64_t out_channels);
 

@@ -5,7 +5,7 @@
 // products run as a matrix product per transform position p, dU_p (k × c) += G'_p (k × blocks) ·
 // V_p (blocks × c),
 // with the input's channels in the vector lanes: so V is made from a channels-last copy of the
-// image, which the bordered copy becomes (a 16x16 transpose per 16 pixels of 16 channels).
+// image, which the bordered copy becomes (a transpose per kLanes pixels of kLanes channels).
 #include <algorithm>
 #include <stdexcept>
 
@@ -35,16 +35,17 @@ struct GradientLayout {
   int64_t size() const { return bordered + positions * (v_plane + g_plane + u_plane); }
 };
 
+#ifdef ADAMITE_SIMD
 #ifdef __AVX512F__
 // r[i][j] becomes r[j][i]: pairs of floats, then of pairs, then 128-bit lanes in two steps.
-void transpose16(__m512 (&r)[16]) {
-  __m512 t[16];
+void transpose(Vec (&r)[16]) {
+  Vec t[16];
   for (int i = 0; i < 16; i += 2) {
     t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
     t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
   }
   // u[4g + e] holds, in 128-bit lane L, column 4L + e of rows 4g..4g + 3.
-  __m512 u[16];
+  Vec u[16];
   for (int g = 0; g < 16; g += 4)
     for (int h = 0; h < 2; ++h) {
       const __m512d a = _mm512_castps_pd(t[g + h]), b = _mm512_castps_pd(t[g + h + 2]);
@@ -52,19 +53,39 @@ void transpose16(__m512 (&r)[16]) {
       u[g + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
     }
   for (int e = 0; e < 4; ++e) {
-    const __m512 s0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88),
-                 s1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD),
-                 s2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88),
-                 s3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
+    const Vec s0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88),
+              s1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD),
+              s2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88),
+              s3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
     r[e] = _mm512_shuffle_f32x4(s0, s2, 0x88);
     r[4 + e] = _mm512_shuffle_f32x4(s1, s3, 0x88);
     r[8 + e] = _mm512_shuffle_f32x4(s0, s2, 0xDD);
     r[12 + e] = _mm512_shuffle_f32x4(s1, s3, 0xDD);
   }
 }
+#else
+// The same in AVX2's 8 lanes: pairs of floats, pairs of pairs, then the 128-bit halves.
+void transpose(Vec (&r)[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 8; g += 4)
+    for (int h = 0; h < 2; ++h) {
+      u[g + 2 * h] = _mm256_shuffle_ps(t[g + h], t[g + h + 2], 0b01000100);
+      u[g + 2 * h + 1] = _mm256_shuffle_ps(t[g + h], t[g + h + 2], 0b11101110);
+    }
+  for (int e = 0; e < 4; ++e) {
+    r[e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x20);
+    r[4 + e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x31);
+  }
+}
+#endif
 
 // The image [c, h, w] inside a zero border of the window's padding p, channels last:
-// [h + 2p][w + 2p][c], 16 channels by 16 pixels (8 at the end of a row of 8k) at a time.
+// [h + 2p][w + 2p][c], kLanes channels by kLanes pixels (half as many at the end of a row of
+// 8k) at a time.
 void add_border_channels_last(const Window& window, const GradientLayout& l, const float* image,
                               float* out) {
   const int64_t c = window.c, h = window.h, w = window.w, row = l.row, p = l.pad;
@@ -78,19 +99,18 @@ void add_border_channels_last(const Window& window, const GradientLayout& l, con
     for (int64_t y = 0; y < h; ++y)
       for (int64_t x0 = 0; x0 < w; x0 += kLanes) {
         const int64_t pixels = std::min(kLanes, w - x0);
-        __m512 r[16];
-        for (int i = 0; i < 16; ++i) {
+        Vec r[kLanes];
+        for (int i = 0; i < kLanes; ++i) {
           const float* from = image + ((c0 + i) * h + y) * w + x0;
-          r[i] = pixels == kLanes ? _mm512_loadu_ps(from)
-                                  : _mm512_zextps256_ps512(_mm256_loadu_ps(from));
+          r[i] = pixels == kLanes ? simd::load(from) : simd::load_low_half(from);
         }
-        transpose16(r);
+        transpose(r);
         for (int64_t x = 0; x < pixels; ++x)
-          _mm512_storeu_ps(out + ((y + p) * row + x0 + p + x) * c + c0, r[x]);
+          simd::store(out + ((y + p) * row + x0 + p + x) * c + c0, r[x]);
       }
 }
 
-// V[p][block][c] = Bᵀ d B, 16 channels of one block at a time.
+// V[p][block][c] = Bᵀ d B, kLanes channels of one block at a time.
 template <int R>
 void transform_input_channels_last(const Window& window, const GradientLayout& l,
                                    const float* bordered, float* v) {
@@ -101,17 +121,15 @@ void transform_input_channels_last(const Window& window, const GradientLayout& l
       const float* corner = bordered + (2 * ty * l.row + 2 * tx) * c;
       float* block = v + (ty * l.tiles_wide + tx) * c;
       for (int64_t c0 = 0; c0 < c; c0 += kLanes) {
-        __m512 d[kAlpha][kAlpha];
+        Vec d[kAlpha][kAlpha];
         for (int i = 0; i < kAlpha; ++i)
-          for (int j = 0; j < kAlpha; ++j)
-            d[i][j] = _mm512_loadu_ps(corner + (i * l.row + j) * c + c0);
-        Tile<R>::input(d,
-                       [&](int p, __m512 x) { _mm512_storeu_ps(block + p * l.v_plane + c0, x); });
+          for (int j = 0; j < kAlpha; ++j) d[i][j] = simd::load(corner + (i * l.row + j) * c + c0);
+        Tile<R>::input(d, [&](int p, Vec x) { simd::store(block + p * l.v_plane + c0, x); });
       }
     }
 }
 
-// G'[p][k][block] = A dY Aᵀ for every output channel, 16 blocks at a time.
+// G'[p][k][block] = A dY Aᵀ for every output channel, kLanes blocks at a time.
 template <int R>
 void transform_output_gradient(const Window& window, const GradientLayout& l, int64_t out_channels,
                                const float* grad, float* g) {
@@ -123,22 +141,22 @@ void transform_output_gradient(const Window& window, const GradientLayout& l, in
       const float* plane = grad + k * positions;
       Corners corners{l.tiles_wide, window.w};
       for (int64_t t = 0; t < l.tiles; t += kLanes) {
-        int64_t first[2], second[2];
-        corners.next16(first, second);
-        __m512 dy[2][2], out[kPositions];
+        int64_t first[kGroups], second[kGroups];
+        corners.next_vector(first, second);
+        Vec dy[2][2], out[kPositions];
         for (int i = 0; i < 2; ++i)
           deinterleave(load_half<kQuarters>(plane, first, i * window.w),
                        load_half<kQuarters>(plane, second, i * window.w), dy[i][0], dy[i][1]);
         Tile<R>::gradient(dy, out);
         for (int64_t p = 0; p < kPositions; ++p)
-          _mm512_storeu_ps(g + p * l.g_plane + k * l.tiles + t, out[p]);
+          simd::store(g + p * l.g_plane + k * l.tiles + t, out[p]);
       }
     }
   });
 }
 
 // dU_p[k][c] += Σ_block G'_p[k][block]·V_p[block][c], the blocks in order: per register tile
-// `Rows` output channels by `Vectors` vectors of 16 input channels.
+// `Rows` output channels by `Vectors` vectors of kLanes input channels.
 template <int Rows, int Vectors>
 void gradient_products(const Window& window, const GradientLayout& l, int64_t out_channels,
                        const float* g, const float* v, float* u) {
@@ -182,7 +200,7 @@ void add_transformed_back(const Window& window, const GradientLayout& l, int64_t
 template <int R>
 void accumulate(const Window& window, int64_t out_channels, int64_t images, const float* image,
                 const float* grad_out, float* scratch, float* grad_weight) {
-#ifdef __AVX512F__
+#ifdef ADAMITE_SIMD
   const GradientLayout l(window, out_channels);
   float* bordered = scratch;
   float* v = bordered + l.bordered;
@@ -195,18 +213,23 @@ void accumulate(const Window& window, int64_t out_channels, int64_t images, cons
     transform_input_channels_last<R>(window, l, bordered, v);
     transform_output_gradient<R>(window, l, out_channels, grad_out + i * out_channels * positions,
                                  g);
-    if (window.c % (2 * kLanes) == 0)
-      gradient_products<8, 2>(window, l, out_channels, g, v, u);
-    else if (out_channels % 16 == 0)
-      gradient_products<16, 1>(window, l, out_channels, g, v, u);
-    else
-      gradient_products<8, 1>(window, l, out_channels, g, v, u);
+    // Register tiles of 16 (of AVX-512's 32 registers) or 8 (of AVX2's 16) sums.
+    if constexpr (kLanes == 16) {
+      if (window.c % (2 * kLanes) == 0)
+        gradient_products<8, 2>(window, l, out_channels, g, v, u);
+      else if (out_channels % 16 == 0)
+        gradient_products<16, 1>(window, l, out_channels, g, v, u);
+      else
+        gradient_products<8, 1>(window, l, out_channels, g, v, u);
+    } else {
+      gradient_products<8, 1>(window, l, out_channels, g, v, u);  // 1.6x faster than 4 by 2
+    }
   }
   add_transformed_back<R>(window, l, out_channels, u, grad_weight);
 #else
   (void)window, (void)out_channels, (void)images, (void)image, (void)grad_out, (void)scratch,
       (void)grad_weight;
-  throw std::logic_error("winograd: built without AVX-512 (winograd_applies is false)");
+  throw std::logic_error("winograd: built without AVX2 or AVX-512 (winograd_applies is false)");
 #endif
 }
 
