@@ -167,6 +167,30 @@ void gradient_products(const Window& window, const GradientLayout& l, int64_t k_
                                     g + p * l.g_plane + k * l.tiles, l.tiles, 1, l.tiles,
                                     u + p * l.u_plane + k * window.c + c, window.c, Rows, true);
 }
+
+// All output channels' products, by the register tile that fits the register file: 16 of
+// AVX-512's 32 registers; on AVX2 6 by 2 (12 of 16), the output channels left over by 4 or 2
+// (Zen 2, GFLOP/s: 6x2 88, 8x1 70, 4x2 44, 2x2 34).
+void all_gradient_products(const Window& window, const GradientLayout& l, int64_t out_channels,
+                           const float* g, const float* v, float* u) {
+  const int64_t k = out_channels;
+  const bool two_vectors = window.c % (2 * kLanes) == 0;  // of input channels
+  if constexpr (kLanes == 16) {
+    if (two_vectors)
+      gradient_products<8, 2>(window, l, 0, k, g, v, u);
+    else if (k % 16 == 0)
+      gradient_products<16, 1>(window, l, 0, k, g, v, u);
+    else
+      gradient_products<8, 1>(window, l, 0, k, g, v, u);
+  } else if (two_vectors) {
+    const int64_t whole = k - k % 6;
+    gradient_products<6, 2>(window, l, 0, whole, g, v, u);
+    if (k % 6 == 4) gradient_products<4, 2>(window, l, whole, k, g, v, u);
+    if (k % 6 == 2) gradient_products<2, 2>(window, l, whole, k, g, v, u);
+  } else {
+    gradient_products<8, 1>(window, l, 0, k, g, v, u);
+  }
+}
 #endif
 
 // grad_weight[k][c] += Gᵀ dU[k][c] G, in Tile<R>'s scalar.
@@ -213,24 +237,7 @@ void accumulate(const Window& window, int64_t out_channels, int64_t images, cons
     transform_input_channels_last<R>(window, l, bordered, v);
     transform_output_gradient<R>(window, l, out_channels, grad_out + i * out_channels * positions,
                                  g);
-    // Register tiles of 16 of AVX-512's 32 registers; on AVX2 6 by 2 (12 of 16 registers), the
-    // output channels left over by 4 or 2 (Zen 2, GFLOP/s: 6x2 88, 8x1 70, 4x2 44, 2x2 34).
-    const int64_t k = out_channels;
-    if constexpr (kLanes == 16) {
-      if (window.c % (2 * kLanes) == 0)
-        gradient_products<8, 2>(window, l, 0, k, g, v, u);
-      else if (out_channels % 16 == 0)
-        gradient_products<16, 1>(window, l, 0, k, g, v, u);
-      else
-        gradient_products<8, 1>(window, l, 0, k, g, v, u);
-    } else if (window.c % (2 * kLanes) == 0) {
-      const int64_t whole = k - k % 6;
-      gradient_products<6, 2>(window, l, 0, whole, g, v, u);
-      if (k % 6 == 4) gradient_products<4, 2>(window, l, whole, k, g, v, u);
-      if (k % 6 == 2) gradient_products<2, 2>(window, l, whole, k, g, v, u);
-    } else {
-      gradient_products<8, 1>(window, l, 0, k, g, v, u);
-    }
+    all_gradient_products(window, l, out_channels, g, v, u);
   }
   add_transformed_back<R>(window, l, out_channels, u, grad_weight);
 #else
