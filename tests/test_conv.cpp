@@ -194,7 +194,10 @@ TEST_SUITE("conv") {
     };
     for (const Geometry& g :
          {Geometry{13, 17, 3, 2, 1}, Geometry{8, 8, 2, 2, 0}, Geometry{9, 7, 3, 1, 1},
-          Geometry{11, 12, 5, 3, 2}, Geometry{4, 3, 3, 2, 1}, Geometry{2, 2, 2, 1, 1}}) {
+          Geometry{11, 12, 5, 3, 2}, Geometry{4, 3, 3, 2, 1}, Geometry{2, 2, 2, 1, 1},
+          // 3x3 stride 2 padding 1 on even widths goes by rows of 8 or 4 outputs
+          Geometry{32, 32, 3, 2, 1}, Geometry{7, 16, 3, 2, 1}, Geometry{8, 8, 3, 2, 1},
+          Geometry{5, 48, 3, 2, 1}}) {
       CAPTURE(g.h);
       CAPTURE(g.w);
       CAPTURE(g.k);
