@@ -10,7 +10,7 @@ namespace adamite {
 Tensor relu(const Tensor& x) {
   return detail::unary(
       "relu", x, [](float v) { return v > 0.0f ? v : 0.0f; },
-      [](float v, float) { return detail::keep_or_zero(v > 0.0f, 1.0f); });
+      [](float v, float) { return detail::select(v > 0.0f, 1.0f, 0.0f); });
 }
 
 Tensor sigmoid(const Tensor& x) {
@@ -33,14 +33,14 @@ Tensor softplus(const Tensor& x) {
 
 Tensor leaky_relu(const Tensor& x, float slope) {
   return detail::unary(
-      "leaky_relu", x, [slope](float v) { return v > 0.0f ? v : slope * v; },
-      [slope](float v, float) { return v > 0.0f ? 1.0f : slope; });
+      "leaky_relu", x, [slope](float v) { return detail::select(v > 0.0f, v, slope * v); },
+      [slope](float v, float) { return detail::select(v > 0.0f, 1.0f, slope); });
 }
 
 Tensor elu(const Tensor& x, float alpha) {
   return detail::unary(
       "elu", x, [alpha](float v) { return v > 0.0f ? v : alpha * std::expm1(v); },
-      [alpha](float v, float y) { return v > 0.0f ? 1.0f : y + alpha; });
+      [alpha](float v, float y) { return detail::select(v > 0.0f, 1.0f, y + alpha); });
 }
 
 Tensor gelu(const Tensor& x) {

@@ -32,7 +32,7 @@ template <bool accumulate>
 void apply_mask(const DropoutMask& mask, float scale, const float* in, float* out, int64_t n) {
 #pragma omp parallel for simd schedule(static) if (n >= (int64_t{1} << 16))
   for (int64_t i = 0; i < n; ++i) {
-    const float value = detail::keep_or_zero(mask.keep(i), in[i] * scale);
+    const float value = detail::select(mask.keep(i), in[i] * scale, 0.0f);
     if constexpr (accumulate)
       out[i] += value;
     else
