@@ -92,7 +92,7 @@ Tensor max_pool2d_forward(const MaxPool2dSaved& s) {
     for (int64_t oy = 0; oy < window.oh; ++oy) {
       const int64_t y0 = std::max<int64_t>(0, oy * window.sh - window.ph),
                     y1 = std::min(window.h, oy * window.sh - window.ph + window.kh);
-      if (lanes == 8 || lanes == 4) {
+      if (lanes != 0) {
         (lanes == 8 ? max_pool_3x3_stride_2_row<8>
                     : max_pool_3x3_stride_2_row<4>)(in, window.w, y0, y1, window.ow,
                                                     out + oy * window.ow, arg + oy * window.ow);
