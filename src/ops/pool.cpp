@@ -18,21 +18,21 @@ struct MaxPool2dSaved {
   std::shared_ptr<int32_t[]> argmax;
 };
 
-// Vectors of L floats and of L int32 (GCC's vector extension, any x86 build), and the constant
-// shuffles: the even and the odd floats of two vectors, and one lane up (lane 0 from the second).
+// Vectors of L floats and of L int32 (the vector extension GCC and clang share, any x86 build)
+// and the lane indices of the even floats.
 template <int L>
 struct Lanes;
 template <>
 struct Lanes<8> {
   using Floats = float __attribute__((vector_size(32)));
   using Ints = int32_t __attribute__((vector_size(32)));
-  static constexpr Ints kEvens = {0, 2, 4, 6, 8, 10, 12, 14}, kUp = {8, 0, 1, 2, 3, 4, 5, 6};
+  static constexpr Ints kEvens = {0, 2, 4, 6, 8, 10, 12, 14};
 };
 template <>
 struct Lanes<4> {
   using Floats = float __attribute__((vector_size(16)));
   using Ints = int32_t __attribute__((vector_size(16)));
-  static constexpr Ints kEvens = {0, 2, 4, 6}, kUp = {4, 0, 1, 2};
+  static constexpr Ints kEvens = {0, 2, 4, 6};
 };
 
 // One output row of 3x3, stride 2, padding 1 max pooling (the paper CNN's), L outputs at a time
@@ -45,7 +45,7 @@ void max_pool_3x3_stride_2_row(const float* in, int64_t w, int64_t y0, int64_t y
                                float* out, int32_t* arg) {
   using Floats = typename Lanes<L>::Floats;
   using Ints = typename Lanes<L>::Ints;
-  constexpr Ints kEvens = Lanes<L>::kEvens, kOdds = kEvens + 1, kUp = Lanes<L>::kUp;
+  constexpr Ints kEvens = Lanes<L>::kEvens;
   for (int64_t x = 0; x < ow; x += L) {
     Floats best{};
     Ints best_at{};
@@ -59,9 +59,19 @@ void max_pool_3x3_stride_2_row(const float* in, int64_t w, int64_t y0, int64_t y
       Floats low, high;
       std::memcpy(&low, row, sizeof low);
       std::memcpy(&high, row + L, sizeof high);
-      const Floats even = __builtin_shuffle(low, high, kEvens);
-      const Floats odd = __builtin_shuffle(low, high, kOdds);
-      const Floats left = __builtin_shuffle(odd, Floats{} + (x == 0 ? row[0] : row[-1]), kUp);
+      // The even and the odd floats of the two, and the odd ones one lane up (lane 0: the pixel
+      // left of the row's first, or its copy).
+      const Floats before = Floats{} + (x == 0 ? row[0] : row[-1]);
+      Floats even, odd, left;
+      if constexpr (L == 8) {
+        even = __builtin_shufflevector(low, high, 0, 2, 4, 6, 8, 10, 12, 14);
+        odd = __builtin_shufflevector(low, high, 1, 3, 5, 7, 9, 11, 13, 15);
+        left = __builtin_shufflevector(odd, before, 8, 0, 1, 2, 3, 4, 5, 6);
+      } else {
+        even = __builtin_shufflevector(low, high, 0, 2, 4, 6);
+        odd = __builtin_shufflevector(low, high, 1, 3, 5, 7);
+        left = __builtin_shufflevector(odd, before, 4, 0, 1, 2);
+      }
       const Ints even_at = kEvens + static_cast<int32_t>(iy * w + 2 * x);
       Ints left_at = even_at - 1;
       if (x == 0) left_at[0] = even_at[0];
