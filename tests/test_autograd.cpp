@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
+#include <limits>
 
 #include "adamite/adamite.hpp"
+#include "gradcheck.hpp"
 
 using namespace adamite;
 
@@ -120,6 +123,53 @@ TEST_SUITE("autograd") {
     CHECK(dropout(x, 0.3f, false, gen).same(x));  // evaluation: the identity, no copy
     Generator a(42), b(42);
     CHECK(dropout(x, 0.5f, true, a).to_vector() == dropout(x, 0.5f, true, b).to_vector());
+  }
+
+  TEST_CASE("autograd: an op writes a gradient that did not exist and adds to one that did") {
+    // Ops write the gradient of an input that has none yet (no zero fill): every element must be
+    // written, even where the storage they get held NaNs, and a second pass must add to it.
+    Generator gen(5);
+    const auto check = [&](const std::string& what, const Shape& shape,
+                           const std::function<Tensor(const Tensor&)>& f) {
+      CAPTURE(what);
+      const Tensor x = testing::random_tensor(shape, gen).set_requires_grad(true);
+      const Tensor weights = testing::random_tensor(f(x.detach()).shape(), gen);
+      const auto loss = [&] { return sum(mul(f(x), weights)); };
+      x.set_grad(Tensor::zeros(shape));  // the reference: added onto zeros
+      loss().backward();
+      const std::vector<float> once = x.grad().to_vector();
+      x.set_grad(Tensor());
+      Tensor::full(shape, std::numeric_limits<float>::quiet_NaN());  // freed: storage to reuse
+      loss().backward();
+      CHECK(x.grad().to_vector() == once);
+      loss().backward();  // adds: as much again (exactly so where each element gets one sum)
+      const std::vector<float> twice = x.grad().to_vector();
+      for (size_t i = 0; i < once.size(); ++i)
+        CHECK(twice[i] == doctest::Approx(2.0 * once[i]).epsilon(1e-5));
+    };
+    check("relu", {4, 300}, [](const Tensor& x) { return relu(x); });
+    check("add", {2, 3, 40}, [&](const Tensor& x) { return add(x, x.detach()); });
+    const Tensor row = testing::random_tensor({40}, gen);
+    check("add, broadcast", {2, 3, 40}, [&](const Tensor& x) { return add(row, x); });
+    check("dropout", {8, 100}, [](const Tensor& x) {
+      Generator mask(3);
+      return dropout(x, 0.5f, true, mask);
+    });
+    const Tensor gamma = testing::random_tensor({16}, gen),
+                 beta = testing::random_tensor({16}, gen);
+    check("batch_norm", {4, 16, 6, 6},
+          [&](const Tensor& x) { return batch_norm(x, {}, {}, gamma, beta, true, 0.1f, 1e-5f); });
+    const Tensor k3 = testing::random_tensor({16, 16, 3, 3}, gen, -0.2f, 0.2f);
+    check("conv2d 3x3 same size", {3, 16, 8, 8}, [&](const Tensor& x) {
+      return conv2d(x, k3, {}, {1, 1}, {1, 1});
+    });
+    check("conv2d 3x3 stride 2", {3, 16, 8, 8}, [&](const Tensor& x) {
+      return conv2d(x, k3, {}, {2, 2}, {1, 1});
+    });
+    const Tensor k1 = testing::random_tensor({8, 3, 1, 1}, gen);
+    check("conv2d 1x1 stride 2", {2, 3, 7, 7}, [&](const Tensor& x) {
+      return conv2d(x, k1, {}, {2, 2}, {0, 0});
+    });
   }
 
 }  // TEST_SUITE

@@ -7,6 +7,7 @@
 
 #include "adamite/autograd.hpp"
 #include "axes.hpp"
+#include "fresh_gradient.hpp"
 
 namespace adamite {
 namespace {
@@ -102,11 +103,11 @@ Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
 //   training:   dx = γ·invstd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))   (μ and σ² depend on x)
 //   evaluation: dx = γ·invstd·dy
 //   dγ = Σ dy·x̂,  dβ = Σ dy
-void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y) {
+template <bool FreshDx>
+void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y, float* dx) {
   const detail::Axes& a = s.axes;
   const double m = static_cast<double>(a.outer * a.inner);
   const float *x = s.x.data(), *dy = grad_y.data();
-  float* dx = s.x.requires_grad() ? s.x.grad_or_zeros().data() : nullptr;
   float* dgamma =
       s.weight.defined() && s.weight.requires_grad() ? s.weight.grad_or_zeros().data() : nullptr;
   float* dbeta =
@@ -122,16 +123,27 @@ void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y) {
     if (dbeta) dbeta[c] += static_cast<float>(sum_dy);
     if (!dx) continue;
     if (!s.training) {
-      for_channel(a, c, [&](int64_t at) { dx[at] += gamma * invstd * dy[at]; });
+      for_channel(a, c, [&](int64_t at) {
+        detail::write_or_add<FreshDx>(dx[at], gamma * invstd * dy[at]);
+      });
       continue;
     }
     const auto mean_dy = static_cast<float>(sum_dy / m);
     const auto mean_dy_xhat = static_cast<float>(sum_dy_xhat / m);
     for_channel(a, c, [&](int64_t at) {
       const float xhat = (x[at] - mu) * invstd;
-      dx[at] += gamma * invstd * (dy[at] - mean_dy - xhat * mean_dy_xhat);
+      detail::write_or_add<FreshDx>(dx[at],
+                                    gamma * invstd * (dy[at] - mean_dy - xhat * mean_dy_xhat));
     });
   }
+}
+
+void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y) {
+  if (s.x.requires_grad())
+    detail::write_or_add_gradient(
+        s.x, [&](float* dx, auto fresh) { batch_norm_backward<fresh>(s, grad_y, dx); });
+  else
+    batch_norm_backward<false>(s, grad_y, nullptr);
 }
 
 }  // namespace

@@ -262,7 +262,11 @@ void sample_gradients(const Conv2dSaved& s, const TransposedConvolution& t, cons
 void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
   const detail::Window& window = s.window;
   const bool need_x = s.x.requires_grad(), need_weight = s.weight.requires_grad();
-  float* grad_x = need_x ? s.x.grad_or_zeros().data() : nullptr;
+  // Where x has no gradient yet, each image's is written (or zeroed, then added to) here, by the
+  // thread that owns the image, rather than zeroed in one serial pass first.
+  const bool fresh_x = need_x && !s.x.grad().defined();
+  if (fresh_x) s.x.set_grad(Tensor::empty(s.x.shape()));
+  float* grad_x = need_x ? s.x.grad().data() : nullptr;
   const int64_t positions = window.oh * window.ow, image_size = window.c * window.h * window.w;
   const int64_t chunks = (window.n + kSamplesPerChunk - 1) / kSamplesPerChunk;
   const int64_t weight_size = s.out_channels * s.patch;
@@ -301,8 +305,10 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
         if (transposed.direct) {
           detail::same_size_conv(transposed.window, transposed.in_channels, transposed.packed.get(),
                                  grad_y.data() + out_offset, cols.get(), grad_image,
-                                 /*accumulate=*/true);
+                                 /*accumulate=*/!fresh_x);
           grad_image = nullptr;
+        } else if (fresh_x) {
+          std::fill(grad_image, grad_image + image_size, 0.0f);
         }
         if (s.bf16)
           sample_gradients(s, transposed, s.weight16.get(), transposed.kernel16.get(),

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "adamite/autograd.hpp"
+#include "fresh_gradient.hpp"
 #include "select.hpp"
 
 namespace adamite {
@@ -56,7 +57,9 @@ Tensor dropout(const Tensor& x, float p, bool training, Generator& generator, in
   Tensor y = Tensor::empty(x.shape());
   apply_mask<false>(mask, keep_scale, x.data(), y.data(), x.numel());
   record("dropout", y, {x}, [x, mask, keep_scale](const Tensor& g) {
-    apply_mask<true>(mask, keep_scale, g.data(), x.grad_or_zeros().data(), x.numel());
+    detail::write_or_add_gradient(x, [&](float* gx, auto fresh) {
+      apply_mask<!fresh>(mask, keep_scale, g.data(), gx, x.numel());
+    });
   });
   return y;
 }

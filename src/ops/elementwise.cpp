@@ -5,6 +5,7 @@
 #include <string>
 
 #include "adamite/autograd.hpp"
+#include "fresh_gradient.hpp"
 #include "unary.hpp"
 
 namespace adamite {
@@ -82,18 +83,25 @@ Tensor binary(const char* name, const Tensor& a, const Tensor& b, Value value, D
   }
   record(name, out, {a, b}, [a, b, da, db, out_shape](const Tensor& g) {
     const float *pa = a.data(), *pb = b.data(), *pg = g.data();
-    if (a.requires_grad()) {
-      float* ga = a.grad_or_zeros().data();
-      for_each_broadcast(out_shape, a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) {
-        ga[ia] += pg[i] * da(pa[ia], pb[ib]);
-      });
-    }
-    if (b.requires_grad()) {
-      float* gb = b.grad_or_zeros().data();
-      for_each_broadcast(out_shape, a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) {
-        gb[ib] += pg[i] * db(pa[ia], pb[ib]);
-      });
-    }
+    // Adds into t's gradient (written instead where it has none and is not broadcast, so that
+    // every element is written once) its index's partials: d(a, b) at [index(ia, ib)].
+    const auto to_gradient = [&](const Tensor& t, auto index, auto d) {
+      const auto write_or_add = [&](float* gt, auto fresh) {
+        for_each_broadcast(out_shape, a.shape(), b.shape(), [&](int64_t i, int64_t ia, int64_t ib) {
+          detail::write_or_add<fresh>(gt[index(ia, ib)], pg[i] * d(pa[ia], pb[ib]));
+        });
+      };
+      if (t.shape() == out_shape)
+        detail::write_or_add_gradient(t, write_or_add);
+      else
+        write_or_add(t.grad_or_zeros().data(), std::false_type{});
+    };
+    if (a.requires_grad())
+      to_gradient(
+          a, [](int64_t ia, int64_t) { return ia; }, da);
+    if (b.requires_grad())
+      to_gradient(
+          b, [](int64_t, int64_t ib) { return ib; }, db);
   });
   return out;
 }

@@ -1,7 +1,9 @@
-// The shared shape of pointwise ops: y = value(x) forward, dx += dy * derivative(x, y) backward.
+// The shared shape of pointwise ops: y = value(x) forward, dx += dy * derivative(x, y) backward
+// (or dx = … where x has no gradient yet).
 #pragma once
 
 #include "adamite/autograd.hpp"
+#include "fresh_gradient.hpp"
 
 namespace adamite::detail {
 
@@ -22,9 +24,10 @@ Tensor unary(const char* name, const Tensor& x, Value value, Derivative derivati
   // y's storage is captured (not y itself) so the node does not keep its own output alive.
   record(name, y, {x}, [x, y_values = y.detach(), derivative, n](const Tensor& g) {
     const float *px = x.data(), *py = y_values.data(), *pg = g.data();
-    float* gx = x.grad_or_zeros().data();
+    write_or_add_gradient(x, [&](float* gx, auto fresh) {
 #pragma omp parallel for simd schedule(static) if (n >= kParallelElements)
-    for (int64_t i = 0; i < n; ++i) gx[i] += pg[i] * derivative(px[i], py[i]);
+      for (int64_t i = 0; i < n; ++i) write_or_add<fresh>(gx[i], pg[i] * derivative(px[i], py[i]));
+    });
   });
   return y;
 }
