@@ -160,10 +160,16 @@ TEST_SUITE("conv") {
          {{1, 16, 32, 32}, 16},
          {{1, 20, 4, 64}, 9},
          {{2, 16, 4, 48}, 8},
-         // AVX2's 8 lanes: one vector of 8 blocks, 24 input channels and 16 output channels (6,
-         // 6 and a last tile of 4); 5 vectors (two tiles of 2 and one of 1).
+         // AVX2's 8 lanes: one vector of 8 blocks, 24 input channels and 16 output channels (a
+         // tile of 6 and two of 5); 5 vectors (two tiles of 2 and one of 1); output channels in
+         // tiles of 5 only (10, 20, 25), of 6 and 5 (32) and of 6 and a short one (7).
          {{2, 24, 4, 8}, 16},
-         {{1, 16, 10, 16}, 12}},
+         {{1, 16, 10, 16}, 12},
+         {{1, 16, 4, 16}, 10},
+         {{1, 16, 4, 16}, 20},
+         {{1, 16, 4, 16}, 25},
+         {{1, 16, 4, 16}, 32},
+         {{1, 16, 4, 16}, 7}},
         {Path::direct, Path::winograd}, gen);
   }
 

@@ -17,6 +17,27 @@ using namespace winograd;
 // or 3 ran at half the speed on Zen 2: too few independent sums, or too many registers).
 constexpr int64_t kBlock = kLanes == 16 ? 8 : 6;
 
+// The output channels' blocks: of kBlock channels, then (AVX2, channels_by_six) of 5 in a block's
+// first 5 slots, so 16 channels are 6 + 5 + 5 rather than 6 + 6 + 4; ⌈channels / kBlock⌉ blocks
+// either way. A channel's sums run in the same order whatever its block.
+struct ChannelBlocks {
+  int64_t channels, whole;  // whole: the channels in blocks of kBlock
+  explicit ChannelBlocks(int64_t k)
+      : channels(k), whole(kLanes == 16 ? k - k % kBlock : channels_by_six(k)) {}
+  static constexpr int64_t kShort = kLanes == 16 ? kBlock : 5;  // channels in a later block
+  int64_t count() const { return whole / kBlock + (channels - whole + kShort - 1) / kShort; }
+  int64_t first(int64_t b) const {
+    return b * kBlock <= whole ? b * kBlock : whole + (b - whole / kBlock) * kShort;
+  }
+  int64_t size(int64_t b) const {
+    return std::min(b * kBlock < whole ? kBlock : kShort, channels - first(b));
+  }
+  int64_t block_of(int64_t o) const {
+    return o < whole ? o / kBlock : whole / kBlock + (o - whole) / kShort;
+  }
+  int64_t slot_of(int64_t o) const { return o < whole ? o % kBlock : (o - whole) % kShort; }
+};
+
 template <int R>
 constexpr int64_t kPositions = Tile<R>::kAlpha* Tile<R>::kAlpha;
 
@@ -59,25 +80,32 @@ void transform_input(const Window& window, const Layout<R>& l, const float* bord
   });
 }
 
-// M[p][k][block] = Σ_c U[p][k][c]·V[p][c][block], c in order: per register tile kBlock output
-// channels by 2 (or 1) vectors of blocks.
+// M[p][k][block] = Σ_c U[p][k][c]·V[p][c][block], c in order: per register tile a block's
+// output channels (ChannelBlocks) by 2 (or 1) vectors of blocks.
 template <int R>
 void products(const Window& window, const Layout<R>& l, int64_t out_channels, const float* packed,
               const float* v, float* m) {
-  const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
+  const ChannelBlocks blocks(out_channels);
   for (int64_t p = 0; p < kPositions<R>; ++p)
-    for (int64_t b = 0; b < blocks; ++b) {
-      const float* u = packed + (p * blocks + b) * window.c * kBlock;
+    for (int64_t b = 0; b < blocks.count(); ++b) {
+      const float* u = packed + (p * blocks.count() + b) * window.c * kBlock;
       const float* vp = v + p * l.v_plane;
-      float* mp = m + p * l.m_plane + b * kBlock * l.tiles;
-      const int64_t here = std::min(kBlock, out_channels - b * kBlock);
-      int64_t t = 0;
-      for (; t + 2 * kLanes <= l.tiles; t += 2 * kLanes)
-        tile_product<kBlock, 2>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
-                                false);
-      if (t < l.tiles)
-        tile_product<kBlock, 1>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
-                                false);
+      float* mp = m + p * l.m_plane + blocks.first(b) * l.tiles;
+      const int64_t here = blocks.size(b);
+      const auto tiles = [&](auto rows) {
+        constexpr int kRows = decltype(rows)::value;
+        int64_t t = 0;
+        for (; t + 2 * kLanes <= l.tiles; t += 2 * kLanes)
+          tile_product<kRows, 2>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
+                                 false);
+        if (t < l.tiles)
+          tile_product<kRows, 1>(vp + t, l.tiles, u, 1, kBlock, window.c, mp + t, l.tiles, here,
+                                 false);
+      };
+      if (here > ChannelBlocks::kShort)
+        tiles(std::integral_constant<int, kBlock>{});
+      else
+        tiles(std::integral_constant<int, ChannelBlocks::kShort>{});
     }
 }
 
@@ -110,15 +138,14 @@ void transform_output(const Window& window, const Layout<R>& l, int64_t out_chan
 }
 #endif
 
-// U = G g Gᵀ as [α² positions][⌈out/kBlock⌉][in][kBlock], zeros for the missing channels of the
-// last block.
+// U = G g Gᵀ as [α² positions][ChannelBlocks][in][kBlock], zeros in the slots no channel takes.
 template <int R>
 void pack(const float* weight, int64_t out_channels, int64_t in_channels, float* packed) {
   using Scalar = typename Tile<R>::Scalar;
   constexpr int kAlpha = Tile<R>::kAlpha;
   const auto& g_matrix = Tile<R>::kG;
-  const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
-  std::fill(packed, packed + kPositions<R> * blocks * in_channels * kBlock, 0.0f);
+  const ChannelBlocks blocks(out_channels);
+  std::fill(packed, packed + kPositions<R> * blocks.count() * in_channels * kBlock, 0.0f);
   for (int64_t o = 0; o < out_channels; ++o)
     for (int64_t c = 0; c < in_channels; ++c) {
       const float* g = weight + (o * in_channels + c) * R * R;
@@ -133,8 +160,9 @@ void pack(const float* weight, int64_t out_channels, int64_t in_channels, float*
         for (int j = 0; j < kAlpha; ++j) {
           Scalar sum = gg[i][0] * g_matrix[j][0];
           for (int b = 1; b < R; ++b) sum += gg[i][b] * g_matrix[j][b];
-          packed[(((i * kAlpha + j) * blocks + o / kBlock) * in_channels + c) * kBlock +
-                 o % kBlock] = static_cast<float>(sum);
+          packed[(((i * kAlpha + j) * blocks.count() + blocks.block_of(o)) * in_channels + c) *
+                     kBlock +
+                 blocks.slot_of(o)] = static_cast<float>(sum);
         }
     }
 }
@@ -177,7 +205,7 @@ bool winograd_applies(const Window& window) {
 
 int64_t winograd_packed_size(const Window& window, int64_t out_channels) {
   const int64_t alpha = window.kh + 1;
-  return alpha * alpha * ((out_channels + kBlock - 1) / kBlock) * window.c * kBlock;
+  return alpha * alpha * ChannelBlocks(out_channels).count() * window.c * kBlock;
 }
 
 void pack_winograd_weight(const Window& window, const float* weight, int64_t out_channels,
