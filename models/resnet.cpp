@@ -44,7 +44,7 @@ class BasicBlock : public nn::Module {
   }
 
   Tensor forward(const Tensor& x) override {
-    const Tensor y = bn2_->forward(conv2_->forward(relu(bn1_->forward(conv1_->forward(x)))));
+    const Tensor y = bn2_->forward(conv2_->forward(bn1_->forward_relu(conv1_->forward(x))));
     return relu(y + (downsample_ ? downsample_->forward(x) : x));
   }
 
@@ -77,7 +77,7 @@ class ResNet : public nn::Module {
   }
 
   Tensor forward(const Tensor& x) override {
-    Tensor y = relu(bn1_->forward(conv1_->forward(x)));
+    Tensor y = bn1_->forward_relu(conv1_->forward(x));
     for (const auto& stage : stages_) y = stage->forward(y);
     y = adaptive_avg_pool2d(y, {1, 1});
     return fc_->forward(reshape(y, {y.size(0), y.size(1)}));

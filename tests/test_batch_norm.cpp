@@ -2,6 +2,7 @@
 // layers' buffers: kept out of the optimizer, saved and loaded under PyTorch's names.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "adamite/adamite.hpp"
@@ -53,6 +54,50 @@ TEST_SUITE("nn") {
           [&](const Inputs& in) {
             return batch_norm(in[0], mean, var, in[1], in[2], false, 0.1f, 1e-5f);
           });
+    }
+  }
+
+  TEST_CASE("batch norm + ReLU: relu(batch_norm) bit for bit, both modes, and its gradients") {
+    Generator gen(22);
+    for (const bool training : {true, false}) {
+      CAPTURE(training);
+      const Shape shape{4, 16, 5, 7};  // large enough for threads, odd rows for the lane tails
+      const Tensor x = random_tensor(shape, gen, -2.0f, 2.0f).set_requires_grad(true);
+      const Tensor gamma = random_tensor({16}, gen, -1.5f, 1.5f).set_requires_grad(true);
+      const Tensor beta = random_tensor({16}, gen, -0.5f, 0.5f).set_requires_grad(true);
+      const Tensor weights = random_tensor(shape, gen);
+      std::vector<std::vector<float>> results[2];
+      for (const bool fused : {false, true}) {
+        const Tensor mean = Tensor::zeros({16}), var = Tensor::full({16}, 1.5f);
+        for (const Tensor* t : {&x, &gamma, &beta}) t->set_grad(Tensor());
+        const Tensor y = fused ? batch_norm_relu(x, mean, var, gamma, beta, training, 0.1f, 1e-5f)
+                               : relu(batch_norm(x, mean, var, gamma, beta, training, 0.1f, 1e-5f));
+        sum(mul(y, weights)).backward();
+        results[fused] = {y.to_vector(),           x.grad().to_vector(), gamma.grad().to_vector(),
+                          beta.grad().to_vector(), mean.to_vector(),     var.to_vector()};
+      }
+      CHECK(std::count(results[1][0].begin(), results[1][0].end(), 0.0f) > 100);  // ReLU cuts
+      for (size_t i = 0; i < results[0].size(); ++i) {
+        CAPTURE(i);
+        CHECK(results[1][i] == results[0][i]);
+      }
+    }
+    // Finite differences, inputs away from ReLU's kink.
+    for (const Shape& shape : {Shape{6, 3}, Shape{3, 3, 2, 3}}) {
+      check_gradients("batch_norm_relu training",
+                      {testing::away_from_zero(shape, gen, 0.2f, 1.0f),
+                       random_tensor({3}, gen, 0.5f, 1.5f), random_tensor({3}, gen, -0.1f, 0.1f)},
+                      [](const Inputs& in) {
+                        return batch_norm_relu(in[0], Tensor(), Tensor(), in[1], in[2], true, 0.1f,
+                                               1e-5f);
+                      });
+      const Tensor mean = random_tensor({3}, gen), var = random_tensor({3}, gen, 0.5f, 2.0f);
+      check_gradients("batch_norm_relu evaluation",
+                      {random_tensor(shape, gen, -2.0f, 2.0f), random_tensor({3}, gen, 0.5f, 1.5f),
+                       random_tensor({3}, gen)},
+                      [&](const Inputs& in) {
+                        return batch_norm_relu(in[0], mean, var, in[1], in[2], false, 0.1f, 1e-5f);
+                      });
     }
   }
 

@@ -27,12 +27,20 @@ BatchNorm::BatchNorm(const char* name, std::vector<int64_t> dims, int64_t num_fe
 }
 
 Tensor BatchNorm::forward(const Tensor& input) {
+  return forward(input, false);
+}
+
+Tensor BatchNorm::forward_relu(const Tensor& input) {
+  return forward(input, true);
+}
+
+Tensor BatchNorm::forward(const Tensor& input, bool relu) {
   if (std::find(dims_.begin(), dims_.end(), input.dim()) == dims_.end())
     throw std::invalid_argument(std::string(name_) + ": unexpected input shape " +
                                 to_string(input.shape()));
   if (is_training()) num_batches_tracked_.data()[0] += 1.0f;
-  return batch_norm(input, running_mean_, running_var_, weight_, bias_, is_training(), momentum_,
-                    eps_);
+  return (relu ? batch_norm_relu : batch_norm)(input, running_mean_, running_var_, weight_, bias_,
+                                               is_training(), momentum_, eps_);
 }
 
 std::string BatchNorm::describe() const {

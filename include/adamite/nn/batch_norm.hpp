@@ -15,6 +15,8 @@ namespace adamite::nn {
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& input) override;
+  // relu(forward(input)) in one op (ops/batch_norm.hpp's batch_norm_relu).
+  Tensor forward_relu(const Tensor& input);
   std::string describe() const override;
 
   const Tensor& weight() const { return weight_; }
@@ -28,6 +30,8 @@ class BatchNorm : public Module {
             double momentum, bool affine);
 
  private:
+  Tensor forward(const Tensor& input, bool relu);
+
   const char* name_;
   std::vector<int64_t> dims_;
   float eps_, momentum_;

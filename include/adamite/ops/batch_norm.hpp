@@ -15,4 +15,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& weight, const Tensor& bias, bool training, float momentum,
                   float eps);
 
+// relu(batch_norm(…)), the same values and gradients, in batch_norm's passes over memory (the
+// ReLU's mask recomputed from x in the backward pass): a pass fewer each way.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight, const Tensor& bias, bool training, float momentum,
+                       float eps);
+
 }  // namespace adamite
