@@ -27,14 +27,14 @@ BatchNorm::BatchNorm(const char* name, std::vector<int64_t> dims, int64_t num_fe
 }
 
 Tensor BatchNorm::forward(const Tensor& input) {
-  return forward(input, false);
+  return normalize(input, false);
 }
 
 Tensor BatchNorm::forward_relu(const Tensor& input) {
-  return forward(input, true);
+  return normalize(input, true);
 }
 
-Tensor BatchNorm::forward(const Tensor& input, bool relu) {
+Tensor BatchNorm::normalize(const Tensor& input, bool relu) {
   if (std::find(dims_.begin(), dims_.end(), input.dim()) == dims_.end())
     throw std::invalid_argument(std::string(name_) + ": unexpected input shape " +
                                 to_string(input.shape()));

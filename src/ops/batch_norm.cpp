@@ -141,6 +141,7 @@ void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y, float* d
       else
         return dy[at];
     };
+    // Σ g·x̂ as (g·(x − μ))·invstd, the order batch_norm's bits have always had.
     const auto [sum_g, sum_g_xhat] = channel_sums<2>(a, c, [&](int64_t at) {
       const float gi = g(at, (x[at] - mu) * invstd);
       return std::array<float, 2>{gi, gi * (x[at] - mu) * invstd};

@@ -6,6 +6,7 @@
 #include "adamite/detail/storage_pool.hpp"
 #include "adamite/precision.hpp"
 #include "conv2d_blocks.hpp"
+#include "fresh_gradient.hpp"
 #include "gemm.hpp"
 #include "im2col.hpp"
 #include "same_size_conv.hpp"
@@ -264,8 +265,7 @@ void conv2d_backward(const Conv2dSaved& s, const Tensor& grad_y) {
   const bool need_x = s.x.requires_grad(), need_weight = s.weight.requires_grad();
   // Where x has no gradient yet, each image's is written (or zeroed, then added to) here, by the
   // thread that owns the image, rather than zeroed in one serial pass first.
-  const bool fresh_x = need_x && !s.x.grad().defined();
-  if (fresh_x) s.x.set_grad(Tensor::empty(s.x.shape()));
+  const bool fresh_x = need_x && detail::make_fresh_gradient(s.x);
   float* grad_x = need_x ? s.x.grad().data() : nullptr;
   const int64_t positions = window.oh * window.ow, image_size = window.c * window.h * window.w;
   const int64_t chunks = (window.n + kSamplesPerChunk - 1) / kSamplesPerChunk;

@@ -9,14 +9,22 @@
 
 namespace adamite::detail {
 
-// Calls write(gradient, fresh) with t's gradient storage, where `fresh` is std::true_type if the
-// gradient was just made for this call (its contents undefined: every element must be written)
-// and std::false_type if it already held sums (every element must be added to).
+// Gives t a gradient of undefined contents if it has none (true), which the caller must then
+// write wholly; false where t's gradient already holds sums, to be added to.
+inline bool make_fresh_gradient(const Tensor& t) {
+  if (t.grad().defined()) return false;
+  t.set_grad(Tensor::empty(t.shape()));
+  return true;
+}
+
+// Calls write(gradient, fresh) with t's gradient storage, `fresh` as make_fresh_gradient says, as
+// std::true_type or std::false_type.
 template <class Write>
 void write_or_add_gradient(const Tensor& t, Write write) {
-  if (t.grad().defined()) return write(t.grad().data(), std::false_type{});
-  t.set_grad(Tensor::empty(t.shape()));
-  write(t.grad().data(), std::true_type{});
+  if (make_fresh_gradient(t))
+    write(t.grad().data(), std::true_type{});
+  else
+    write(t.grad().data(), std::false_type{});
 }
 
 // to = value where the gradient is fresh, to += value where it holds sums (0 + v would be v too,

@@ -30,7 +30,7 @@ class BatchNorm : public Module {
             double momentum, bool affine);
 
  private:
-  Tensor forward(const Tensor& input, bool relu);
+  Tensor normalize(const Tensor& input, bool relu);  // forward, or forward_relu
 
   const char* name_;
   std::vector<int64_t> dims_;
