@@ -10,7 +10,6 @@
 #include "adamite/nn/linear.hpp"
 #include "adamite/nn/sequential.hpp"
 #include "adamite/ops/activation.hpp"
-#include "adamite/ops/elementwise.hpp"
 #include "adamite/ops/pool.hpp"
 #include "adamite/ops/shape.hpp"
 
@@ -45,7 +44,7 @@ class BasicBlock : public nn::Module {
 
   Tensor forward(const Tensor& x) override {
     const Tensor y = bn2_->forward(conv2_->forward(bn1_->forward_relu(conv1_->forward(x))));
-    return relu(y + (downsample_ ? downsample_->forward(x) : x));
+    return add_relu(y, downsample_ ? downsample_->forward(x) : x);
   }
 
  private:

@@ -151,6 +151,8 @@ TEST_SUITE("autograd") {
     check("add", {2, 3, 40}, [&](const Tensor& x) { return add(x, x.detach()); });
     const Tensor row = testing::random_tensor({40}, gen);
     check("add, broadcast", {2, 3, 40}, [&](const Tensor& x) { return add(row, x); });
+    check("add_relu", {4, 300}, [&](const Tensor& x) { return add_relu(x.detach(), x); });
+    check("add_relu, one input twice", {4, 300}, [](const Tensor& x) { return add_relu(x, x); });
     check("dropout", {8, 100}, [](const Tensor& x) {
       Generator mask(3);
       return dropout(x, 0.5f, true, mask);

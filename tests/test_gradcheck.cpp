@@ -85,6 +85,10 @@ TEST_SUITE("gradcheck") {
                       [](const Inputs& in) { return elu(in[0], 1.5f); });
       check_gradients("gelu", {random_tensor(shape, gen, -3, 3)},
                       [](const Inputs& in) { return gelu(in[0]); });
+      // a + b away from the kink: b is small beside a.
+      check_gradients("add_relu",
+                      {away_from_zero(shape, gen), random_tensor(shape, gen, -0.05f, 0.05f)},
+                      [](const Inputs& in) { return add_relu(in[0], in[1]); });
     }
   }
 

@@ -1,9 +1,10 @@
 // Ops that work along one dimension (reductions, softmax, concat, narrow, permute), the newer
-// activations and losses: values against numbers worked out by hand (python3, double precision).
-// Their gradients are checked in test_gradcheck.cpp.
+// activations (add_relu against relu(add)) and losses: values against numbers worked out by hand
+// (python3, double precision). Their gradients are checked in test_gradcheck.cpp.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "adamite/adamite.hpp"
 
@@ -80,6 +81,37 @@ TEST_SUITE("ops") {
     check_values(leaky_relu(x, 0.2f), {-0.4f, -0.2f, 1});
     check_values(elu(x), {-0.864664717, -0.632120559, 1});
     check_values(gelu(x), {-0.0455002639, -0.158655254, 0.841344746});
+  }
+
+  TEST_CASE("ops: add_relu equals relu(add) bit for bit, values and gradients") {
+    Generator gen(7);
+    // {8, 16, 32, 32} is large enough for threads; {3, 5} against {5} takes the broadcast road.
+    for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{
+             {{8, 16, 32, 32}, {8, 16, 32, 32}}, {{3, 5}, {3, 5}}, {{3, 5}, {5}}}) {
+      CAPTURE(to_string(sa));
+      CAPTURE(to_string(sb));
+      const auto random = [&](const Shape& shape) {
+        Tensor t = Tensor::empty(shape);
+        for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = 2.0f * gen.uniform() - 1.0f;
+        return t;
+      };
+      const Tensor a = random(sa).set_requires_grad(true), b = random(sb).set_requires_grad(true);
+      const Tensor weights = random(sa);  // negative too: the cut gradient is −0 there
+      std::vector<float> got[2][3];
+      for (const bool fused : {false, true}) {
+        a.set_grad(Tensor());
+        b.set_grad(Tensor());
+        const Tensor y = fused ? add_relu(a, b) : relu(add(a, b));
+        sum(mul(y, weights)).backward();
+        got[fused][0] = y.to_vector();
+        got[fused][1] = a.grad().to_vector();
+        got[fused][2] = b.grad().to_vector();
+      }
+      for (int i = 0; i < 3; ++i) {
+        CAPTURE(i);
+        CHECK(std::memcmp(got[0][i].data(), got[1][i].data(), got[0][i].size() * 4) == 0);
+      }
+    }
   }
 
   TEST_CASE("ops: nll, smoothed cross-entropy, mse and binary cross-entropy with logits") {
