@@ -198,31 +198,38 @@ void all_gradient_products(const Window& window, const GradientLayout& l, int64_
 }
 #endif
 
-// grad_weight[k][c] += Gᵀ dU[k][c] G, in Tile<R>'s scalar.
+// grad_weight[k][c] += Gᵀ dU[k][c] G, in Tile<R>'s scalar, for kBatch input channels at a time:
+// the loops over the batch vectorise and read each dU plane a cache line at a time (channel by
+// channel, the paper CNN's backward pass spent 5% here). Each channel's arithmetic is written as
+// if alone.
 template <int R>
 void add_transformed_back(const Window& window, const GradientLayout& l, int64_t out_channels,
                           const float* u, float* grad_weight) {
   using Scalar = typename Tile<R>::Scalar;
   constexpr int kAlpha = Tile<R>::kAlpha;
+  constexpr int64_t kBatch = 8;
   const auto& g = Tile<R>::kG;
   for (int64_t k = 0; k < out_channels; ++k)
-    for (int64_t c = 0; c < window.c; ++c) {
-      Scalar du[kAlpha][kAlpha], t[R][kAlpha];  // t = Gᵀ du
+    for (int64_t c0 = 0; c0 < window.c; c0 += kBatch) {
+      const int64_t n = std::min(kBatch, window.c - c0);
+      Scalar du[kAlpha][kAlpha][kBatch] = {}, t[R][kAlpha][kBatch];  // t = Gᵀ du
       for (int64_t p = 0; p < l.positions; ++p)
-        du[p / kAlpha][p % kAlpha] = u[p * l.u_plane + k * window.c + c];
+        for (int64_t e = 0; e < n; ++e)
+          du[p / kAlpha][p % kAlpha][e] = u[p * l.u_plane + k * window.c + c0 + e];
       for (int a = 0; a < R; ++a)
-        for (int j = 0; j < kAlpha; ++j) {
-          Scalar sum = g[0][a] * du[0][j];
-          for (int i = 1; i < kAlpha; ++i) sum += g[i][a] * du[i][j];
-          t[a][j] = sum;
-        }
-      float* out = grad_weight + (k * window.c + c) * R * R;
+        for (int j = 0; j < kAlpha; ++j)
+          for (int64_t e = 0; e < kBatch; ++e) {
+            Scalar sum = g[0][a] * du[0][j][e];
+            for (int i = 1; i < kAlpha; ++i) sum += g[i][a] * du[i][j][e];
+            t[a][j][e] = sum;
+          }
       for (int a = 0; a < R; ++a)
-        for (int b = 0; b < R; ++b) {
-          Scalar sum = t[a][0] * g[0][b];
-          for (int j = 1; j < kAlpha; ++j) sum += t[a][j] * g[j][b];
-          out[a * R + b] += static_cast<float>(sum);
-        }
+        for (int b = 0; b < R; ++b)
+          for (int64_t e = 0; e < n; ++e) {
+            Scalar sum = t[a][0][e] * g[0][b];
+            for (int j = 1; j < kAlpha; ++j) sum += t[a][j][e] * g[j][b];
+            grad_weight[(k * window.c + c0 + e) * R * R + a * R + b] += static_cast<float>(sum);
+          }
     }
 }
 
