@@ -86,8 +86,9 @@ TEST_SUITE("ops") {
   TEST_CASE("ops: add_relu equals relu(add) bit for bit, values and gradients") {
     Generator gen(7);
     // {8, 16, 32, 32} is large enough for threads; {3, 5} against {5} takes the broadcast road.
-    for (const auto& [sa, sb] : std::vector<std::pair<Shape, Shape>>{
+    for (const auto& shapes : std::vector<std::pair<Shape, Shape>>{
              {{8, 16, 32, 32}, {8, 16, 32, 32}}, {{3, 5}, {3, 5}}, {{3, 5}, {5}}}) {
+      const Shape &sa = shapes.first, &sb = shapes.second;  // (clang 14 cannot capture bindings)
       CAPTURE(to_string(sa));
       CAPTURE(to_string(sb));
       const auto random = [&](const Shape& shape) {
