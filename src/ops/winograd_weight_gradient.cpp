@@ -207,14 +207,13 @@ void add_transformed_back(const Window& window, const GradientLayout& l, int64_t
                           const float* u, float* grad_weight) {
   using Scalar = typename Tile<R>::Scalar;
   constexpr int kAlpha = Tile<R>::kAlpha;
-  constexpr int64_t kBatch = 8;
+  constexpr int64_t kBatch = 8;  // divides window.c (a multiple of kLanes: 8 or 16)
   const auto& g = Tile<R>::kG;
   for (int64_t k = 0; k < out_channels; ++k)
     for (int64_t c0 = 0; c0 < window.c; c0 += kBatch) {
-      const int64_t n = std::min(kBatch, window.c - c0);
-      Scalar du[kAlpha][kAlpha][kBatch] = {}, t[R][kAlpha][kBatch];  // t = Gᵀ du
+      Scalar du[kAlpha][kAlpha][kBatch], t[R][kAlpha][kBatch];  // t = Gᵀ du
       for (int64_t p = 0; p < l.positions; ++p)
-        for (int64_t e = 0; e < n; ++e)
+        for (int64_t e = 0; e < kBatch; ++e)
           du[p / kAlpha][p % kAlpha][e] = u[p * l.u_plane + k * window.c + c0 + e];
       for (int a = 0; a < R; ++a)
         for (int j = 0; j < kAlpha; ++j)
@@ -225,7 +224,7 @@ void add_transformed_back(const Window& window, const GradientLayout& l, int64_t
           }
       for (int a = 0; a < R; ++a)
         for (int b = 0; b < R; ++b)
-          for (int64_t e = 0; e < n; ++e) {
+          for (int64_t e = 0; e < kBatch; ++e) {
             Scalar sum = t[a][0][e] * g[0][b];
             for (int j = 1; j < kAlpha; ++j) sum += t[a][j][e] * g[j][b];
             grad_weight[(k * window.c + c0 + e) * R * R + a * R + b] += static_cast<float>(sum);
