@@ -191,3 +191,25 @@ TEST_CASE("reproduce: weights gone non-finite at a checkpoint are a divergence, 
   model.parameters()[0].data()[1] = std::numeric_limits<float>::infinity();
   CHECK_THROWS_AS(callbacks.on_position(start, true), train::NonFiniteError);
 }
+
+TEST_CASE("reproduce: SFO stopped by --stop-after-steps resumes to the very CSV of a whole run") {
+  adamite::testing::TempDir whole, pieces;
+  const std::string args =
+      "fig2-deterministic --quick --epochs 3 --train-subset 512 --test-subset 200 --only sfo";
+  REQUIRE(exit_code(run_reproduce(whole.path(), args)) == 0);
+  // 4 subfunctions: stop inside pass 2, then inside the dropout variant, then finish.
+  REQUIRE(exit_code(run_reproduce(pieces.path(), args + " --stop-after-steps 5")) == 3);
+  CHECK(read_file(pieces / "log.txt").find("checkpoint saved") != std::string::npos);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), args + " --stop-after-steps 12")) == 3);
+  REQUIRE(exit_code(run_reproduce(pieces.path(), args)) == 0);
+  const std::string log = read_file(pieces / "log.txt");
+  INFO(log);
+  CHECK(log.find("resuming from its checkpoint after pass") != std::string::npos);
+  const fs::path a = whole / "results" / "fig2-deterministic",
+                 b = pieces / "results" / "fig2-deterministic";
+  for (const std::string file : {"sfo.csv", "sfo-dropout.csv"}) {
+    CAPTURE(file);
+    CHECK(without_seconds(a / file) == without_seconds(b / file));
+  }
+  CHECK(!fs::exists(b / "checkpoints"));  // gone once the runs finished
+}

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "adamite/io/array_file.hpp"
 #include "adamite/io/safetensors.hpp"
 #include "adamite/nn/activation.hpp"
 #include "adamite/nn/linear.hpp"
@@ -623,4 +624,45 @@ TEST_CASE("safetensors: a save that fails mid-write keeps the previous file inta
   // A rejected save (bad input) leaves it alone too.
   error_of([&] { io::save_safetensors(file, {{"w", original}, {"w", original}}); });
   CHECK(read_bytes(file) == original_bytes);
+}
+
+TEST_CASE("safetensors: arrays of float64 and float32 come back bit for bit, checked") {
+  TempDir dir;
+  const auto file = dir.path() / "state.safetensors";
+  const std::vector<double> wide{0.1,
+                                 -0.0,
+                                 std::numeric_limits<double>::denorm_min(),
+                                 std::bit_cast<double>(uint64_t{0x7ff8dead0000beefULL}),
+                                 1e300,
+                                 -std::numeric_limits<double>::infinity()};
+  const std::vector<float> narrow{1.5f, -0.0f, std::numeric_limits<float>::denorm_min(),
+                                  std::bit_cast<float>(uint32_t{0x7fc0beefu})};
+  io::save_arrays(
+      file,
+      {io::array_ref("wide", {2, 3}, wide.data()), io::array_ref("narrow", {4}, narrow.data())},
+      {{"note", "exact"}});
+
+  const io::ArrayFile stored(file);
+  CHECK(stored.metadata() == std::map<std::string, std::string>{{"note", "exact"}});
+  CHECK(stored.contains("wide"));
+  CHECK_FALSE(stored.contains("checksum.wide"));
+  std::vector<double> wide_back(6);
+  std::vector<float> narrow_back(4);
+  stored.read("wide", {2, 3}, wide_back.data());
+  stored.read("narrow", {4}, narrow_back.data());
+  CHECK(std::memcmp(wide_back.data(), wide.data(), 6 * sizeof(double)) == 0);
+  CHECK(std::memcmp(narrow_back.data(), narrow.data(), 4 * sizeof(float)) == 0);
+  // Still a safetensors file: the float32 reader opens it (F64 rounded to float32).
+  CHECK(io::load_safetensors(file).tensors.size() == 2);
+
+  CHECK(contains(error_of([&] { stored.read("wide", {6}, wide_back.data()); }),
+                 "array \"wide\" has shape [2, 3], expected [6]"));
+  CHECK(contains(error_of([&] { stored.read("narrow", {4}, wide_back.data()); }),
+                 "array \"narrow\" is F32, expected F64"));
+  CHECK(contains(error_of([&] { stored.expect("other", {1}, true); }), "has no array \"other\""));
+  CHECK(contains(
+      error_of([&] {
+        io::save_arrays(file, {io::array_ref("x", {1}, narrow.data())}, {{"checksum.x", "0"}});
+      }),
+      "reserved"));
 }

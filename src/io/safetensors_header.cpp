@@ -1,13 +1,21 @@
 #include "safetensors_header.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <limits>
 #include <set>
+#include <system_error>
 
 #include "adamite/io/safetensors.hpp"
 
 namespace adamite::io::detail {
 namespace {
+
+std::string os_error(int err) {
+  return std::generic_category().message(err);
+}
 
 // Error messages quote pieces of an untrusted header: never more than this many characters.
 constexpr size_t kMaxQuoted = 80;
@@ -62,20 +70,21 @@ void fail(const std::filesystem::path& file, const std::string& what) {
   throw SafetensorsError("safetensors: " + file.string() + ": " + what);
 }
 
-std::string make_header(const std::filesystem::path& file,
-                        const std::vector<std::pair<std::string, Tensor>>& tensors,
+std::string make_header(const std::filesystem::path& file, const std::vector<Planned>& arrays,
                         const std::map<std::string, std::string>& metadata) {
   Json header = Json::object();
   if (!metadata.empty()) header[kMetadataKey] = metadata;
   std::set<std::string> names;
   uint64_t offset = 0;
-  for (const auto& [name, tensor] : tensors) {
-    if (name == kMetadataKey) fail(file, "\"__metadata__\" is reserved and cannot name a tensor");
-    if (!names.insert(name).second) fail(file, "duplicate tensor name " + quoted(name));
-    if (!tensor.defined()) fail(file, "tensor " + quoted(name) + " is undefined");
-    const uint64_t end = offset + static_cast<uint64_t>(tensor.numel()) * sizeof(float);
-    header[name] = Json{
-        {"dtype", "F32"}, {"shape", tensor.shape()}, {"data_offsets", Json::array({offset, end})}};
+  for (const Planned& array : arrays) {
+    if (array.name == kMetadataKey)
+      fail(file, "\"__metadata__\" is reserved and cannot name a tensor");
+    if (!names.insert(array.name).second) fail(file, "duplicate tensor name " + quoted(array.name));
+    const uint64_t end = offset + array.bytes;
+    header[array.name] =
+        Json{{"dtype", array.dtype},
+             {"shape", std::vector<int64_t>(array.shape.begin(), array.shape.end())},
+             {"data_offsets", Json::array({offset, end})}};
     offset = end;
   }
   std::string text;
@@ -207,6 +216,60 @@ void check_coverage(const std::filesystem::path& file, std::vector<Entry>& entri
     fail(file, "bytes " + std::to_string(buffer_start + covered) + " to " +
                    std::to_string(buffer_start + buffer_size) +
                    " belong to no tensor (unused data at the end of the file)");
+}
+
+void read_exact(const std::filesystem::path& file, std::FILE* in, uint64_t offset, void* data,
+                size_t bytes) {
+  if (bytes == 0) return;
+  errno = 0;
+  if (::fseeko(in, static_cast<off_t>(offset), SEEK_SET) != 0 ||
+      std::fread(data, 1, bytes, in) != bytes) {
+    const int err = errno;
+    fail(file, "at byte " + std::to_string(offset) + ": cannot read " + std::to_string(bytes) +
+                   " bytes" + (err ? " (" + os_error(err) + ")" : " (file ended early)"));
+  }
+}
+
+CheckedFile open_checked(const std::filesystem::path& file) {
+  std::string reason;
+  CheckedFile checked;
+  checked.in = adamite::detail::open_regular_file(file, reason);
+  if (!checked.in) fail(file, "cannot open: " + reason);
+  struct stat info {};
+  if (::fstat(::fileno(checked.in.get()), &info) != 0) {
+    const int err = errno;
+    fail(file, "cannot stat: " + os_error(err));
+  }
+
+  // Every size in the header is checked against the real file size before it is trusted.
+  const uint64_t file_size = static_cast<uint64_t>(info.st_size);
+  if (file_size < kLengthBytes)
+    fail(file,
+         "file is " + std::to_string(file_size) + " bytes, too short for the 8-byte header length");
+  unsigned char length[kLengthBytes];
+  read_exact(file, checked.in.get(), 0, length, sizeof length);
+  const uint64_t header_size = load_le<uint64_t>(length);
+  if (header_size > file_size - kLengthBytes)
+    fail(file, "at byte 0: header length " + std::to_string(header_size) + " exceeds the " +
+                   std::to_string(file_size - kLengthBytes) + " bytes after it");
+  if (header_size > kMaxHeaderBytes)
+    fail(file, "at byte 0: header length " + std::to_string(header_size) +
+                   " is larger than the 100 MB any real header needs");
+
+  std::string text(header_size, '\0');
+  read_exact(file, checked.in.get(), kLengthBytes, text.data(), text.size());
+  const Json header = parse_header(file, text);
+
+  checked.buffer_start = kLengthBytes + header_size;
+  const uint64_t buffer_size = file_size - checked.buffer_start;
+  for (const auto& [name, value] : header.items()) {
+    if (name == kMetadataKey)
+      checked.metadata = parse_metadata(file, value);
+    else
+      checked.entries.push_back(parse_entry(file, name, value, buffer_size));
+  }
+  check_coverage(file, checked.entries, checked.buffer_start, buffer_size);
+  return checked;
 }
 
 }  // namespace adamite::io::detail

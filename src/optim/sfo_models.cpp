@@ -211,4 +211,53 @@ int64_t SfoModels::bytes() const {
   return doubles * 8 + N_ * 2 + N_ * 8;
 }
 
+void SfoModels::save(SfoStateOut& out) const {
+  out.add("sfo.models.positions", last_x_);
+  out.add("sfo.models.gradients", last_df_);
+  out.add("sfo.models.values", last_f_);
+  out.add("sfo.models.history_s", hist_s_);
+  out.add("sfo.models.history_y", hist_y_);
+  out.add("sfo.models.beta", beta_);
+  out.add("sfo.models.max_eigenvalue", max_eigenvalue_);
+  out.add("sfo.models.low_rank_sum", low_rank_sum_);
+  out.counts("sfo.models.evaluated", std::vector<int64_t>(evaluated_.begin(), evaluated_.end()));
+  out.counts("sfo.models.history_count", hist_count_);
+  // Each H_i − β_i I = V_i diag(d_i) V_iᵀ, its columns one after another.
+  std::vector<int64_t> ranks;
+  std::vector<double> v, d;
+  for (size_t i = 0; i < v_.size(); ++i) {
+    ranks.push_back(v_[i].cols());
+    v.insert(v.end(), v_[i].data(), v_[i].data() + v_[i].size());
+    d.insert(d.end(), d_[i].data(), d_[i].data() + d_[i].size());
+  }
+  out.counts("sfo.models.ranks", ranks);
+  out.add_owned("sfo.models.eigenvectors", std::move(v));
+  out.add_owned("sfo.models.eigenvalues", std::move(d));
+}
+
+void SfoModels::restore(const io::ArrayFile& file) {
+  const std::vector<int64_t> evaluated = counts_field(file, "sfo.models.evaluated", size_t(N_), 1);
+  hist_count_ = counts_field(file, "sfo.models.history_count", size_t(N_), L_);
+  const std::vector<int64_t> ranks = counts_field(file, "sfo.models.ranks", size_t(N_), K_);
+  read(file, "sfo.models.positions", last_x_);
+  read(file, "sfo.models.gradients", last_df_);
+  read(file, "sfo.models.values", last_f_);
+  read(file, "sfo.models.history_s", hist_s_);
+  read(file, "sfo.models.history_y", hist_y_);
+  read(file, "sfo.models.beta", beta_);
+  read(file, "sfo.models.max_eigenvalue", max_eigenvalue_);
+  read(file, "sfo.models.low_rank_sum", low_rank_sum_);
+  int64_t columns = 0;
+  for (const int64_t r : ranks) columns += r;
+  std::vector<double> v(static_cast<size_t>(columns * K_));
+  std::vector<double> d(static_cast<size_t>(columns));
+  read(file, "sfo.models.eigenvectors", v);
+  read(file, "sfo.models.eigenvalues", d);
+  for (size_t i = 0, at = 0; i < v_.size(); at += size_t(ranks[i]), ++i) {
+    evaluated_[i] = char(evaluated[i]);
+    v_[i] = Eigen::Map<const Eigen::MatrixXd>(v.data() + at * size_t(K_), K_, ranks[i]);
+    d_[i] = Eigen::Map<const Eigen::VectorXd>(d.data() + at, ranks[i]);
+  }
+}
+
 }  // namespace adamite::optim::detail

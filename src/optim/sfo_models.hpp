@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sfo_checkpoint.hpp"
+
 namespace adamite::optim::detail {
 
 class SfoModels {
@@ -44,6 +46,10 @@ class SfoModels {
   double last_value(int64_t i) const { return last_f_[size_t(i)]; }
   double beta(int64_t i) const { return beta_[size_t(i)]; }
   int64_t bytes() const;
+
+  // For a checkpoint: every model, exactly ("sfo.models.*").
+  void save(SfoStateOut& out) const;
+  void restore(const io::ArrayFile& file);
 
  private:
   Eigen::VectorXd hessian_times(int64_t i, const Eigen::VectorXd& v) const;

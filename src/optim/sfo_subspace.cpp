@@ -108,4 +108,22 @@ void SfoSubspace::rotate(const Eigen::MatrixXd& Q) {
   dimension_ = r;
 }
 
+void SfoSubspace::save(SfoStateOut& out) const {
+  out.counts("sfo.dimension", {dimension_});
+  if (!full_)
+    out.arrays.push_back(io::array_ref("sfo.basis", {dimension_, basis_.rows()}, basis_.data()));
+}
+
+void SfoSubspace::restore(const io::ArrayFile& file) {
+  const int64_t dimension = count_field(file, "sfo.dimension", max_dimension_);
+  if (full_) {
+    if (dimension != dimension_) bad_state(file, "sfo.dimension", "differs from the full basis");
+    return;
+  }
+  if (dimension < 1) bad_state(file, "sfo.dimension", "is 0");
+  file.read("sfo.basis", {dimension, basis_.rows()}, basis_.data());
+  basis_.rightCols(max_dimension_ - dimension).setZero();
+  dimension_ = dimension;
+}
+
 }  // namespace adamite::optim::detail

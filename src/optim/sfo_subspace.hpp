@@ -11,6 +11,8 @@
 #include <Eigen/Dense>
 #include <cstdint>
 
+#include "sfo_checkpoint.hpp"
+
 namespace adamite::optim::detail {
 
 class SfoSubspace {
@@ -44,6 +46,10 @@ class SfoSubspace {
   void rotate(const Eigen::MatrixXd& Q);
 
   int64_t bytes() const { return static_cast<int64_t>(basis_.size()) * 4; }
+
+  // For a checkpoint: the used columns ("sfo.basis", dimension() × M) and the dimension.
+  void save(SfoStateOut& out) const;
+  void restore(const io::ArrayFile& file);
 
  private:
   Eigen::MatrixXf basis_;  // M × K_max; columns beyond dimension_ are unused

@@ -11,6 +11,7 @@
 #include "adamite/nn/dropout.hpp"
 #include "adamite/random.hpp"
 #include "adamite/train/evaluate.hpp"
+#include "sfo_fit_state.hpp"
 
 namespace adamite::train {
 namespace {
@@ -62,8 +63,7 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
 
   Shape shape = train.example_shape();
   shape.insert(shape.begin(), 0);
-  double pass_cross_entropy = 0.0;  // Σ over this pass's evaluations
-  int64_t pass_evaluations = 0;
+  SfoFitState state;
   const auto f_df = [&](int64_t i) {
     const std::vector<int64_t>& rows = batches[size_t(i)];
     shape[0] = int64_t(rows.size());
@@ -76,8 +76,8 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
     Tensor loss = hooks.loss(model, batch);
     loss.backward();
     const double cross_entropy = double(loss.item());
-    pass_cross_entropy += cross_entropy;
-    ++pass_evaluations;
+    state.pass_cross_entropy += cross_entropy;
+    ++state.pass_evaluations;
     if (spec.weight_decay == 0.0) return cross_entropy;
     // The L2 term in every subfunction, as the first-order methods add it to every minibatch.
     for (const Tensor& p : params)
@@ -90,11 +90,21 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
   SfoFitResult result;
   result.subfunctions = N;
   result.parameters = sfo.num_parameters();
+  const bool checkpoints = !spec.checkpoint.empty();
+  if (checkpoints && std::filesystem::exists(spec.checkpoint)) {
+    state = restore_sfo_fit(spec, sfo, model);
+    result.resumed_from = sfo.steps();
+  }
   const auto start = Clock::now();
-  double excluded = 0.0, stepping = 0.0;  // full-batch evaluations; time inside step()
-  for (int64_t pass = 1; pass <= spec.passes; ++pass) {
-    pass_cross_entropy = 0.0;
-    pass_evaluations = 0;
+  auto last_save = start;
+  double excluded = 0.0;  // full-batch evaluations
+  const auto elapsed = [&] { return state.elapsed_before + seconds_since(start) - excluded; };
+  const auto save = [&] {
+    state.elapsed = elapsed();
+    save_sfo_fit(spec, sfo, model, state);
+    last_save = Clock::now();
+  };
+  for (int64_t pass = state.completed + 1; pass <= spec.passes; ++pass) {
     while (sfo.evaluations() < pass * N) {
       const auto before = Clock::now();
       double f = 0.0;
@@ -103,7 +113,7 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
       } catch (const std::runtime_error& error) {
         throw NonFiniteError("sfo, pass " + std::to_string(pass) + ": " + error.what());
       }
-      stepping += seconds_since(before);
+      state.stepping += seconds_since(before);
       hooks.on_step(pass, sfo.evaluations() - (pass - 1) * N, N, f);
       if (hooks.stop_requested()) {
         result.stopped = true;
@@ -114,7 +124,8 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
     EpochResult row;
     row.epoch = pass;
     row.step = sfo.steps();
-    row.train_loss = pass_evaluations ? pass_cross_entropy / double(pass_evaluations) : 0.0;
+    row.train_loss =
+        state.pass_evaluations ? state.pass_cross_entropy / double(state.pass_evaluations) : 0.0;
     if (test) {
       adamite::detail::release_cached_storage();
       const Evaluation evaluation = evaluate(model, *test);
@@ -122,22 +133,30 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
       row.test_loss = evaluation.loss;
       row.test_accuracy = evaluation.accuracy;
     }
-    row.seconds = seconds_since(start) - excluded;
+    row.seconds = elapsed();
     if (spec.full_batch_cost) {
       const auto before = Clock::now();
       const double cross_entropy = evaluate(model, train).loss;
-      result.full_batch_costs.push_back(cross_entropy +
-                                        0.5 * spec.weight_decay * squared_norm(params));
+      state.full_batch_costs.push_back(cross_entropy +
+                                       0.5 * spec.weight_decay * squared_norm(params));
       excluded += seconds_since(before);
     }
     model.train();
-    result.passes.push_back(row);
+    state.rows.push_back(row);
+    state.completed = pass;
+    state.pass_cross_entropy = 0.0;
+    state.pass_evaluations = 0;
+    if (checkpoints && pass < spec.passes && seconds_since(last_save) >= spec.checkpoint_seconds)
+      save();
     hooks.on_epoch(row);
   }
+  if (checkpoints && result.stopped) save();
+  result.passes = state.rows;
+  result.full_batch_costs = state.full_batch_costs;
   result.steps = sfo.steps();
   result.evaluations = sfo.evaluations();
   result.rejected_steps = sfo.rejected_steps();
-  result.seconds_per_step = stepping / double(std::max<int64_t>(1, sfo.steps()));
+  result.seconds_per_step = state.stepping / double(std::max<int64_t>(1, sfo.steps()));
   result.state_bytes = sfo.state_bytes();
   return result;
 }

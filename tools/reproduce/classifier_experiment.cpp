@@ -316,23 +316,12 @@ class Comparison {
     }
     if (settings_.mode != Settings::Mode::train || !selected(contender, settings_.only))
       return std::nullopt;
-    const bool sfo = contender.optimizer == "sfo";
-    if (sfo && session_.steps_left >= 0) {
-      if (session_.steps_left < steps)
-        throw Stopped(contender.label +
-                      " keeps no checkpoint, so it cannot be trained in pieces: "
-                      "its " +
-                      std::to_string(steps) +
-                      " steps need one invocation without --stop-after-steps (or leave it out "
-                      "with --only)");
-      session_.steps_left -= steps;
-    }
     progress_->start_run(contender.label, ++runs_started_, total_runs_);
     RunPlan plan{&contender, lr,   epochs,
                  -1,         true, result_.experiment.iteration_epochs * result_.batches_per_epoch};
     const Resumable resumable{store_, identity};
     RunRecord run = train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_,
-                              &session_, sfo ? nullptr : &resumable);
+                              &session_, &resumable);
     if (run.diverged) progress_->line(contender.label + ": " + run.divergence);
     RunRecord kept = store_.save_finished(run, identity);
     store_.remove_checkpoint(contender.label);
@@ -376,11 +365,15 @@ class Comparison {
       auto model = build_model(result_.experiment, splits_.train, contender.dropout);
       const SfoEstimate cost = estimate_sfo(result_.experiment, *model, *initial_, splits_.train,
                                             settings_, result_.batches_per_epoch);
+      const int64_t passes =
+          sfo_checkpoint_passes(train::checkpoint_file(store_.checkpoint_dir(contender.label)));
       std::ostringstream status;
-      status << "new; " << std::setprecision(3) << cost.seconds_per_step << " s per step and "
+      status << (passes >= 0 ? "resumes after pass " + std::to_string(passes) : "new") << "; "
+             << std::setprecision(3) << cost.seconds_per_step << " s per step and "
              << cost.state_bytes / 1e9 << " GB of state, " << cost.how;
-      planner_->run(contender.label, steps_of(contender), 0, epochs_of(contender), evaluated_,
-                    status.str(), cost.seconds_per_step);
+      planner_->run(contender.label, steps_of(contender),
+                    std::max<int64_t>(0, passes) * result_.batches_per_epoch, epochs_of(contender),
+                    evaluated_, status.str(), cost.seconds_per_step);
       return;
     }
     RunRecord so_far;

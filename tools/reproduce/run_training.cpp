@@ -161,8 +161,20 @@ RunRecord train_run(const Experiment& experiment, const RunPlan& plan, const dat
   initial.load_into(*model);
   const std::string checksum = initial.checksum();
   if (contender.optimizer == "sfo") {
-    record =
-        run_sfo(experiment, contender, *model, plan.epochs, splits, settings, progress, session);
+    const auto run = [&] {
+      return run_sfo(experiment, contender, *model, plan.epochs, splits, settings, progress,
+                     session, resumable);
+    };
+    try {
+      record = run();
+    } catch (const train::CheckpointError& error) {  // as a first-order run's: start afresh
+      progress.line(contender.label + ": starting afresh (" + error.what() + ")");
+      std::filesystem::remove(
+          train::checkpoint_file(resumable->store.checkpoint_dir(contender.label)));
+      manual_seed(settings.seed + 1);
+      initial.load_into(*model);
+      record = run();
+    }
     record.init_checksum = checksum;
     return record;
   }

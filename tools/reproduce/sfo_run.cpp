@@ -4,16 +4,26 @@
 #include <iomanip>
 #include <sstream>
 
+#include "adamite/io/array_file.hpp"
+#include "adamite/train/checkpoint.hpp"
 #include "adamite/train/sfo_fit.hpp"
 #include "experiment_data.hpp"
+#include "run_training.hpp"
 
 namespace adamite::reproduce {
 namespace {
+// Between checkpoints: a lost session costs at most this much of a run that takes days.
+constexpr double kCheckpointSeconds = 1800.0;
+
 // Progress and a line per pass, like the first-order runs'.
 struct SfoProgress : train::FitCallbacks {
   SfoProgress(const Contender& run_contender, int64_t run_passes, HarnessProgress& harness,
-              Session* run_session)
-      : contender(run_contender), passes(run_passes), progress(harness), session(run_session) {}
+              Session* run_session, bool run_resumable)
+      : contender(run_contender),
+        passes(run_passes),
+        progress(harness),
+        session(run_session),
+        resumable(run_resumable) {}
   void on_step(int64_t pass, int64_t evaluations, int64_t of, double loss) override {
     progress.step(pass, passes, evaluations, of, loss);
   }
@@ -24,13 +34,18 @@ struct SfoProgress : train::FitCallbacks {
          << std::setprecision(2) << 100.0 * result.test_accuracy << "%";
     progress.line(text.str());
   }
+  // As StoppableRun: a resumable run's steps count against --stop-after-steps.
   bool stop_requested() override {
-    return session && session->stop_signal && session->stop_signal();
+    if (!session) return false;
+    if (resumable && session->steps_left > 0) --session->steps_left;
+    return (resumable && session->steps_left == 0) ||
+           (session->stop_signal && session->stop_signal());
   }
   const Contender& contender;
   int64_t passes;
   HarnessProgress& progress;
   Session* session;
+  bool resumable;
 };
 // The mean time of the steps of the last pass (the basis is full by then).
 struct LastPassTimer : train::FitCallbacks {
@@ -82,9 +97,21 @@ SfoEstimate estimate_sfo(const Experiment& experiment, nn::Module& model,
   return estimate;
 }
 
+int64_t sfo_checkpoint_passes(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) return -1;
+  try {
+    const io::ArrayFile stored(file);
+    double scalars[5];
+    stored.read("fit.scalars", {5}, scalars);
+    return int64_t(scalars[0]);
+  } catch (const std::runtime_error&) {
+    return -1;
+  }
+}
+
 RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::Module& model,
                   int64_t passes, const data::Splits& splits, const Settings& settings,
-                  HarnessProgress& progress, Session* session) {
+                  HarnessProgress& progress, Session* session, const Resumable* resumable) {
   RunRecord record;
   record.contender = contender;
   train::SfoFitSpec spec;
@@ -94,7 +121,17 @@ RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::
   spec.seed = settings.seed;
   spec.options.seed = settings.seed;
   spec.full_batch_cost = experiment.full_batch_cost;
-  SfoProgress callbacks(contender, passes, progress, session);
+  if (resumable) {
+    const std::filesystem::path dir = resumable->store.checkpoint_dir(contender.label);
+    std::filesystem::create_directories(dir);
+    spec.checkpoint = train::checkpoint_file(dir);
+    spec.checkpoint_seconds = kCheckpointSeconds;
+    spec.identity = resumable->identity;
+    if (const int64_t done = sfo_checkpoint_passes(spec.checkpoint); done >= 0)
+      progress.line(contender.label + ": resuming from its checkpoint after pass " +
+                    std::to_string(done));
+  }
+  SfoProgress callbacks(contender, passes, progress, session, resumable != nullptr);
   const auto start = std::chrono::steady_clock::now();
   try {
     const train::SfoFitResult result =
@@ -107,14 +144,15 @@ RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::
     record.parameters = result.parameters;
     if (result.stopped)
       throw Stopped(contender.label + " stopped at step " + std::to_string(result.steps) +
-                    "; SFO keeps no checkpoint (its state was " +
-                    std::to_string(result.state_bytes / 1000000) +
-                    " MB), so it starts over next time");
+                    (resumable ? " (checkpoint saved); the same command continues it"
+                               : "; it starts over next time"));
+    if (!result.passes.empty()) record.seconds = result.passes.back().seconds;  // every session
   } catch (const train::NonFiniteError& error) {
     record.diverged = true;  // the paper: SFO may fail on a stochastic cost; recorded, not fatal
     record.divergence = error.what();
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return record;
 }
 

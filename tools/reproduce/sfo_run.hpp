@@ -2,6 +2,7 @@
 // experiment's minibatches, recorded like the first-order runs (a row per pass over the data).
 #pragma once
 
+#include <filesystem>
 #include <memory>
 
 #include "adamite/data/dataset.hpp"
@@ -14,12 +15,19 @@
 
 namespace adamite::reproduce {
 
-// `model` holds the initial weights already; the run trains it for `passes` passes. SFO keeps no
-// checkpoint (its state is about 12 bytes per parameter per subfunction): when `session` asks for
-// a stop, it throws Stopped and the run starts over next time.
+struct Resumable;
+
+// `model` holds the initial weights already; the run trains it for `passes` passes. A resumable
+// run (`resumable` set) continues from its checkpoint, writes one every half hour of training and
+// when `session` stops it (by signal or --stop-after-steps; then it throws Stopped): SFO's whole
+// state, about 12 bytes per parameter per subfunction (8 GB for Fig. 2 (b)), so each write takes
+// seconds to a minute. Without `resumable`, a stop throws Stopped and the run starts over.
 RunRecord run_sfo(const Experiment& experiment, const Contender& contender, nn::Module& model,
                   int64_t passes, const data::Splits& splits, const Settings& settings,
-                  HarnessProgress& progress, Session* session);
+                  HarnessProgress& progress, Session* session, const Resumable* resumable);
+
+// The passes a run's SFO checkpoint stands after; -1 when there is none or it cannot be read.
+int64_t sfo_checkpoint_passes(const std::filesystem::path& file);
 
 // SFO's cost at `subfunctions` minibatches, for --plan: its basis holds a few columns of all the
 // parameters per subfunction, so its step time and state grow with their number. Timed on the

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "adamite/data/dataset.hpp"
@@ -23,6 +26,14 @@ struct SfoFitSpec {
   // Also evaluate the full-batch training cost (cross-entropy + L2 term) after every pass; its
   // time is left out of EpochResult::seconds.
   bool full_batch_cost = false;
+  // A checkpoint file (optim::SFO::save plus this run's rows, buffers and dropout generator):
+  // when set, fit_sfo continues from it if it exists, and writes it at the end of a pass once
+  // checkpoint_seconds have passed since the last write (0: every pass), and when stopped. A
+  // resumed run gives the same bits as one never stopped. `identity` is stored in it and must
+  // match on resume (CheckpointError listing the differences), as must N and SFO's options.
+  std::filesystem::path checkpoint;
+  double checkpoint_seconds = 1800.0;
+  std::map<std::string, std::string> identity;
 };
 
 struct SfoFitResult {
@@ -35,7 +46,8 @@ struct SfoFitResult {
   double seconds_per_step = 0.0;  // mean wall time of SFO::step(), its evaluations included
   int64_t state_bytes = 0;        // SFO's state at the end (its peak: P is allocated up front)
   int64_t parameters = 0;         // M
-  bool stopped = false;  // FitCallbacks::stop_requested() ended it after a step (no checkpoint)
+  bool stopped = false;           // FitCallbacks::stop_requested() ended it after a step
+  int64_t resumed_from = 0;       // steps restored from the checkpoint (0: a fresh start)
 };
 
 // Whether the model has dropout switched on: SFO then sees a stochastic f_i and its curvature
@@ -43,9 +55,10 @@ struct SfoFitResult {
 bool has_active_dropout(const nn::Module& model);
 
 // Trains `model` in place. callbacks (may be null) get on_step after every SFO step (epoch = the
-// pass in progress) and on_epoch after every pass; their loss() is the minibatch cost; when their
-// stop_requested() says so after a step, it returns with `stopped` set. Throws NonFiniteError if
-// SFO reaches a non-finite point.
+// pass in progress) and on_epoch after every pass (not again for the passes a checkpoint restored:
+// they are in the result); their loss() is the minibatch cost; when their stop_requested() says so
+// after a step, it saves the checkpoint (if any) and returns with `stopped` set. Throws
+// NonFiniteError if SFO reaches a non-finite point.
 SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::Dataset* test,
                      const SfoFitSpec& spec, FitCallbacks* callbacks = nullptr);
 
