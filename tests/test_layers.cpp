@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 // Bottom to top. The core is one layer: a tensor holds its grad_fn node and autograd walks
 // tensors, and both draw on the storage and small-object pools.
-constexpr std::array kLayers = {"core",  "ops",   "nn",    "optim",  "data", "io",
+// io sits below optim: an optimizer whose state is large (SFO's) writes its own checkpoint.
+constexpr std::array kLayers = {"core",  "ops",   "nn",    "data",   "io",   "optim",
                                 "fetch", "distr", "train", "models", "tools"};
 
 // The layer of a path relative to the source root (src/x.cpp, include/adamite/x/y.hpp, ...).

@@ -33,18 +33,33 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// An MLP 8 → 12 ReLU → 3, seeded; hidden dropout makes fit_sfo's run need the dropout generator.
+std::shared_ptr<nn::Module> tiny_mlp(uint64_t seed, float hidden_dropout) {
+  manual_seed(seed);
+  models::MlpOptions options;
+  options.inputs = 8;
+  options.hidden = 12;
+  options.hidden_layers = 1;
+  options.classes = 3;
+  options.input_dropout = 0.0f;
+  options.hidden_dropout = hidden_dropout;
+  return models::mlp(options);
+}
+
+std::vector<float> weights(const nn::Module& model) {
+  std::vector<float> out;
+  for (const Tensor& p : model.parameters()) {
+    const std::vector<float> v = p.to_vector();
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
 // A small nonconvex problem: an MLP (8 → 12 ReLU → 3) on fixed random data, N
 // minibatches. 147 parameters against K_max = 21 (N = 6): the basis collapses every few steps.
 struct TinyProblem {
   explicit TinyProblem(int64_t subfunctions = 6) : N(subfunctions) {
-    manual_seed(3);
-    models::MlpOptions options;
-    options.inputs = 8;
-    options.hidden = 12;
-    options.hidden_layers = 1;
-    options.classes = 3;
-    options.input_dropout = options.hidden_dropout = 0.0f;
-    model = models::mlp(options);
+    model = tiny_mlp(3, 0.0f);
     params = model->parameters();
     Generator g(11);
     for (int64_t i = 0; i < N; ++i) {
@@ -63,14 +78,7 @@ struct TinyProblem {
       return double(loss.item());
     };
   }
-  std::vector<float> bits() const {
-    std::vector<float> out;
-    for (const Tensor& p : params) {
-      const std::vector<float> v = p.to_vector();
-      out.insert(out.end(), v.begin(), v.end());
-    }
-    return out;
-  }
+  std::vector<float> bits() const { return weights(*model); }
   int64_t N;
   std::shared_ptr<nn::Module> model;
   std::vector<Tensor> params;
@@ -208,17 +216,7 @@ struct FitSetup {
     spec.checkpoint_seconds = 0;  // every pass
     spec.identity = {{"run", "tiny"}};
   }
-  std::shared_ptr<nn::Module> model() const {
-    manual_seed(8);
-    models::MlpOptions options;
-    options.inputs = 8;
-    options.hidden = 12;
-    options.hidden_layers = 1;
-    options.classes = 3;
-    options.input_dropout = 0.0f;
-    options.hidden_dropout = 0.25f;
-    return models::mlp(options);
-  }
+  std::shared_ptr<nn::Module> model() const { return tiny_mlp(8, 0.25f); }
   data::Dataset data;
   train::SfoFitSpec spec;
 };
@@ -228,15 +226,6 @@ struct StopAfter : train::FitCallbacks {
   bool stop_requested() override { return --left == 0; }
   int64_t left;
 };
-
-std::vector<float> weights(const nn::Module& model) {
-  std::vector<float> out;
-  for (const Tensor& p : model.parameters()) {
-    const std::vector<float> v = p.to_vector();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  return out;
-}
 
 }  // namespace
 
