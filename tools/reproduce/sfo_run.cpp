@@ -103,7 +103,7 @@ int64_t sfo_checkpoint_passes(const std::filesystem::path& file) {
     const io::ArrayFile stored(file);
     double scalars[5];
     stored.read("fit.scalars", {5}, scalars);
-    return int64_t(scalars[0]);
+    return scalars[0] >= 0 && scalars[0] < 1e15 ? int64_t(scalars[0]) : -1;  // an edited file
   } catch (const std::runtime_error&) {
     return -1;
   }
