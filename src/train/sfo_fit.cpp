@@ -100,8 +100,7 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
   double excluded = 0.0;  // full-batch evaluations
   const auto elapsed = [&] { return state.elapsed_before + seconds_since(start) - excluded; };
   const auto save = [&] {
-    state.elapsed = elapsed();
-    save_sfo_fit(spec, sfo, model, state);
+    save_sfo_fit(spec, sfo, model, state, elapsed());
     last_save = Clock::now();
   };
   for (int64_t pass = state.completed + 1; pass <= spec.passes; ++pass) {

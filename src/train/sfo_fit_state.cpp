@@ -17,9 +17,9 @@ const std::string kIdentity = "fit.identity.";
 }  // namespace
 
 void save_sfo_fit(const SfoFitSpec& spec, const optim::SFO& sfo, const nn::Module& model,
-                  const SfoFitState& state) {
+                  const SfoFitState& state, double elapsed) {
   const std::vector<double> scalars{double(state.completed), state.pass_cross_entropy,
-                                    double(state.pass_evaluations), state.elapsed, state.stepping};
+                                    double(state.pass_evaluations), elapsed, state.stepping};
   std::vector<double> rows;
   for (const EpochResult& r : state.rows)
     for (const double v :

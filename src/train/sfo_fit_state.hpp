@@ -18,15 +18,14 @@ struct SfoFitState {
   double pass_cross_entropy = 0.0;  // Σ over the evaluations of the pass in progress
   int64_t pass_evaluations = 0;
   double elapsed_before = 0.0;  // wall time of earlier invocations (full-batch costs excluded)
-  double elapsed = 0.0;         // up to the save
   double stepping = 0.0;        // time inside SFO::step(), every invocation
   std::vector<EpochResult> rows;
   std::vector<double> full_batch_costs;
 };
 
-// Writes spec.checkpoint through SFO::save (atomically).
+// Writes spec.checkpoint through SFO::save (atomically); `elapsed`: the run's wall time so far.
 void save_sfo_fit(const SfoFitSpec& spec, const optim::SFO& sfo, const nn::Module& model,
-                  const SfoFitState& state);
+                  const SfoFitState& state, double elapsed);
 // Restores the optimizer, the parameters, the buffers and the dropout generator, and returns the
 // run's state. CheckpointError (listing every difference) when the file belongs to another run,
 // and for a damaged or unreadable one.
