@@ -160,9 +160,10 @@ int64_t SFO::State::choose_subfunction() {
   return chosen;
 }
 
-Eigen::VectorXd SFO::State::add_direction(const Eigen::VectorXf& direction, Eigen::VectorXd* also) {
+Eigen::VectorXd SFO::State::add_direction(const Eigen::VectorXf& direction, Eigen::VectorXd* also,
+                                          bool may_defer) {
   Eigen::VectorXd coords;
-  if (!subspace.try_add(direction, coords)) return coords;
+  if (!subspace.try_add(direction, coords, may_defer)) return coords;
   if (subspace.dimension() >= subspace.max_dimension() && !subspace.spans_everything()) {
     const Eigen::MatrixXd Q = collapse(coords);
     rotate_coordinates(coords, Q);
@@ -291,11 +292,12 @@ double SFO::State::step() {
 
   // Coordinates come from the Gram–Schmidt that adds each gradient's direction: no extra pass
   // over P. A gradient added first has coordinate 0 on a direction added after it (it lies in
-  // the span before that direction), and is rotated along if that one causes a collapse.
-  Eigen::VectorXd grad_coords = add_direction(grad, nullptr);
+  // the span before that direction), and is rotated along if that one causes a collapse. With
+  // one gradient to add, its new column is written in the step's pass over P, below.
+  Eigen::VectorXd grad_coords = add_direction(grad, nullptr, !has_extra);
   Eigen::VectorXd other_coords;
   if (has_extra) {
-    other_coords = add_direction(grad_other, &grad_coords);
+    other_coords = add_direction(grad_other, &grad_coords, false);
   }
   models.record(j, x, f, grad_coords);
   ++evaluated[size_t(j)];
@@ -317,7 +319,10 @@ double SFO::State::step() {
   // The step theta took in float32 (a difference of nearby floats is exact), not the intended dx:
   // the curvature pairs must describe the points the subfunctions were evaluated at. Computed in
   // the same pass over P as the step itself.
-  x = x_prior + subspace.add_to_and_project_change(theta, dx);
+  const detail::SfoSubspace::Moved moved = subspace.add_to_and_project_change(theta, dx);
+  x = x_prior + moved.change;
+  // A column written in that pass: the gradient's coordinate on it was estimated, now it is known.
+  if (moved.added_length > 0) models.correct_gradient(j, k - 1, moved.added_length, k, active);
   predicted_decrease = 0.5 * dx.head(k).dot(H * dx.head(k));
   write_parameters(theta);
 

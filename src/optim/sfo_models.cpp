@@ -68,6 +68,17 @@ void SfoModels::push_pair(int64_t i, const Eigen::VectorXd& s, const Eigen::Vect
   count = std::min(count + 1, L_);
 }
 
+void SfoModels::correct_gradient(int64_t i, int64_t c, double exact, int64_t dimension,
+                                 const std::vector<char>& active) {
+  const double estimate = last_df_(c, i);
+  last_df_(c, i) = exact;
+  // The newest pair's y is f′ − f′_i(old), whose coordinate c is 0: it holds the estimate exactly
+  // when record() pushed it (the older pairs hold 0 there).
+  if (hist_count_[size_t(i)] == 0 || hist_y_(c, i * L_) != estimate) return;
+  hist_y_(c, i * L_) = exact;
+  update_hessian(i, dimension, active);
+}
+
 void SfoModels::set_initial_curvature(int64_t i, double beta) {
   beta_[size_t(i)] = max_eigenvalue_[size_t(i)] = beta;
 }

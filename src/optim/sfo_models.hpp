@@ -28,6 +28,11 @@ class SfoModels {
   // Rebuilds H_i from its history (dimension: the subspace's current dimension). With no
   // history, β_i is the median eigenvalue of the total Hessian over the active count.
   void update_hessian(int64_t i, int64_t dimension, const std::vector<char>& active);
+  // f_i's last gradient was recorded with coordinate `c` estimated: a direction added by that
+  // very evaluation, on which nothing stored earlier has a component. Sets it to `exact` in the
+  // gradient and in the pair record() pushed, and rebuilds H_i from the corrected pair.
+  void correct_gradient(int64_t i, int64_t c, double exact, int64_t dimension,
+                        const std::vector<char>& active);
   // β_i for a subfunction made active before it is evaluated (the paper's first two).
   void set_initial_curvature(int64_t i, double beta);
 

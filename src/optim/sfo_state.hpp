@@ -21,7 +21,9 @@ struct SFO::State {
   double evaluate(int64_t i, const Eigen::VectorXf& at, Eigen::VectorXf& grad);
   // Adds a gradient's direction to the basis (collapsing it when full); returns the gradient's
   // coordinates in the resulting basis. `also` (may be null) is rotated along in a collapse.
-  Eigen::VectorXd add_direction(const Eigen::VectorXf& direction, Eigen::VectorXd* also);
+  // `may_defer`: the new column may wait for the step's pass over P (SfoSubspace::try_add).
+  Eigen::VectorXd add_direction(const Eigen::VectorXf& direction, Eigen::VectorXd* also,
+                                bool may_defer);
   // Returns the rotation Q (old coordinates → new) it applied to the basis and models.
   Eigen::MatrixXd collapse(const Eigen::VectorXd& newest);
   bool suspicious(int64_t j, double f) const;

@@ -33,13 +33,24 @@ class SfoSubspace {
   // Adds the component of x orthogonal to the basis as a new column (Gram–Schmidt; a second pass
   // only when the first cancelled most of x). Returns false when x is (numerically) inside the
   // basis already or the basis is full. Either way `coords` becomes Pᵀx in the basis after the
-  // call, so the caller need not project x again: two passes over P, not five.
-  bool try_add(const Eigen::VectorXf& x, Eigen::VectorXd& coords);
+  // call, so the caller need not project x again.
+  //
+  // With `may_defer`, when at least 5% of x's length lies outside (so one Gram–Schmidt pass is
+  // enough) and the basis does not fill, the column is only announced: dimension() grows, the
+  // new coordinate is the length outside estimated from ‖x‖² − ‖Pᵀx‖², and the next
+  // add_to_and_project_change writes the column in its own pass over P (two passes a step, not
+  // three). x must stay unchanged until then.
+  bool try_add(const Eigen::VectorXf& x, Eigen::VectorXd& coords, bool may_defer = false);
 
+  struct Moved {
+    Eigen::VectorXd change;     // Pᵀ(x_new − x_old)
+    double added_length = 0.0;  // a deferred column: the exact length its coordinate estimated
+  };
   // x ← x + P·coords, returning Pᵀ(x_new − x_old): the step x actually took in float32, in
-  // coordinates. One pass over P (row blocks small enough to stay in cache), not two.
-  Eigen::VectorXd add_to_and_project_change(Eigen::VectorXf& x,
-                                            const Eigen::VectorXd& coords) const;
+  // coordinates. One pass over P (row blocks that stay in cache), not two; a column try_add
+  // deferred is written in the same pass, the step along it scaled by its estimated length (the
+  // change is exact either way).
+  Moved add_to_and_project_change(Eigen::VectorXf& x, const Eigen::VectorXd& coords);
 
   // P ← P·Q for Q with orthonormal columns in the current coordinates (dimension() × r): the
   // collapse. The new dimension is r.
@@ -52,7 +63,14 @@ class SfoSubspace {
   void restore(const io::ArrayFile& file);
 
  private:
-  Eigen::MatrixXf basis_;  // M × K_max; columns beyond dimension_ are unused
+  void check_no_deferred(const char* what) const;
+
+  Eigen::MatrixXf basis_;  // M × K_max; columns beyond dimension_ are 0
+  // A column announced by try_add and not yet written: its source, Pᵀ(source) in float32 over
+  // the columns before it, and the estimated length outside.
+  const Eigen::VectorXf* deferred_ = nullptr;
+  Eigen::VectorXf deferred_coords_;
+  double deferred_length_ = 0.0;
   int64_t dimension_ = 0, max_dimension_;
   bool full_;
 };
