@@ -1,6 +1,9 @@
 #include "adamite/random.hpp"
 
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace adamite {
 namespace {
@@ -15,6 +18,27 @@ void Generator::seed_(uint64_t seed) {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     word = z ^ (z >> 31);
   }
+}
+
+std::string Generator::state_text() const {
+  char text[96];
+  std::snprintf(text, sizeof text, "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64,
+                s_[0], s_[1], s_[2], s_[3]);
+  return text;
+}
+
+std::optional<std::array<uint64_t, 4>> Generator::parse_state(const std::string& text) {
+  std::array<uint64_t, 4> state{};
+  if (text.size() != 4 * 17 - 1) return std::nullopt;
+  for (size_t w = 0; w < 4; ++w) {
+    const std::string word = text.substr(17 * w, 16);
+    if (word.find_first_not_of("0123456789abcdef") != std::string::npos ||
+        (w < 3 && text[17 * w + 16] != ' '))
+      return std::nullopt;
+    state[w] = std::strtoull(word.c_str(), nullptr, 16);
+  }
+  if ((state[0] | state[1] | state[2] | state[3]) == 0) return std::nullopt;
+  return state;
 }
 
 uint64_t Generator::below(uint64_t bound) {

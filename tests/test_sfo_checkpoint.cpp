@@ -183,6 +183,26 @@ TEST_CASE(
     CHECK(contains(error, "does not match its checksum"));
     CHECK(contains(error, file.string()));
   }
+  SUBCASE("an edited generator state is named") {
+    {
+      std::fstream bytes(file, std::ios::in | std::ios::out | std::ios::binary);
+      std::string head(4096, '\0');
+      bytes.read(head.data(), std::streamsize(head.size()));
+      const std::string key = "\"sfo.generator\":\"";
+      const size_t at = head.find(key);
+      REQUIRE(at != std::string::npos);
+      bytes.clear();
+      bytes.seekp(std::streamoff(at + key.size()));
+      const std::string zeros =
+          "0000000000000000 0000000000000000 0000000000000000 000000000000000g";
+      bytes.write(zeros.data(), std::streamsize(zeros.size()));  // the same length: still parses
+    }
+    TinyProblem fresh;
+    optim::SFO again(fresh.params, fresh.N, fresh.callback());
+    const std::string error = error_of([&] { again.restore(io::ArrayFile(file)); });
+    CHECK(contains(error, "sfo.generator"));
+    CHECK(contains(error, "is not a generator's state"));
+  }
   SUBCASE("a model file is not SFO state") {
     const auto weights = dir.path() / "weights.safetensors";
     io::save_module(weights, *problem.model);

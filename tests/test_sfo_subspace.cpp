@@ -55,8 +55,7 @@ TEST_CASE("sfo subspace: a column written in the step's pass equals the one adde
     REQUIRE(deferred.dimension() == k);
     // The estimate ‖x‖² − ‖Pᵀx‖² of the length outside.
     CHECK(coords_deferred(last) == doctest::Approx(coords_now(last)).epsilon(1e-4));
-    CHECK((coords_deferred.head(last) - coords_now.head(last)).norm() <=
-          1e-5 * coords_now.norm());
+    CHECK((coords_deferred.head(last) - coords_now.head(last)).norm() <= 1e-5 * coords_now.norm());
 
     Eigen::VectorXd dx = Eigen::VectorXd::Zero(K);
     for (int64_t i = 0; i < k; ++i) dx(i) = 0.1 * g.normal();

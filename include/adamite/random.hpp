@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace adamite {
 
@@ -35,6 +37,10 @@ class Generator {
 
   std::array<uint64_t, 4> state() const { return s_; }
   void set_state(const std::array<uint64_t, 4>& s) { s_ = s; }
+  // The state as exact text (four 16-digit hex words) for a checkpoint, and back: no value
+  // unless the text is exactly that and not all zero (a state of zeros only ever gives zeros).
+  std::string state_text() const;
+  static std::optional<std::array<uint64_t, 4>> parse_state(const std::string& text);
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -2,7 +2,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
+
+#include "adamite/random.hpp"
 
 namespace adamite::optim::detail {
 
@@ -40,6 +43,12 @@ double number_field(const io::ArrayFile& file, const std::string& key) {
   if (text.empty() || end != text.c_str() + text.size())
     bad_state(file, key, "is not a number; the file was edited or damaged");
   return value;
+}
+
+std::array<uint64_t, 4> generator_field(const io::ArrayFile& file, const std::string& key) {
+  const std::optional<std::array<uint64_t, 4>> state = Generator::parse_state(text_of(file, key));
+  if (!state) bad_state(file, key, "is not a generator's state; the file was edited or damaged");
+  return *state;
 }
 
 std::vector<int64_t> counts_field(const io::ArrayFile& file, const std::string& key, size_t n,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -43,6 +44,8 @@ struct SfoStateOut {
 [[noreturn]] void bad_state(const io::ArrayFile& file, const std::string& key,
                             const std::string& what);
 double number_field(const io::ArrayFile& file, const std::string& key);
+// A generator's state (Generator::state_text).
+std::array<uint64_t, 4> generator_field(const io::ArrayFile& file, const std::string& key);
 // `n` whole numbers, each in [0, max].
 std::vector<int64_t> counts_field(const io::ArrayFile& file, const std::string& key, size_t n,
                                   int64_t max);

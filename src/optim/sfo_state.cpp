@@ -56,12 +56,7 @@ void SFO::save(const std::filesystem::path& file, std::vector<io::ArrayRef> extr
   out.number("sfo.step_scale", s.step_scale);
   out.number("sfo.predicted_decrease", s.predicted_decrease);
   out.number("sfo.distance_travelled", s.distance_travelled);
-  std::vector<int64_t> halves;  // the generator's 64-bit words as 32-bit halves: exact counts
-  for (const uint64_t word : s.generator.state()) {
-    halves.push_back(int64_t(word >> 32));
-    halves.push_back(int64_t(word & 0xffffffffu));
-  }
-  out.counts("sfo.generator", halves);
+  out.metadata["sfo.generator"] = s.generator.state_text();
 
   for (const auto& [key, value] : metadata) {
     if (key.starts_with("sfo."))
@@ -96,8 +91,7 @@ void SFO::restore(const io::ArrayFile& file) {
   const std::vector<int64_t> evaluated =
       detail::counts_field(file, "sfo.evaluated", size_t(N), kMaxCount);
   const std::vector<int64_t> counters = detail::counts_field(file, "sfo.counters", 5, kMaxCount);
-  const std::vector<int64_t> halves =
-      detail::counts_field(file, "sfo.generator", 8, int64_t{0xffffffff});
+  const std::array<uint64_t, 4> generator = detail::generator_field(file, "sfo.generator");
   const double step_scale = detail::number_field(file, "sfo.step_scale");
   const double predicted_decrease = detail::number_field(file, "sfo.predicted_decrease");
   const double distance_travelled = detail::number_field(file, "sfo.distance_travelled");
@@ -121,10 +115,7 @@ void SFO::restore(const io::ArrayFile& file) {
   s.step_scale = step_scale;
   s.predicted_decrease = predicted_decrease;
   s.distance_travelled = distance_travelled;
-  std::array<uint64_t, 4> words{};
-  for (size_t w = 0; w < 4; ++w)
-    words[w] = uint64_t(halves[2 * w]) << 32 | uint64_t(halves[2 * w + 1]);
-  s.generator.set_state(words);
+  s.generator.set_state(generator);
   s.has_extra = false;
   s.write_parameters(s.theta);
 }

@@ -55,7 +55,7 @@ void save_checkpoint(const fs::path& dir, const nn::Module& model,
       {"loss_sum", exact_text(position.loss_sum)},
       {"examples", std::to_string(position.examples)},
       {"seconds", exact_text(position.seconds)},
-      {"rng", rng_text(default_generator().state())},
+      {"rng", default_generator().state_text()},
   };
   if (position.best_epoch > 0) {
     metadata["best_epoch"] = std::to_string(position.best_epoch);

@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
+#include "adamite/random.hpp"
 #include "adamite/train/checkpoint.hpp"
 
 namespace adamite::train::detail {
@@ -28,13 +30,6 @@ std::string shown(const std::string& text) {
 std::string exact_text(double value) {
   char text[64];
   std::snprintf(text, sizeof text, "%a", value);
-  return text;
-}
-
-std::string rng_text(const std::array<uint64_t, 4>& state) {
-  char text[96];
-  std::snprintf(text, sizeof text, "%016" PRIx64 " %016" PRIx64 " %016" PRIx64 " %016" PRIx64,
-                state[0], state[1], state[2], state[3]);
   return text;
 }
 
@@ -69,17 +64,9 @@ double loss_field(const io::SafetensorsFile& file, const std::filesystem::path& 
 std::array<uint64_t, 4> rng_field(const io::SafetensorsFile& file,
                                   const std::filesystem::path& path) {
   const std::string& text = field(file, path, "rng");
-  std::array<uint64_t, 4> state{};
-  bool ok = text.size() == 4 * 17 - 1;
-  for (size_t w = 0; ok && w < 4; ++w) {
-    const std::string word = text.substr(17 * w, 16);
-    ok = word.find_first_not_of("0123456789abcdef") == std::string::npos &&
-         (w == 3 || text[17 * w + 16] == ' ');
-    if (ok) state[w] = std::strtoull(word.c_str(), nullptr, 16);
-  }
-  if (!ok || (state[0] | state[1] | state[2] | state[3]) == 0)
-    bad(path, "rng", text, "four 16-digit hex words, not all zero");
-  return state;
+  const std::optional<std::array<uint64_t, 4>> state = Generator::parse_state(text);
+  if (!state) bad(path, "rng", text, "four 16-digit hex words, not all zero");
+  return *state;
 }
 
 std::string tensor_checksum(const std::vector<std::pair<std::string, Tensor>>& tensors) {

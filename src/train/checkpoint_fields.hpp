@@ -15,9 +15,8 @@
 
 namespace adamite::train::detail {
 
-// Doubles and generator words travel as text; hex keeps them exact.
+// Doubles travel as text; hex keeps them exact (the generator's: Generator::state_text).
 std::string exact_text(double value);
-std::string rng_text(const std::array<uint64_t, 4>& state);
 
 // The field's text; a missing one means the file is not an adamite checkpoint.
 const std::string& field(const io::SafetensorsFile& file, const std::filesystem::path& path,
@@ -29,8 +28,7 @@ int64_t count_field(const io::SafetensorsFile& file, const std::filesystem::path
 // A loss or sum of losses (a cross-entropy), or a duration: finite and not negative.
 double loss_field(const io::SafetensorsFile& file, const std::filesystem::path& path,
                   const std::string& key);
-// The generator's four words: exactly four 16-digit hex words, not all zero (a xoshiro state of
-// zeros only ever gives zeros).
+// The generator's four words (Generator::parse_state).
 std::array<uint64_t, 4> rng_field(const io::SafetensorsFile& file,
                                   const std::filesystem::path& path);
 

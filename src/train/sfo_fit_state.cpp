@@ -1,6 +1,7 @@
 #include "sfo_fit_state.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "adamite/io/safetensors.hpp"
 #include "adamite/random.hpp"
@@ -25,20 +26,14 @@ void save_sfo_fit(const SfoFitSpec& spec, const optim::SFO& sfo, const nn::Modul
     for (const double v :
          {double(r.epoch), double(r.step), r.train_loss, r.test_loss, r.test_accuracy, r.seconds})
       rows.push_back(v);
-  std::vector<double> generator;  // 32-bit halves: exact in a double
-  for (const uint64_t word : default_generator().state()) {
-    generator.push_back(double(word >> 32));
-    generator.push_back(double(word & 0xffffffffu));
-  }
   std::vector<io::ArrayRef> extra{
       io::array_ref("fit.scalars", {kScalars}, scalars.data()),
       io::array_ref("fit.rows", {int64_t(state.rows.size()), kRowFields}, rows.data()),
       io::array_ref("fit.full_batch_costs", {int64_t(state.full_batch_costs.size())},
-                    state.full_batch_costs.data()),
-      io::array_ref("fit.generator", {8}, generator.data())};
+                    state.full_batch_costs.data())};
   for (const auto& [name, buffer] : model.named_buffers())
     extra.push_back(io::array_ref("fit.buffer." + name, buffer.shape(), buffer.data()));
-  std::map<std::string, std::string> metadata;
+  std::map<std::string, std::string> metadata{{"fit.generator", default_generator().state_text()}};
   for (const auto& [key, value] : spec.identity) metadata[kIdentity + key] = value;
   sfo.save(spec.checkpoint, std::move(extra), std::move(metadata));
 }
@@ -96,21 +91,17 @@ SfoFitState restore_sfo_fit(const SfoFitSpec& spec, optim::SFO& sfo, nn::Module&
     state.full_batch_costs.resize(spec.full_batch_cost ? size_t(state.completed) : 0);
     file.read("fit.full_batch_costs", {int64_t(state.full_batch_costs.size())},
               state.full_batch_costs.data());
-    std::vector<double> generator(8);
-    file.read("fit.generator", {8}, generator.data());
-    std::array<uint64_t, 4> words{};
-    for (size_t w = 0; w < 4; ++w) {
-      if (!whole(generator[2 * w]) || !whole(generator[2 * w + 1]) ||
-          generator[2 * w] > 0xffffffffu || generator[2 * w + 1] > 0xffffffffu)
-        throw CheckpointError(where + ": its 'fit.generator' is not a generator's state");
-      words[w] = uint64_t(generator[2 * w]) << 32 | uint64_t(generator[2 * w + 1]);
-    }
+    const auto text = file.metadata().find("fit.generator");
+    const std::optional<std::array<uint64_t, 4>> generator =
+        text == file.metadata().end() ? std::nullopt : Generator::parse_state(text->second);
+    if (!generator)
+      throw CheckpointError(where + ": its 'fit.generator' is not a generator's state");
     for (const auto& [name, buffer] : model.named_buffers())
       file.expect("fit.buffer." + name, buffer.shape(), false);
     sfo.restore(file);
     for (const auto& [name, buffer] : model.named_buffers())
       file.read("fit.buffer." + name, buffer.shape(), buffer.data());
-    default_generator().set_state(words);
+    default_generator().set_state(*generator);
     return state;
   } catch (const CheckpointError&) {
     throw;
