@@ -241,6 +241,24 @@ struct FitSetup {
   train::SfoFitSpec spec;
 };
 
+// A resumed run against the uninterrupted one: weights, rows, full-batch costs and counters.
+void check_same_run(const train::SfoFitResult& rest, const nn::Module& model,
+                    const train::SfoFitResult& straight, const nn::Module& straight_model) {
+  CHECK_FALSE(rest.stopped);
+  CHECK(weights(model) == weights(straight_model));
+  REQUIRE(rest.passes.size() == straight.passes.size());
+  for (size_t p = 0; p < rest.passes.size(); ++p) {
+    CHECK(rest.passes[p].epoch == straight.passes[p].epoch);
+    CHECK(rest.passes[p].step == straight.passes[p].step);
+    CHECK(rest.passes[p].train_loss == straight.passes[p].train_loss);
+    CHECK(rest.passes[p].test_loss == straight.passes[p].test_loss);
+  }
+  CHECK(rest.full_batch_costs == straight.full_batch_costs);
+  CHECK(rest.steps == straight.steps);
+  CHECK(rest.evaluations == straight.evaluations);
+  CHECK(rest.rejected_steps == straight.rejected_steps);
+}
+
 struct StopAfter : train::FitCallbacks {
   explicit StopAfter(int64_t n) : left(n) {}
   bool stop_requested() override { return --left == 0; }
@@ -271,19 +289,7 @@ TEST_CASE("sfo checkpoint: fit_sfo stopped mid-pass and resumed gives the uninte
     const auto again = setup.model();
     const train::SfoFitResult rest = train::fit_sfo(*again, setup.data, &setup.data, setup.spec);
     CHECK(rest.resumed_from == first.steps);
-    CHECK_FALSE(rest.stopped);
-    CHECK(weights(*again) == weights(*straight_model));
-    REQUIRE(rest.passes.size() == straight.passes.size());
-    for (size_t p = 0; p < rest.passes.size(); ++p) {
-      CHECK(rest.passes[p].epoch == straight.passes[p].epoch);
-      CHECK(rest.passes[p].step == straight.passes[p].step);
-      CHECK(rest.passes[p].train_loss == straight.passes[p].train_loss);
-      CHECK(rest.passes[p].test_loss == straight.passes[p].test_loss);
-    }
-    CHECK(rest.full_batch_costs == straight.full_batch_costs);
-    CHECK(rest.steps == straight.steps);
-    CHECK(rest.evaluations == straight.evaluations);
-    CHECK(rest.rejected_steps == straight.rejected_steps);
+    check_same_run(rest, *again, straight, *straight_model);
   }
   SUBCASE("another run's identity is refused, naming the difference") {
     setup.spec.identity = {{"run", "other"}};
@@ -293,4 +299,26 @@ TEST_CASE("sfo checkpoint: fit_sfo stopped mid-pass and resumed gives the uninte
     CHECK(contains(error, "belongs to another run"));
     CHECK(contains(error, "run: checkpoint tiny, this run other"));
   }
+}
+
+TEST_CASE("sfo checkpoint: fit_sfo stopped in its first pass, before any row, resumes") {
+  // The checkpoint then holds empty rows and full-batch costs (an empty vector's data() is null):
+  // the first SFO run at the paper's size failed to save here (2026-12-05).
+  TempDir dir;
+  FitSetup setup;
+  const auto straight_model = setup.model();
+  const train::SfoFitResult straight =
+      train::fit_sfo(*straight_model, setup.data, &setup.data, setup.spec);
+  setup.spec.checkpoint = dir.path() / "sfo.ck";
+  const auto model = setup.model();
+  StopAfter stop(2);
+  const train::SfoFitResult first =
+      train::fit_sfo(*model, setup.data, &setup.data, setup.spec, &stop);
+  REQUIRE(first.stopped);
+  REQUIRE(first.passes.empty());
+  REQUIRE(std::filesystem::exists(setup.spec.checkpoint));
+  const auto again = setup.model();
+  const train::SfoFitResult rest = train::fit_sfo(*again, setup.data, &setup.data, setup.spec);
+  CHECK(rest.resumed_from == first.steps);
+  check_same_run(rest, *again, straight, *straight_model);
 }

@@ -46,11 +46,13 @@ void save_arrays(const std::filesystem::path& file, const std::vector<ArrayRef>&
     if (key.starts_with(kChecksumPrefix))
       fail(file, "metadata key " + quoted(key) + " is reserved for the arrays' checksums");
   for (const ArrayRef& array : arrays) {
-    if ((array.f32 == nullptr) == (array.f64 == nullptr))
-      fail(file, "array " + quoted(array.name) + " needs exactly one of f32 and f64");
     const size_t count = element_count(array);
+    if (array.data == nullptr && count > 0)
+      fail(file, "array " + quoted(array.name) + " has " + std::to_string(count) +
+                     " elements and no data");
     stored[kChecksumPrefix + array.name] =
-        hex(array.f64 ? fold(kFnvOffset, array.f64, count) : fold(kFnvOffset, array.f32, count));
+        hex(array.f64 ? fold(kFnvOffset, static_cast<const double*>(array.data), count)
+                      : fold(kFnvOffset, static_cast<const float*>(array.data), count));
   }
   write_arrays(file, arrays, stored);
 }

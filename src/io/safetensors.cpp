@@ -61,9 +61,9 @@ void write_arrays(const Path& file, const std::vector<ArrayRef>& arrays,
     out.write(header);
     for (const ArrayRef& array : arrays) {
       if (array.f64)
-        write_le(out, array.f64, element_count(array));
+        write_le(out, static_cast<const double*>(array.data), element_count(array));
       else
-        write_le(out, array.f32, element_count(array));
+        write_le(out, static_cast<const float*>(array.data), element_count(array));
     }
     out.commit();
   } catch (const AtomicWriteError& e) {

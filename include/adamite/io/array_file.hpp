@@ -16,18 +16,19 @@
 
 namespace adamite::io {
 
-// One array to write: the product of `shape` elements at f32 or f64 (exactly one set), row-major.
+// One array to write: the product of `shape` elements at `data` (float64 when f64, else
+// float32), row-major. With no elements, data may be null (an empty std::vector's data()).
 struct ArrayRef {
   std::string name;
   Shape shape;
-  const float* f32 = nullptr;
-  const double* f64 = nullptr;
+  const void* data = nullptr;
+  bool f64 = false;
 };
 inline ArrayRef array_ref(std::string name, Shape shape, const float* data) {
-  return {std::move(name), shape, data, nullptr};
+  return {std::move(name), shape, data, false};
 }
 inline ArrayRef array_ref(std::string name, Shape shape, const double* data) {
-  return {std::move(name), shape, nullptr, data};
+  return {std::move(name), shape, data, true};
 }
 
 // Writes through an AtomicFile, so a failure (full disk, crash) leaves any previous file intact.
