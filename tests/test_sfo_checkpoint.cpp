@@ -237,6 +237,7 @@ struct FitSetup {
     spec.identity = {{"run", "tiny"}};
   }
   std::shared_ptr<nn::Module> model() const { return tiny_mlp(8, 0.25f); }
+  train::SfoFitResult run(nn::Module& m) { return train::fit_sfo(m, data, &data, spec); }
   data::Dataset data;
   train::SfoFitSpec spec;
 };
@@ -265,29 +266,34 @@ struct StopAfter : train::FitCallbacks {
   int64_t left;
 };
 
+// Trains with a checkpoint in `file`, stopped after `steps` steps; the checkpoint must exist.
+train::SfoFitResult stopped_run(FitSetup& setup, const std::filesystem::path& file,
+                                nn::Module& model, int64_t steps) {
+  setup.spec.checkpoint = file;
+  StopAfter stop(steps);
+  train::SfoFitResult first = train::fit_sfo(model, setup.data, &setup.data, setup.spec, &stop);
+  REQUIRE(first.stopped);
+  REQUIRE(std::filesystem::exists(file));
+  return first;
+}
+
 }  // namespace
 
 TEST_CASE("sfo checkpoint: fit_sfo stopped mid-pass and resumed gives the uninterrupted run") {
   TempDir dir;
   FitSetup setup;
   const auto straight_model = setup.model();
-  const train::SfoFitResult straight =
-      train::fit_sfo(*straight_model, setup.data, &setup.data, setup.spec);
+  const train::SfoFitResult straight = setup.run(*straight_model);
 
-  setup.spec.checkpoint = dir.path() / "sfo.ck";
   const auto model = setup.model();
-  StopAfter stop(5);
-  const train::SfoFitResult first =
-      train::fit_sfo(*model, setup.data, &setup.data, setup.spec, &stop);
+  const train::SfoFitResult first = stopped_run(setup, dir.path() / "sfo.ck", *model, 5);
   INFO("straight: " << straight.steps << " steps, " << straight.evaluations << " evaluations");
-  REQUIRE(first.stopped);
   CHECK(first.passes.size() < straight.passes.size());
-  REQUIRE(std::filesystem::exists(setup.spec.checkpoint));
 
   SUBCASE("resumed, the run ends with the same bits and rows") {
     manual_seed(1234);  // the checkpoint's dropout generator must win over this
     const auto again = setup.model();
-    const train::SfoFitResult rest = train::fit_sfo(*again, setup.data, &setup.data, setup.spec);
+    const train::SfoFitResult rest = setup.run(*again);
     CHECK(rest.resumed_from == first.steps);
     check_same_run(rest, *again, straight, *straight_model);
   }
@@ -307,18 +313,12 @@ TEST_CASE("sfo checkpoint: fit_sfo stopped in its first pass, before any row, re
   TempDir dir;
   FitSetup setup;
   const auto straight_model = setup.model();
-  const train::SfoFitResult straight =
-      train::fit_sfo(*straight_model, setup.data, &setup.data, setup.spec);
-  setup.spec.checkpoint = dir.path() / "sfo.ck";
+  const train::SfoFitResult straight = setup.run(*straight_model);
   const auto model = setup.model();
-  StopAfter stop(2);
-  const train::SfoFitResult first =
-      train::fit_sfo(*model, setup.data, &setup.data, setup.spec, &stop);
-  REQUIRE(first.stopped);
+  const train::SfoFitResult first = stopped_run(setup, dir.path() / "sfo.ck", *model, 2);
   REQUIRE(first.passes.empty());
-  REQUIRE(std::filesystem::exists(setup.spec.checkpoint));
   const auto again = setup.model();
-  const train::SfoFitResult rest = train::fit_sfo(*again, setup.data, &setup.data, setup.spec);
+  const train::SfoFitResult rest = setup.run(*again);
   CHECK(rest.resumed_from == first.steps);
   check_same_run(rest, *again, straight, *straight_model);
 }
