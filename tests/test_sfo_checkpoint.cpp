@@ -322,3 +322,32 @@ TEST_CASE("sfo checkpoint: fit_sfo stopped in its first pass, before any row, re
   CHECK(rest.resumed_from == first.steps);
   check_same_run(rest, *again, straight, *straight_model);
 }
+
+TEST_CASE("sfo checkpoint: fit_sfo writes its checkpoint mid-pass once the interval has passed") {
+  // A run killed without a chance to save (the end of a session) continues from the last
+  // periodic checkpoint, which need not fall at a pass's end.
+  struct CopyAtStep : train::FitCallbacks {
+    CopyAtStep(std::filesystem::path from_, std::filesystem::path to_)
+        : from(std::move(from_)), to(std::move(to_)) {}
+    void on_step(int64_t, int64_t, int64_t, double) override {
+      if (++steps == 4) std::filesystem::copy_file(from, to);  // written after step 3
+    }
+    std::filesystem::path from, to;
+    int64_t steps = 0;
+  };
+  TempDir dir;
+  FitSetup setup;
+  const auto straight_model = setup.model();
+  const train::SfoFitResult straight = setup.run(*straight_model);
+  setup.spec.checkpoint = dir.path() / "sfo.ck";
+  setup.spec.checkpoint_seconds = 1e-9;  // after every step
+  CopyAtStep copy(setup.spec.checkpoint, dir.path() / "killed.ck");
+  const auto model = setup.model();
+  train::fit_sfo(*model, setup.data, &setup.data, setup.spec, &copy);
+  REQUIRE(std::filesystem::exists(dir.path() / "killed.ck"));
+  setup.spec.checkpoint = dir.path() / "killed.ck";
+  const auto again = setup.model();
+  const train::SfoFitResult rest = setup.run(*again);
+  CHECK(rest.resumed_from == 3);
+  check_same_run(rest, *again, straight, *straight_model);
+}

@@ -118,6 +118,10 @@ SfoFitResult fit_sfo(nn::Module& model, const data::Dataset& train, const data::
         result.stopped = true;
         break;
       }
+      // Mid-pass too: at the paper's size one pass can take hours on a shared core.
+      if (checkpoints && spec.checkpoint_seconds > 0 &&
+          seconds_since(last_save) >= spec.checkpoint_seconds)
+        save();
     }
     if (result.stopped) break;
     EpochResult row;

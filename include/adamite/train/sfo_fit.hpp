@@ -27,8 +27,9 @@ struct SfoFitSpec {
   // time is left out of EpochResult::seconds.
   bool full_batch_cost = false;
   // A checkpoint file (optim::SFO::save plus this run's rows, buffers and dropout generator):
-  // when set, fit_sfo continues from it if it exists, and writes it at the end of a pass once
-  // checkpoint_seconds have passed since the last write (0: every pass), and when stopped. A
+  // when set, fit_sfo continues from it if it exists, and writes it after the step at which
+  // checkpoint_seconds have passed since the last write (0: at every pass's end), and when
+  // stopped. A
   // resumed run gives the same bits as one never stopped. `identity` is stored in it and must
   // match on resume (CheckpointError listing the differences), as must N and SFO's options.
   std::filesystem::path checkpoint;
