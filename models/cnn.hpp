@@ -1,6 +1,7 @@
 // The Adam paper's convolutional network (Section 6.3, Figure 3): three blocks of
 // conv5x5 ("same" padding) → ReLU → max-pool 3x3 stride 2, with 64, 64 and 128 channels, then
-// fc 1000 → ReLU → fc classes. Dropout on the input and on the fully connected layer.
+// fc 1000 → ReLU → fc classes. Dropout on the input and on the fully connected layer. (Built as
+// conv → max-pool → ReLU: the same function and gradients, with ReLU on a quarter of the values.)
 #pragma once
 
 #include <memory>

@@ -5,7 +5,9 @@
 
 #include "adamite/nn/conv2d.hpp"
 #include "adamite/nn/pool.hpp"
+#include "adamite/ops/activation.hpp"
 #include "adamite/ops/conv2d.hpp"
+#include "adamite/ops/elementwise.hpp"
 #include "adamite/ops/pool.hpp"
 #include "adamite/ops/shape.hpp"
 #include "gradcheck.hpp"
@@ -223,6 +225,37 @@ TEST_SUITE("conv") {
           }
       CHECK(y.to_vector() == expected);
       CHECK(x.grad().to_vector() == taken);
+    }
+  }
+
+  TEST_CASE("pool: max pooling then ReLU equals ReLU then max pooling, bit for bit") {
+    // The paper CNN pools before its ReLU (a quarter of the elements for ReLU): its values and
+    // gradients must be relu-then-pool's exactly, ties and windows of non-positive values
+    // included. Where x's gradient already holds sums, an input that is the maximum of two
+    // windows gets its two shares added one at a time instead of summed first: equal to rounding.
+    Generator gen(21);
+    Tensor values = Tensor::empty({2, 3, 16, 12});
+    for (int64_t i = 0; i < values.numel(); ++i)
+      values.data()[i] = float(int64_t(gen.below(7)) - 4) * 0.5f;  // -2 ... 1: ties and zeros
+    const Tensor weights = random_tensor({2, 3, 8, 6}, gen),
+                 earlier = random_tensor(values.shape(), gen);
+    for (const bool accumulate : {false, true}) {
+      CAPTURE(accumulate);
+      std::vector<std::vector<float>> outputs, gradients;
+      for (const bool pool_first : {false, true}) {
+        Tensor x = values.clone();
+        x.set_requires_grad(true);
+        if (accumulate) sum(mul(x, earlier)).backward();
+        const auto pool = [](const Tensor& t) { return max_pool2d(t, {3, 3}, {2, 2}, {1, 1}); };
+        const Tensor y = pool_first ? relu(pool(x)) : pool(relu(x));
+        sum(mul(y, weights)).backward();
+        outputs.push_back(y.to_vector());
+        gradients.push_back(x.grad().to_vector());
+      }
+      CHECK(outputs[0] == outputs[1]);
+      if (!accumulate) CHECK(gradients[0] == gradients[1]);
+      for (size_t i = 0; i < gradients[0].size(); ++i)
+        REQUIRE(gradients[1][i] == doctest::Approx(gradients[0][i]).epsilon(1e-6));
     }
   }
 
