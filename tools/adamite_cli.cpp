@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "adamite/denormals.hpp"
 #include "adamite/distributed/communicator.hpp"
 #include "adamite/train/fit.hpp"
 #include "commands.hpp"
@@ -35,6 +36,8 @@ int adamite::cli::run(int argc, char** argv) {
   // like a full disk (naming the file, keeping the previous one), instead of SIGXFSZ killing the
   // program (exit 153, no message, a temporary left behind).
   std::signal(SIGXFSZ, SIG_IGN);
+  // Every command trains or times training: denormals flushed (adamite/denormals.hpp).
+  const adamite::FlushDenormals flush_denormals;
   // Only rank 0 prints (under mpirun every process would print the same lines).
   if (adamite::distributed::launcher_rank() != 0) std::cout.setstate(std::ios::badbit);
   CLI::App app{

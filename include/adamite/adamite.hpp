@@ -9,6 +9,7 @@
 #include "adamite/data/imdb.hpp"
 #include "adamite/data/mnist.hpp"
 #include "adamite/data/transforms.hpp"
+#include "adamite/denormals.hpp"
 #include "adamite/distributed/communicator.hpp"
 #include "adamite/distributed/gradient_buffer.hpp"
 #include "adamite/fetch/archive.hpp"

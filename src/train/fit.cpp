@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "adamite/denormals.hpp"
 #include "adamite/detail/storage_pool.hpp"
 #include "adamite/nn/clip_grad.hpp"
 #include "adamite/ops/loss.hpp"
@@ -56,6 +57,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
                              data::DataLoader& loader, const data::Dataset* test,
                              const FitOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  const FlushDenormals flush_denormals;  // adamite/denormals.hpp: up to 10x on some CPUs
   std::vector<EpochResult> history;
   int64_t step = optimizer.step_count();
   if (options.micro_batches < 1)
