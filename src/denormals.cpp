@@ -1,5 +1,9 @@
 #include "adamite/denormals.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 #endif
@@ -23,11 +27,14 @@ bool flushed_here() {
 void flush_here(bool) {}
 #endif
 
-// The calling thread and every thread of an OpenMP team of the current size: the team's threads
-// are kept between parallel regions, so setting them once reaches later regions too.
+// The calling thread and the OpenMP threads: a team as large as the thread setting or the core
+// count, whichever is larger, since OpenMP keeps its threads between parallel regions (one
+// started by an earlier, smaller setting would otherwise keep its mode); threads started later
+// copy the mode of the thread that starts them.
 void flush_everywhere(bool flush) {
   flush_here(flush);
-#pragma omp parallel
+  const int threads = std::max(omp_get_max_threads(), omp_get_num_procs());
+#pragma omp parallel num_threads(threads)
   flush_here(flush);
 }
 

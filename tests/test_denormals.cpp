@@ -51,8 +51,13 @@ TEST_SUITE("denormals") {
       return;
     }
     const bool before = denormals_flushed();
+    // A worker started while the setting said 1 thread is flushed too.
+    const int threads = omp_get_max_threads();
+    team_flushes(2);
+    omp_set_num_threads(1);
     {
       const FlushDenormals flush;
+      omp_set_num_threads(threads);
       CHECK(arithmetic_flushes());
       CHECK(team_flushes(2) == std::vector<int>{1, 1});
       {
