@@ -15,6 +15,7 @@
 
 #include "adamite/data/dataloader.hpp"
 #include "adamite/fetch/fetch.hpp"
+#include "adamite/random.hpp"
 
 namespace adamite::testing {
 
@@ -22,6 +23,17 @@ namespace adamite::testing {
 inline std::filesystem::path data_root() {
   if (const char* root = std::getenv("ADAMITE_DATA"); root && *root) return root;
   return std::filesystem::path(ADAMITE_SOURCE_DIR) / "datasets";
+}
+
+// n examples of `features` standard normal values, labels drawn from {0, …, classes − 1}.
+inline data::Dataset random_dataset(int64_t n, int64_t features, int32_t classes, uint64_t seed) {
+  Generator generator(seed);
+  data::Dataset set;
+  set.inputs = Tensor::empty({n, features});
+  set.num_classes = classes;
+  for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = generator.normal();
+  for (int64_t i = 0; i < n; ++i) set.labels.push_back(int32_t(generator.below(uint64_t(classes))));
+  return set;
 }
 
 // A fresh, empty folder under the system temp dir, removed when the object goes away.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "adamite/adamite.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 
@@ -57,12 +58,7 @@ TEST_SUITE("nn") {
   }
 
   TEST_CASE("nn: fit calls before_step with the step's gradients, clipped first when asked") {
-    Generator generator(3);
-    data::Dataset set;
-    set.inputs = Tensor::empty({64, 6});
-    set.num_classes = 2;
-    for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = generator.normal();
-    for (int64_t i = 0; i < 64; ++i) set.labels.push_back(int32_t(generator.below(2)));
+    const data::Dataset set = testing::random_dataset(64, 6, 2, 3);
     auto train = [&](double clip) {
       manual_seed(0);
       nn::Sequential model;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adamite/adamite.hpp"
+#include "support.hpp"
 
 using namespace adamite;
 
@@ -86,12 +87,7 @@ TEST_SUITE("denormals") {
   TEST_CASE("denormals: train::fit flushes them in every thread during training, then restores") {
     if (!kHasFlushMode) return;
     const FlushDenormals off(false);
-    Generator generator(5);
-    data::Dataset set;
-    set.inputs = Tensor::empty({32, 4});
-    set.num_classes = 2;
-    for (int64_t i = 0; i < set.inputs.numel(); ++i) set.inputs.data()[i] = generator.normal();
-    for (int64_t i = 0; i < 32; ++i) set.labels.push_back(int32_t(generator.below(2)));
+    const data::Dataset set = testing::random_dataset(32, 4, 2, 5);
     nn::Sequential model;
     model.add<nn::Linear>(4, 2);
     optim::SGD sgd(model.parameters(), optim::SGDOptions(0.1));
