@@ -22,6 +22,9 @@ import subprocess
 import sys
 
 MODELS = ["logreg", "mlp", "cnn", "vae", "resnet20"]
+# Models whose step takes milliseconds get more steps: 20 steps of the MLP are 0.1 s, and on a
+# 2-core host such short runs moved by 20-40% between sittings (400 steps: about 5%).
+MIN_STEPS = {"logreg": 400, "mlp": 400, "vae": 200}
 TORCH_PYTHON = "/usr/bin/python3"  # Debian's python3-torch lives there, whatever python is first
 
 
@@ -83,7 +86,8 @@ def main():
     adamite = os.path.join(args.build, "adamite")
     cores = len(os.sched_getaffinity(0))  # the cores this process may use (taskset, cgroups)
     threads = sorted({1, cores})
-    steps = str(args.steps)
+    def steps(name):
+        return str(max(args.steps, MIN_STEPS.get(name, 0)))
     lines = []
 
     def say(text=""):
@@ -95,7 +99,7 @@ def main():
     for name in models:
         for t in threads:
             results, code, err = run_json([adamite, "bench", "--model", name, "--threads", str(t),
-                                           "--steps", steps, "--json"])
+                                           "--steps", steps(name), "--json"])
             if results is None:
                 sys.exit(f"adamite bench failed ({code}): {err}")
             ours += results
@@ -104,7 +108,7 @@ def main():
     torch, code, err = [], 0, ""
     for name in models:
         results, code, err = run_json([TORCH_PYTHON, os.path.join(root, "tools", "bench_pytorch.py"),
-                                       "--json", "--steps", steps, "--model", name])
+                                       "--json", "--steps", steps(name), "--model", name])
         if results is None:
             torch = None
             break
@@ -118,7 +122,7 @@ def main():
         results = []
         for name in [m for m in models if m in ("logreg", "mlp", "cnn")]:  # no VAE, no ResNet
             for t in threads:
-                r, _, _ = run_json([dlib_binary, "--model", name, "--steps", steps, "--json"],
+                r, _, _ = run_json([dlib_binary, "--model", name, "--steps", steps(name), "--json"],
                                    {"OPENBLAS_NUM_THREADS": str(t)})
                 for x in r or []:
                     x["setting"] = f"OpenBLAS {t}"
@@ -132,8 +136,9 @@ def main():
         if r:
             peaks[r[0]["matmul"]] = r[0]["gflops"]
 
+    more = ", ".join(f"{n} {max(args.steps, k)}" for n, k in MIN_STEPS.items() if n in models)
     say(f"Machine: {cpu_name()}, {cores} cores; batch 128, Adam, {args.steps} timed steps after 3 "
-        f"warm-up; each contender at its best thread setting.")
+        f"warm-up{f' ({more})' if more else ''}; each contender at its best thread setting.")
     say()
     say("| workload | adamite samples/s (GFLOP/s) | PyTorch samples/s | dlib samples/s | "
         "adamite / best peer | peak RSS adamite / PyTorch / dlib (MB) |")
@@ -172,7 +177,7 @@ def mixed_precision_table(adamite, root, models, threads, steps, say):
         for name in models:
             for t in threads:
                 r, code, err = run_json([adamite, "bench", "--model", name, "--threads", str(t),
-                                         "--steps", steps, "--json", "--precision", precision])
+                                         "--steps", steps(name), "--json", "--precision", precision])
                 if r is None:
                     return {}, err.splitlines()[-1] if err else f"exit {code}"
                 results += r
@@ -182,7 +187,7 @@ def mixed_precision_table(adamite, root, models, threads, steps, say):
         results = []
         for name in models:
             r, _, _ = run_json([TORCH_PYTHON, os.path.join(root, "tools", "bench_pytorch.py"),
-                                "--json", "--steps", steps, "--model", name,
+                                "--json", "--steps", steps(name), "--model", name,
                                 "--precision", precision])
             results += r or []
         return best_by_model(results)
