@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <limits>
+#include <map>
 #include <thread>
 
 #include "adamite/adamite.hpp"
@@ -142,6 +143,36 @@ TEST_CASE("reproduce: a run two experiments share is trained once and planned on
   const fs::path fig2 = dir / "results" / "fig2-dropout", adamax = dir / "results" / "adamax";
   CHECK(read_file(fig2 / "adam.lr-search") == read_file(adamax / "adam.lr-search"));
   CHECK(read_file(fig2 / "adam.csv") == read_file(adamax / "adam.csv"));
+}
+
+TEST_CASE("reproduce: a second seed gets a folder of its own and leaves the first seed's runs") {
+  // A run of another seed has other settings, so in the same folder it was trained again over
+  // the first seed's finished files (and adopted from a sibling folder holding that seed).
+  adamite::testing::TempDir dir;
+  const std::string tiny = kTiny + " --only adam";
+  REQUIRE(exit_code(run_reproduce(dir.path(), tiny)) == 0);
+  const fs::path results = dir / "results";
+  const fs::path first = results / "fig1-mnist", second = results / "fig1-mnist-seed1";
+  std::map<std::string, std::string> before;
+  for (const auto& entry : fs::directory_iterator(first))
+    if (entry.is_regular_file()) before[entry.path().filename()] = read_file(entry.path());
+  REQUIRE(before.count("adam-lr-0-001.run") == 1);
+  REQUIRE(exit_code(run_reproduce(dir.path(), tiny + " --seed 1")) == 0);
+  for (const auto& [name, text] : before) CHECK_MESSAGE(read_file(first / name) == text, name);
+  REQUIRE(fs::exists(second / "adam-lr-0-001.run"));
+  const auto checksum = [](const std::string& run) { return run.substr(run.find("init_checksum=")); };
+  CHECK(checksum(read_file(second / "adam-lr-0-001.run")) != checksum(before["adam-lr-0-001.run"]));
+  CHECK(read_file(second / "adam.csv") != before["adam.csv"]);
+  const std::string section = read_file(second / "section.md");
+  CHECK(section.find("This run: seed 1, 3 epochs") != std::string::npos);
+  CHECK(section.find("](fig1-mnist-seed1/fig1-mnist.svg)") != std::string::npos);
+  // The report holds both, seed 0's first; --replot of either seed trains nothing.
+  const std::string report = read_file(results / "report.md");
+  CHECK(report.find(before["section.md"]) != std::string::npos);
+  CHECK(report.find(section) > report.find(before["section.md"]));
+  REQUIRE(exit_code(run_reproduce(dir.path(), tiny + " --seed 1 --replot")) == 0);
+  CHECK(read_file(second / "section.md") == section);
+  CHECK(read_file(results / "report.md") == report);
 }
 
 TEST_CASE("reproduce: SIGINT during the learning-rate trials stops at once with exit code 130") {

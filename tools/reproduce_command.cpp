@@ -48,11 +48,12 @@ std::vector<std::string> sections_for(const std::vector<std::string>& names) {
   return wanted;
 }
 
-void write_not_reproduced(const std::filesystem::path& out, const reproduce::Experiment& e,
+void write_not_reproduced(const reproduce::Settings& settings, const reproduce::Experiment& e,
                           const std::string& why) {
-  std::filesystem::create_directories(out / e.id);
+  const std::filesystem::path dir = settings.out / reproduce::experiment_folder(e.id, settings.seed);
+  std::filesystem::create_directories(dir);
   io::write_file_atomically(
-      out / e.id / "section.md",
+      dir / "section.md",
       "## " + e.title + "\n\n" + e.paper + "\n\n**Not reproduced**: " + why + "\n\n");
 }
 
@@ -99,7 +100,7 @@ void run_reproduce(ReproduceArgs& args) {
         } catch (const data::FetchError& error) {
           // Only a dataset that cannot be had ends here; the report says so and the rest runs.
           std::cout << id << ": not reproduced: " << error.what() << '\n';
-          write_not_reproduced(settings.out, experiment,
+          write_not_reproduced(settings, experiment,
                                std::string("the dataset could not be fetched (") + error.what() +
                                    "). Set ADAMITE_DATA_MIRROR or run `adamite fetch " +
                                    experiment.dataset + "` with internet access.");

@@ -69,8 +69,12 @@ double full_length_score(const RunRecord& run, int64_t window) {
 class Comparison {
  public:
   Comparison(const Experiment& experiment, const Settings& settings, Session& session)
-      : settings_(settings), session_(session), store_(settings.out / experiment.id) {
+      : settings_(settings),
+        session_(session),
+        store_(settings.out / experiment_folder(experiment.id, settings.seed)) {
     result_.experiment = experiment;
+    result_.folder = experiment_folder(experiment.id, settings.seed);
+    result_.seed = settings.seed;
     result_.scale = scale_for(experiment.dataset, experiment.model, experiment.epochs, settings);
     if (settings.quick && experiment.quick_train_subset > 0 && !settings.train_subset) {
       result_.scale.train_subset = experiment.quick_train_subset;

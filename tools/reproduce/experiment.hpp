@@ -66,6 +66,11 @@ struct Settings {
   std::vector<std::string> only;  // optimizers (registry names) or run labels; empty: every run
 };
 
+// An experiment's folder under --out: its id, or "<id>-seed<N>" for a seed other than 0. Runs of
+// two seeds never share a folder: its finished runs are reused, and a run of another seed would
+// write over them.
+std::string experiment_folder(const std::string& id, uint64_t seed);
+
 // Learning rates 10^low, 10^(low+½), …, 10^high (half-decades), e.g. (-5, -1) gives 9 values.
 std::vector<double> half_decades(double low, double high);
 

@@ -44,6 +44,10 @@ void decade_higher(Contender& c) {
 
 }  // namespace
 
+std::string experiment_folder(const std::string& id, uint64_t seed) {
+  return seed == 0 ? id : id + "-seed" + std::to_string(seed);
+}
+
 std::vector<double> half_decades(double low, double high) {
   std::vector<double> rates;
   for (double e = low; e <= high + 1e-9; e += 0.5) rates.push_back(std::pow(10.0, e));

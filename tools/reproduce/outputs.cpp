@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -157,6 +158,7 @@ Figure classifier_figure(const ExperimentResult& result) {
 std::string settings_line(const ExperimentResult& result) {
   const Experiment& e = result.experiment;
   std::ostringstream text;
+  if (result.seed != 0) text << "seed " << result.seed << ", ";
   text << result.scale.epochs << " epochs (paper: " << e.epochs << "), " << result.train_examples
        << " training and " << result.test_examples << " test examples, minibatch "
        << result.batch_size << ", schedule " << e.schedule;
@@ -172,7 +174,7 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
   md << "## " << e.title << "\n\n" << e.paper << "\n\n";
   md << "This run: " << settings_line(result) << " Its full-length runs took "
      << format_duration(result.seconds) << " (the short learning-rate trials not counted).\n\n";
-  md << "![" << e.title << "](" << e.id << "/" << result.figure << ")\n\n";
+  md << "![" << e.title << "](" << result.folder << "/" << result.figure << ")\n\n";
   md << "| optimizer | learning rate | final training cost | test loss | test accuracy | time |\n";
   md << "|---|---|---|---|---|---|\n";
   for (const RunRecord& run : result.runs) {
@@ -223,10 +225,29 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
   return md.str();
 }
 
+// The folders of experiment `id` under `out`, seed 0's first, then other seeds' in seed order.
+std::vector<std::string> seed_folders(const fs::path& out, const std::string& id) {
+  std::map<uint64_t, std::string> by_seed{{0, id}};
+  const std::string prefix = id + "-seed";
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(out, error)) {
+    const std::string name = entry.path().filename().string();
+    const std::string digits = name.substr(std::min(name.size(), prefix.size()));
+    if (name.rfind(prefix, 0) != 0 || digits.empty() || digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const uint64_t seed = std::stoull(digits);
+    if (experiment_folder(id, seed) == name) by_seed[seed] = name;  // "<id>-seed01" is not one
+  }
+  std::vector<std::string> folders;
+  for (const auto& [seed, folder] : by_seed) folders.push_back(folder);
+  return folders;
+}
+
 }  // namespace
 
 void write_experiment_outputs(ExperimentResult& result, const fs::path& out) {
-  const fs::path dir = out / result.experiment.id;
+  const fs::path dir = out / result.folder;
   fs::create_directories(dir);
   const RunStore store(dir);
   for (const RunRecord& run : result.runs) store.save_curves(run);
@@ -250,12 +271,13 @@ void write_report(const fs::path& out, const std::vector<std::string>& order) {
          << "** (mixed: the products of linear and convolution layers take " << precision
          << " operands and accumulate in fp32; weights and optimizers are fp32).\n\n";
   int sections = 0;
-  for (const std::string& id : order) {
-    std::ifstream section(out / id / "section.md");
-    if (!section) continue;
-    md << section.rdbuf();
-    ++sections;
-  }
+  for (const std::string& id : order)
+    for (const std::string& folder : seed_folders(out, id)) {
+      std::ifstream section(out / folder / "section.md");
+      if (!section) continue;
+      md << section.rdbuf();
+      ++sections;
+    }
   if (sections == 0) md << "No experiment has been run into this folder yet.\n";
   io::write_file_atomically(out / "report.md", md.str());
 }

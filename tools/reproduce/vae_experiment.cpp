@@ -195,7 +195,8 @@ void run_vae_experiment(const Settings& settings, Session& session) {
   if (settings.train_subset) train_subset = *settings.train_subset;
 
   data::Splits splits = experiment_data("mnist", train_subset, -1, settings.seed);
-  const fs::path dir = settings.out / "fig4";
+  const std::string folder = experiment_folder("fig4", settings.seed);
+  const fs::path dir = settings.out / folder;
   const RunStore store(dir);
 
   std::vector<GridPoint> grid;
@@ -285,7 +286,8 @@ void run_vae_experiment(const Settings& settings, Session& session) {
         "terms; the paper plots the loss after 10 and 100 epochs. It finds that with β2 close "
         "to 1 the runs without bias correction are unstable, and that the best results come with "
         "the correction.\n\n"
-     << "This run: " << epochs << " epochs (paper: 100), loss read after ";
+     << "This run: " << (settings.seed != 0 ? "seed " + std::to_string(settings.seed) + ", " : "")
+     << epochs << " epochs (paper: 100), loss read after ";
   for (size_t r = 0; r < rows.size(); ++r) md << (r ? " and " : "") << rows[r];
   md << " epochs, " << splits.train.size() << " training images, minibatch " << settings.batch_size
      << ", " << grid.size() << " runs from the same initial weights (checksum " << checksum
@@ -293,7 +295,7 @@ void run_vae_experiment(const Settings& settings, Session& session) {
      << ". Loss: the negative ELBO per image, averaged over the epoch as trained; a run that "
         "diverged, or whose loss is above "
      << format_number(kTopEdge) << ", is a marker on the top edge.\n\n"
-     << "![Figure 4](fig4/fig4.svg)\n\n";
+     << "![Figure 4](" << folder << "/fig4.svg)\n\n";
   std::ostringstream off_list;
   for (const int64_t epoch : rows)
     for (const GridPoint& p : grid)
