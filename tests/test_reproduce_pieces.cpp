@@ -160,7 +160,9 @@ TEST_CASE("reproduce: a second seed gets a folder of its own and leaves the firs
   REQUIRE(exit_code(run_reproduce(dir.path(), tiny + " --seed 1")) == 0);
   for (const auto& [name, text] : before) CHECK_MESSAGE(read_file(first / name) == text, name);
   REQUIRE(fs::exists(second / "adam-lr-0-001.run"));
-  const auto checksum = [](const std::string& run) { return run.substr(run.find("init_checksum=")); };
+  const auto checksum = [](const std::string& run) {
+    return run.substr(run.find("init_checksum="));
+  };
   CHECK(checksum(read_file(second / "adam-lr-0-001.run")) != checksum(before["adam-lr-0-001.run"]));
   CHECK(read_file(second / "adam.csv") != before["adam.csv"]);
   const std::string section = read_file(second / "section.md");

@@ -50,11 +50,11 @@ std::vector<std::string> sections_for(const std::vector<std::string>& names) {
 
 void write_not_reproduced(const reproduce::Settings& settings, const reproduce::Experiment& e,
                           const std::string& why) {
-  const std::filesystem::path dir = settings.out / reproduce::experiment_folder(e.id, settings.seed);
+  const std::filesystem::path dir =
+      settings.out / reproduce::experiment_folder(e.id, settings.seed);
   std::filesystem::create_directories(dir);
-  io::write_file_atomically(
-      dir / "section.md",
-      "## " + e.title + "\n\n" + e.paper + "\n\n**Not reproduced**: " + why + "\n\n");
+  io::write_file_atomically(dir / "section.md", "## " + e.title + "\n\n" + e.paper +
+                                                    "\n\n**Not reproduced**: " + why + "\n\n");
 }
 
 // The precision of the runs in `out`: a file "precision" holding bf16 marks bf16 results (none
