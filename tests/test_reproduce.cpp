@@ -68,7 +68,7 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
       {"fig3", 6},       {"adamax", 2},    {"averaging", 2}};
   for (const auto& [id, runs] : runs_per_experiment) {
     CAPTURE(id);
-    const fs::path folder = out / id;
+    const fs::path folder = out / (id + "-seed5");  // a seed other than 0 has its own folder
     // The paper's protocol: one initial state for every optimizer of a comparison.
     const auto summary = read_csv(folder / "summary.csv");
     REQUIRE(summary.size() == runs + 1);
@@ -115,14 +115,14 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
     }
 
     check_svg(folder / (id + ".svg"));
-    CHECK(report.find("(" + id + "/" + id + ".svg)") != std::string::npos);
+    CHECK(report.find("(" + id + "-seed5/" + id + ".svg)") != std::string::npos);
   }
   // Fig. 3 plots its first epochs per iteration: 300 images at batch 128 are 3 steps per epoch.
-  const auto iterations = read_csv(out / "fig3" / "adam-dropout-iterations.csv");
+  const auto iterations = read_csv(out / "fig3-seed5" / "adam-dropout-iterations.csv");
   CHECK(iterations.size() == 1 + 2 * 3);
   // §6.3: Adam's √v̂ per parameter tensor (the CNN has 10) after each epoch, read back whole.
   for (const std::string run : {"adam-dropout", "adam"}) {
-    const auto second_moment = read_csv(out / "fig3" / (run + "-second-moment.csv"));
+    const auto second_moment = read_csv(out / "fig3-seed5" / (run + "-second-moment.csv"));
     REQUIRE(second_moment.size() == 1 + 2 * 10);
     CHECK(second_moment[0][2] == "fraction_sqrt_v_hat_below_eps");
     for (size_t r = 1; r < second_moment.size(); ++r) {
@@ -132,9 +132,9 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
       CHECK(std::stod(second_moment[r][3]) >= 0);
     }
   }
-  CHECK(!fs::exists(out / "fig3" / "adagrad-second-moment.csv"));
+  CHECK(!fs::exists(out / "fig3-seed5" / "adagrad-second-moment.csv"));
   // Fig. 1 on the paper's linear axis: evenly spaced plain numbers, no powers of ten.
-  const std::string fig1 = read_file(out / "fig1-mnist" / "fig1-mnist.svg");
+  const std::string fig1 = read_file(out / "fig1-mnist-seed5" / "fig1-mnist.svg");
   std::vector<double> ticks;
   for (size_t at = fig1.find("class=\"ytick\""); at != std::string::npos;
        at = fig1.find("class=\"ytick\"", at + 1)) {
@@ -149,20 +149,20 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
   CHECK(ticks.back() >= 0.7);
 
   // Fig. 4: the whole grid, 2 β1 × 3 β2 × 5 α × bias correction on/off, from one initial state.
-  const auto grid = read_csv(out / "fig4" / "grid.csv");
+  const auto grid = read_csv(out / "fig4-seed5" / "grid.csv");
   REQUIRE(grid.size() == 61);
   std::set<std::string> checksums;
   for (size_t r = 1; r < grid.size(); ++r) checksums.insert(grid[r].back());
   CHECK(checksums.size() == 1);
-  check_svg(out / "fig4" / "fig4.svg");
-  CHECK(report.find("(fig4/fig4.svg)") != std::string::npos);
+  check_svg(out / "fig4-seed5" / "fig4.svg");
+  CHECK(report.find("(fig4-seed5/fig4.svg)") != std::string::npos);
   // A run that diverged is drawn on the top edge and listed, never dropped: at α = 10⁻¹ some do.
   size_t diverged = 0;
   for (size_t r = 1; r < grid.size(); ++r) diverged += grid[r][column(grid[0], "diverged")] == "1";
   REQUIRE(diverged > 0);
   // Bias correction red, none green, in every β1 × β2 subplot of both rows; the diverged runs
   // are markers on the top edge and listed in the caption.
-  const std::string fig4 = read_file(out / "fig4" / "fig4.svg");
+  const std::string fig4 = read_file(out / "fig4-seed5" / "fig4.svg");
   CHECK(fig4.find("(top edge)") != std::string::npos);
   CHECK(fig4.find("stroke=\"#D62728\"") != std::string::npos);
   CHECK(fig4.find("stroke=\"#2CA02C\"") != std::string::npos);
@@ -177,7 +177,7 @@ TEST_CASE("reproduce: every experiment on a tiny subset writes CSVs, figures and
   CHECK(report.find(": diverged in epoch 1", off_scale) != std::string::npos);
 
   // Each searched rate's two best were run at full length, and the better one is drawn.
-  const auto fig2_trials = read_csv(out / "fig2-dropout" / "lr-search.csv");
+  const auto fig2_trials = read_csv(out / "fig2-dropout-seed5" / "lr-search.csv");
   int full_length = 0;
   for (size_t r = 1; r < fig2_trials.size(); ++r)
     full_length += fig2_trials[r][column(fig2_trials[0], "round")] == "3";
