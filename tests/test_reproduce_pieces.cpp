@@ -175,6 +175,11 @@ TEST_CASE("reproduce: a second seed gets a folder of its own and leaves the firs
   REQUIRE(exit_code(run_reproduce(dir.path(), tiny + " --seed 1 --replot")) == 0);
   CHECK(read_file(second / "section.md") == section);
   CHECK(read_file(results / "report.md") == report);
+  // A seed with nothing finished says so, rather than redrawing nothing in silence.
+  REQUIRE(exit_code(run_reproduce(dir.path(), tiny + " --seed 2 --replot")) == 0);
+  CHECK(read_file(dir / "log.txt").find("fig1-mnist: no finished runs of these settings in") !=
+        std::string::npos);
+  CHECK(!fs::exists(results / "fig1-mnist-seed2"));
 }
 
 TEST_CASE("reproduce: SIGINT during the learning-rate trials stops at once with exit code 130") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <iostream>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -154,7 +155,12 @@ class Comparison {
     // The runs' own time, whichever invocation trained them: the report written after training
     // is the one --replot writes.
     result_.seconds = runs_seconds_;
-    if (!result_.runs.empty()) write_experiment_outputs(result_, settings_.out);
+    if (!result_.runs.empty())
+      write_experiment_outputs(result_, settings_.out);
+    else if (settings_.mode ==
+             Settings::Mode::replot)  // say so, rather than redraw nothing quietly
+      std::cout << result_.experiment.id << ": no finished runs of these settings in "
+                << store_.dir().string() << ", nothing to redraw\n";
     return result_;
   }
 

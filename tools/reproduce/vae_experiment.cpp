@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <sstream>
 
@@ -266,7 +267,12 @@ void run_vae_experiment(const Settings& settings, Session& session) {
     session.planned_seconds += plan.finish();
     return;
   }
-  if (runs_left == int64_t(grid.size())) return;  // nothing to draw
+  if (runs_left == int64_t(grid.size())) {  // nothing to draw
+    if (settings.mode == Mode::replot)
+      std::cout << "fig4: no finished runs of these settings in " << dir.string()
+                << ", nothing to redraw\n";
+    return;
+  }
 
   std::ostringstream table;
   table << "beta1,beta2,bias_correction,lr,loss_epoch_" << early << ",loss_epoch_" << epochs
