@@ -270,6 +270,22 @@ TEST_CASE("reproduce: bad arguments are refused with exit code 2") {
   }
 }
 
+TEST_CASE("reproduce: an --only name that picks no run is refused before anything runs") {
+  adamite::testing::TempDir dir;
+  // A misspelt optimizer, a label of another experiment's run: exit 2, the choices named.
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --only adamm")) == 2);
+  std::string log = read_file(dir / "log.txt");
+  CHECK(log.find("--only adamm: no run of fig1-mnist") != std::string::npos);
+  CHECK(log.find("adagrad, adam, nesterov") != std::string::npos);
+  CHECK(!fs::exists(dir / "results"));  // refused before any folder is made
+  REQUIRE(exit_code(run_reproduce(dir.path(), kTiny + " --only adam-dropout")) == 2);
+  // Optimizers, labels, a finalist's label and a point of Figure 4's grid are all names of runs.
+  const std::string names =
+      "adam,nesterov,adagrad,adam-lr-0-001,beta1-0-9-beta2-0-999-lr-1e-3-corrected";
+  REQUIRE(exit_code(run_reproduce(dir.path(), "fig1-mnist fig4 --quick --plan --only " + names)) ==
+          0);
+}
+
 TEST_CASE("reproduce: --sfo-passes ends SFO's runs early and the report says so") {
   adamite::testing::TempDir dir;
   const std::string args =

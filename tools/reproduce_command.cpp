@@ -1,9 +1,11 @@
 // `adamite reproduce`: regenerates the Adam paper's experiments, figures and claim checks.
 #include <omp.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "adamite/fetch/fetch.hpp"
 #include "adamite/io/atomic_file.hpp"
@@ -13,6 +15,7 @@
 #include "reproduce/harness_progress.hpp"
 #include "reproduce/outputs.hpp"
 #include "reproduce/vae_experiment.hpp"
+#include "reproduce/vae_grid.hpp"
 #include "stop_signals.hpp"
 
 namespace adamite::cli {
@@ -73,6 +76,43 @@ void check_precision_of(const std::filesystem::path& out, const std::string& pre
   if (precision != "fp32") io::write_file_atomically(marker, precision + "\n");
 }
 
+// Each --only name must pick a run of the chosen experiments: a misspelt one would train nothing
+// and say nothing.
+void check_only(const reproduce::Settings& settings, const std::vector<std::string>& sections) {
+  std::vector<reproduce::Contender> contenders;
+  std::string chosen;
+  for (const std::string& id : sections) {
+    chosen += (chosen.empty() ? "" : ", ") + id;
+    if (id == "fig4")
+      for (const reproduce::GridPoint& point : reproduce::vae_grid()) {
+        reproduce::Contender& run = contenders.emplace_back();
+        run.label = point.name();  // as vae_experiment.cpp names its runs
+        run.optimizer = "adam";
+      }
+    for (const auto& experiment : reproduce::classifier_experiments(settings))
+      if (experiment.id == id)
+        contenders.insert(contenders.end(), experiment.contenders.begin(),
+                          experiment.contenders.end());
+  }
+  std::set<std::string> optimizers;
+  for (const reproduce::Contender& contender : contenders) optimizers.insert(contender.optimizer);
+  for (const std::string& name : settings.only) {
+    if (std::any_of(contenders.begin(), contenders.end(), [&](const reproduce::Contender& c) {
+          return reproduce::names_a_run_of(c, name);
+        }))
+      continue;
+    std::string known, example = contenders.empty() ? "" : reproduce::slug(contenders[0].label);
+    for (const std::string& optimizer : optimizers)
+      known += (known.empty() ? "" : ", ") + optimizer;
+    for (const reproduce::Contender& contender : contenders)  // a label that is not an optimizer
+      if (reproduce::slug(contender.label) != contender.optimizer)
+        example = reproduce::slug(contender.label);
+    throw UsageError("--only " + name + ": no run of " + chosen +
+                     " has that optimizer or label (its optimizers: " + known +
+                     "; or a run's label as its CSV file spells it, e.g. " + example + ")");
+  }
+}
+
 void run_reproduce(ReproduceArgs& args) {
   using Mode = reproduce::Settings::Mode;
   if (args.threads > 0) omp_set_num_threads(args.threads);
@@ -80,11 +120,12 @@ void run_reproduce(ReproduceArgs& args) {
   settings.out = args.out;
   if (args.plan && args.replot) throw UsageError("--plan and --replot: give one of them");
   settings.mode = args.plan ? Mode::plan : args.replot ? Mode::replot : Mode::train;
+  const auto sections = sections_for(args.names);
+  check_only(settings, sections);  // before any folder is made
   if (settings.mode == Mode::train) check_precision_of(settings.out, args.precision);
   const MixedPrecision precision(parse_precision(args.precision));
   if (settings.mode == Mode::replot && !std::filesystem::is_directory(settings.out))
     throw UsageError("--replot: " + settings.out.string() + " is not a folder of results");
-  const auto sections = sections_for(args.names);
   reproduce::Session session;
   session.steps_left = args.stop_after_steps;
   session.stop_signal = [] { return stop_signal() != 0; };

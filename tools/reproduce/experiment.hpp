@@ -74,6 +74,10 @@ std::string experiment_folder(const std::string& id, uint64_t seed);
 // Learning rates 10^low, 10^(low+½), …, 10^high (half-decades), e.g. (-5, -1) gives 9 values.
 std::vector<double> half_decades(double low, double high);
 
+// Whether `name` (an --only entry) can pick a run of `contender`: its optimizer, its label, or
+// the label of one of its full-length finalists ("<label> @ lr <rate>", as slug() writes it).
+bool names_a_run_of(const Contender& contender, const std::string& name);
+
 // Whether --only picks this run: it names the optimizer or the run's label (as slug() writes it).
 bool selected(const Contender& contender, const std::vector<std::string>& only);
 

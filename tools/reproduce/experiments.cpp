@@ -54,6 +54,11 @@ std::vector<double> half_decades(double low, double high) {
   return rates;
 }
 
+bool names_a_run_of(const Contender& contender, const std::string& name) {
+  const std::string label = slug(contender.label);
+  return name == contender.optimizer || name == label || name.rfind(label + "-lr-", 0) == 0;
+}
+
 bool selected(const Contender& contender, const std::vector<std::string>& only) {
   if (only.empty()) return true;
   for (const std::string& name : only)

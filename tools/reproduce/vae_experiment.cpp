@@ -200,12 +200,7 @@ void run_vae_experiment(const Settings& settings, Session& session) {
   const fs::path dir = settings.out / folder;
   const RunStore store(dir);
 
-  std::vector<GridPoint> grid;
-  for (double beta1 : {0.0, 0.9})
-    for (double beta2 : {0.99, 0.999, 0.9999})
-      for (bool correction : {true, false})
-        for (int log10_lr = -5; log10_lr <= -1; ++log10_lr)
-          grid.push_back({beta1, beta2, double(log10_lr), correction, {}, false});
+  std::vector<GridPoint> grid = vae_grid();
 
   manual_seed(settings.seed);
   const auto initial_model = models::vae();

@@ -14,6 +14,16 @@ double GridPoint::loss_at(int64_t epoch) const {
              : std::numeric_limits<double>::quiet_NaN();
 }
 
+std::vector<GridPoint> vae_grid() {
+  std::vector<GridPoint> grid;
+  for (double beta1 : {0.0, 0.9})
+    for (double beta2 : {0.99, 0.999, 0.9999})
+      for (bool correction : {true, false})
+        for (int log10_lr = -5; log10_lr <= -1; ++log10_lr)
+          grid.push_back({beta1, beta2, double(log10_lr), correction, {}, false});
+  return grid;
+}
+
 std::string GridPoint::name() const {
   std::ostringstream text;
   text << "beta1 " << beta1 << " beta2 " << beta2 << " lr 1e" << log10_lr << " "

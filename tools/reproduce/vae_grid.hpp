@@ -24,6 +24,10 @@ struct GridPoint {
   std::string off_scale(int64_t epoch, double y_max) const;
 };
 
+// The paper's grid: β1 ∈ {0, 0.9}, β2 ∈ {0.99, 0.999, 0.9999}, with and without bias correction,
+// log10 α ∈ {−5, …, −1}: 60 points, in the order they are trained.
+std::vector<GridPoint> vae_grid();
+
 // "Without bias correction, β2 near 1 is unstable" read after `early` epochs, and "the best
 // results come with small (1−β2) and bias correction" after `late`.
 std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early, int64_t late);
