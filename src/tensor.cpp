@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "adamite/autograd.hpp"
+#include "adamite/detail/for_each_element.hpp"
 #include "adamite/detail/storage_pool.hpp"
 
 namespace adamite {
@@ -143,10 +144,7 @@ void Tensor::copy_(const Tensor& src) const {
 void Tensor::fill_(float value) const {
   // Gradients start as zeros, several MB each in a CNN: one thread's memset was a serial part of
   // every backward pass.
-  float* p = data();
-  const int64_t n = numel();
-#pragma omp parallel for simd schedule(static) if (n >= (int64_t{1} << 16))
-  for (int64_t i = 0; i < n; ++i) p[i] = value;
+  detail::for_each_element(numel(), [p = data(), value](int64_t i) { p[i] = value; });
 }
 
 bool Tensor::requires_grad() const {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "adamite/detail/for_each_element.hpp"
+
 namespace adamite::distributed {
 namespace {
 
@@ -52,12 +54,11 @@ void GradientBuffer::add_shard(float weight) {
   const int64_t n = gradients_;
   // Each element on its own, so the result is the same for any thread count; the product is
   // rounded before the sum (no fused multiply-add, whatever the compiler contracts).
-#pragma omp parallel for simd schedule(static) if (n >= (int64_t{1} << 16))
-  for (int64_t i = 0; i < n; ++i)
-    (first ? out : grad)[i] = weight != 0.0f ? weight * grad[i] : 0.0f;
+  float* const scaled = first ? out : grad;
+  detail::for_each_element(
+      n, [=](int64_t i) { scaled[i] = weight != 0.0f ? weight * grad[i] : 0.0f; });
   if (first) return;
-#pragma omp parallel for simd schedule(static) if (n >= (int64_t{1} << 16))
-  for (int64_t i = 0; i < n; ++i) out[i] = sum[i] + grad[i];
+  detail::for_each_element(n, [=](int64_t i) { out[i] = sum[i] + grad[i]; });
 }
 
 void GradientBuffer::reduce(Communicator& world, bool rank_order) {

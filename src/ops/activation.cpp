@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "adamite/autograd.hpp"
+#include "adamite/detail/for_each_element.hpp"
 #include "adamite/ops/elementwise.hpp"
 #include "select.hpp"
 #include "unary.hpp"
@@ -58,35 +59,31 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape()) return relu(add(a, b));
   Tensor y = Tensor::empty(a.shape());
   const int64_t n = y.numel();
-  {
-    const float *pa = a.data(), *pb = b.data();
-    float* py = y.data();
-#pragma omp parallel for simd schedule(static) if (n >= detail::kParallelElements)
-    for (int64_t i = 0; i < n; ++i) {
-      const float v = pa[i] + pb[i];
-      py[i] = v > 0.0f ? v : 0.0f;
-    }
-  }
+  detail::for_each_element(n, [pa = a.data(), pb = b.data(), py = y.data()](int64_t i) {
+    const float v = pa[i] + pb[i];
+    py[i] = v > 0.0f ? v : 0.0f;
+  });
   // y > 0 exactly where a + b > 0, so y's storage serves as the mask.
   record("add_relu", y, {a, b}, [a, b, y_values = y.detach(), n](const Tensor& g) {
     const float *py = y_values.data(), *pg = g.data();
-    const auto cut = [&](int64_t i) { return pg[i] * detail::select(py[i] > 0.0f, 1.0f, 0.0f); };
+    const auto cut = [py, pg](int64_t i) {
+      return pg[i] * detail::select(py[i] > 0.0f, 1.0f, 0.0f);
+    };
     if (a.requires_grad() && b.requires_grad()) {  // one pass writes both
       detail::write_or_add_gradient(a, [&](float* ga, auto fresh_a) {
         detail::write_or_add_gradient(b, [&](float* gb, auto fresh_b) {
-#pragma omp parallel for simd schedule(static) if (n >= detail::kParallelElements)
-          for (int64_t i = 0; i < n; ++i) {
+          detail::for_each_element(n, [=](int64_t i) {
             const float d = cut(i);
-            detail::write_or_add<fresh_a>(ga[i], d);
-            detail::write_or_add<fresh_b>(gb[i], d);  // adds to ga where b is a
-          }
+            detail::write_or_add<decltype(fresh_a)::value>(ga[i], d);
+            detail::write_or_add<decltype(fresh_b)::value>(gb[i], d);  // adds to ga where b is a
+          });
         });
       });
       return;
     }
     detail::write_or_add_gradient(a.requires_grad() ? a : b, [&](float* gt, auto fresh) {
-#pragma omp parallel for simd schedule(static) if (n >= detail::kParallelElements)
-      for (int64_t i = 0; i < n; ++i) detail::write_or_add<fresh>(gt[i], cut(i));
+      detail::for_each_element(
+          n, [=](int64_t i) { detail::write_or_add<decltype(fresh)::value>(gt[i], cut(i)); });
     });
   });
   return y;

@@ -1,14 +1,12 @@
 #include "bf16.hpp"
 
+#include "adamite/detail/for_each_element.hpp"
 #include "adamite/detail/storage_pool.hpp"
 
 namespace adamite::detail {
 
 void convert_to_bf16(const float* from, int64_t count, bf16* to) {
-  // Below this a conversion is cheaper than waking a thread.
-  constexpr int64_t kParallelCount = int64_t{1} << 16;
-#pragma omp parallel for simd schedule(static) if (count >= kParallelCount)
-  for (int64_t i = 0; i < count; ++i) to[i] = to_bf16(from[i]);
+  for_each_element(count, [=](int64_t i) { to[i] = to_bf16(from[i]); });
 }
 
 std::shared_ptr<bf16[]> allocate_bf16_storage(int64_t count) {

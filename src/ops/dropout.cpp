@@ -5,6 +5,7 @@
 #include <string>
 
 #include "adamite/autograd.hpp"
+#include "adamite/detail/for_each_element.hpp"
 #include "fresh_gradient.hpp"
 #include "select.hpp"
 
@@ -31,14 +32,13 @@ struct DropoutMask {
 // out[i] (+)= in[i]·scale where the element survives, else 0 (nothing added).
 template <bool accumulate>
 void apply_mask(const DropoutMask& mask, float scale, const float* in, float* out, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n >= (int64_t{1} << 16))
-  for (int64_t i = 0; i < n; ++i) {
+  detail::for_each_element(n, [=](int64_t i) {
     const float value = detail::select(mask.keep(i), in[i] * scale, 0.0f);
     if constexpr (accumulate)
       out[i] += value;
     else
       out[i] = value;
-  }
+  });
 }
 
 }  // namespace

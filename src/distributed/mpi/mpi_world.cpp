@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../worlds.hpp"
+#include "adamite/detail/for_each_element.hpp"
 #include "collective_watchdog.hpp"
 
 namespace adamite::distributed::detail {
@@ -71,8 +72,7 @@ class MpiWorld final : public Communicator {
       std::copy_n(gathered_.data(), count, data);
       for (int r = 1; r < size_; ++r) {
         const float* share = gathered_.data() + static_cast<size_t>(r) * static_cast<size_t>(count);
-#pragma omp parallel for simd schedule(static) if (count >= (1 << 16))
-        for (int i = 0; i < count; ++i) data[i] += share[i];
+        adamite::detail::for_each_element(count, [=](int64_t i) { data[i] += share[i]; });
       }
       return MPI_SUCCESS;
     });
@@ -94,9 +94,7 @@ class MpiWorld final : public Communicator {
     return std::to_string(size_) + " MPI processes (" + library_ + ")";
   }
 
-  double seconds_in_collectives() const override {
-    return seconds_;
-  }
+  double seconds_in_collectives() const override { return seconds_; }
 
  private:
   template <typename T, typename Call>
