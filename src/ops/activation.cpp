@@ -5,6 +5,7 @@
 #include "adamite/autograd.hpp"
 #include "adamite/detail/for_each_element.hpp"
 #include "adamite/ops/elementwise.hpp"
+#include "branch_free_math.hpp"
 #include "select.hpp"
 #include "unary.hpp"
 
@@ -30,8 +31,11 @@ Tensor tanh(const Tensor& x) {
 Tensor softplus(const Tensor& x) {
   return detail::unary(
       "softplus", x,
-      [](float v) { return std::max(v, 0.0f) + std::log1p(std::exp(-std::fabs(v))); },
-      [](float v, float) { return 1.0f / (1.0f + std::exp(-v)); });
+      [](float v) {  // max(v, 0) + log(1 + e^−|v|): no overflow for any v
+        using namespace detail;
+        return std::max(v, 0.0f) + log1p_nonnegative_branch_free(exp_branch_free(-std::fabs(v)));
+      },
+      [](float v, float) { return 1.0f / (1.0f + detail::exp_branch_free(-v)); });
 }
 
 Tensor leaky_relu(const Tensor& x, float slope) {
