@@ -251,3 +251,34 @@ TEST_CASE("reproduce: SFO stopped by --stop-after-steps resumes to the very CSV 
   }
   CHECK(!fs::exists(b / "checkpoints"));  // gone once the runs finished
 }
+
+TEST_CASE("reproduce: the committed record is what --replot draws from its CSVs, byte for byte") {
+  // docs/reproduction is the project's reproduction record (issue 18): its figures, sections
+  // and report must come from its run files alone, so a copy redrawn has every file unchanged.
+  const fs::path record = fs::path(ADAMITE_SOURCE_DIR) / "docs" / "reproduction";
+  adamite::testing::TempDir dir;
+  const fs::path copy = dir / "results";
+  fs::copy(record, copy, fs::copy_options::recursive);
+  REQUIRE(exit_code(run_reproduce(dir.path(), "all --replot")) == 0);
+  // Folders of other seeds, e.g. fig2-dropout-seed1: "fig2-dropout --seed 1 --replot".
+  for (const auto& entry : fs::directory_iterator(record)) {
+    const std::string name = entry.path().filename().string();
+    const size_t at = name.rfind("-seed");
+    if (!entry.is_directory() || at == std::string::npos) continue;
+    const std::string redraw = name.substr(0, at) + " --seed " + name.substr(at + 5) + " --replot";
+    CAPTURE(redraw);
+    REQUIRE(exit_code(run_reproduce(dir.path(), redraw)) == 0);
+  }
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(record)) {
+    if (!entry.is_regular_file()) continue;
+    const fs::path relative = fs::relative(entry.path(), record);
+    CAPTURE(relative);
+    CHECK(read_file(copy / relative) == read_file(entry.path()));
+    ++files;
+  }
+  CHECK(files > 100);
+  for (const auto& entry : fs::recursive_directory_iterator(copy))  // nothing added either
+    if (entry.is_regular_file())
+      CHECK_MESSAGE(fs::exists(record / fs::relative(entry.path(), copy)), entry.path());
+}
