@@ -196,7 +196,8 @@ void add_reproduce_command(CLI::App& app) {
       ->check(positive());
   cmd->add_option("--out", args->out, "Output folder")->capture_default_str();
   cmd->add_option("--seed", args->settings.seed,
-                  "Seed of the initial weights, data order and dropout")
+                  "Seed of the initial weights, data order and dropout (a seed other than 0 writes "
+                  "each experiment to <experiment>-seedN/)")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
       ->check(positive());
