@@ -74,7 +74,6 @@ class Comparison {
         session_(session),
         store_(settings.out / experiment_folder(experiment.id, settings.seed)) {
     result_.experiment = experiment;
-    result_.folder = experiment_folder(experiment.id, settings.seed);
     result_.seed = settings.seed;
     result_.scale = scale_for(experiment.dataset, experiment.model, experiment.epochs, settings);
     if (settings.quick && experiment.quick_train_subset > 0 && !settings.train_subset) {

@@ -1,6 +1,7 @@
 #include "outputs.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -174,7 +175,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
   md << "## " << e.title << "\n\n" << e.paper << "\n\n";
   md << "This run: " << settings_line(result) << " Its full-length runs took "
      << format_duration(result.seconds) << " (the short learning-rate trials not counted).\n\n";
-  md << "![" << e.title << "](" << result.folder << "/" << result.figure << ")\n\n";
+  md << "![" << e.title << "](" << experiment_folder(e.id, result.seed) << "/" << result.figure
+     << ")\n\n";
   md << "| optimizer | learning rate | final training cost | test loss | test accuracy | time |\n";
   md << "|---|---|---|---|---|---|\n";
   for (const RunRecord& run : result.runs) {
@@ -232,12 +234,10 @@ std::vector<std::string> seed_folders(const fs::path& out, const std::string& id
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(out, error)) {
     const std::string name = entry.path().filename().string();
-    const std::string digits = name.substr(std::min(name.size(), prefix.size()));
-    if (name.rfind(prefix, 0) != 0 || digits.empty() || digits.size() > 18 ||
-        digits.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    const uint64_t seed = std::stoull(digits);
-    if (experiment_folder(id, seed) == name) by_seed[seed] = name;  // "<id>-seed01" is not one
+    if (name.rfind(prefix, 0) != 0) continue;
+    uint64_t seed = 0;
+    std::from_chars(name.data() + prefix.size(), name.data() + name.size(), seed);
+    if (experiment_folder(id, seed) == name) by_seed[seed] = name;  // not "-seed01" nor "-seedx"
   }
   std::vector<std::string> folders;
   for (const auto& [seed, folder] : by_seed) folders.push_back(folder);
@@ -247,7 +247,7 @@ std::vector<std::string> seed_folders(const fs::path& out, const std::string& id
 }  // namespace
 
 void write_experiment_outputs(ExperimentResult& result, const fs::path& out) {
-  const fs::path dir = out / result.folder;
+  const fs::path dir = out / experiment_folder(result.experiment.id, result.seed);
   fs::create_directories(dir);
   const RunStore store(dir);
   for (const RunRecord& run : result.runs) store.save_curves(run);

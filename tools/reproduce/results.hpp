@@ -66,8 +66,7 @@ struct ExperimentResult {
   std::vector<Trial> trials;
   std::vector<RunRecord> runs;
   double seconds = 0.0;
-  std::string folder;  // under --out (experiment_folder)
-  uint64_t seed = 0;
+  uint64_t seed = 0;   // its folder under --out: experiment_folder(experiment.id, seed)
   std::string figure;  // file name of the figure, relative to the experiment folder
 };
 
