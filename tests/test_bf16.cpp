@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <thread>
 #include <vector>
 
 #include "adamite/adamite.hpp"
@@ -193,6 +194,41 @@ TEST_SUITE("bf16") {
     detail::gemm(false, true, m, n, k, 1.0f, a.data(), b.data(), 0.0f, two.data());
     omp_set_num_threads(omp_get_num_procs());
     CHECK(one == two);
+  }
+
+  TEST_CASE(
+      "bf16: a product's bits do not depend on the thread count its kernel was compiled under") {
+    // Each thread compiles and keeps its own kernels; oneDNN sizes a kernel's blocking (and may
+    // split a long k into partial sums) by the threads it sees when compiling. Each count runs
+    // in a fresh thread, so neither finds the other's kernels cached. The shapes are the paper
+    // CNN's last layer (128 x 10, k = 1000: small m·n, long k), forward and gradients.
+    if (!bf16_runs_here()) return;
+    Generator gen(27);
+    struct Shape3 {
+      bool ta, tb;
+      int64_t m, n, k;
+    };
+    for (const Shape3& s :
+         {Shape3{false, true, 128, 10, 1000}, Shape3{false, false, 128, 1000, 10},
+          Shape3{true, false, 10, 1000, 128}, Shape3{false, true, 300, 500, 200},
+          Shape3{false, true, 128, 1000, 2048}, Shape3{true, false, 1000, 2048, 128},
+          Shape3{false, false, 128, 2048, 1000}}) {
+      CAPTURE(s.m);
+      CAPTURE(s.n);
+      CAPTURE(s.k);
+      std::vector<bf16> a(size_t(s.m * s.k)), b(size_t(s.k * s.n));
+      for (bf16& v : a) v = detail::to_bf16(gen.uniform(-1.0f, 1.0f));
+      for (bf16& v : b) v = detail::to_bf16(gen.uniform(-1.0f, 1.0f));
+      const auto product_with = [&](int threads) {
+        std::vector<float> c(size_t(s.m * s.n));
+        std::thread([&] {
+          omp_set_num_threads(threads);
+          detail::gemm(s.ta, s.tb, s.m, s.n, s.k, 1.0f, a.data(), b.data(), 0.0f, c.data());
+        }).join();
+        return c;
+      };
+      CHECK(product_with(1) == product_with(2));
+    }
   }
 
   TEST_CASE("bf16: linear's output and gradients against fp32") {

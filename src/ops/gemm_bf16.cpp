@@ -139,14 +139,19 @@ void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, i
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
+  // One thread, while the kernel is compiled and while it runs, inside parallel regions too: oneDNN
+  // sizes a kernel's blocking by the threads it sees when compiling (with two it may split a long
+  // k into partial sums, run one after the other inside a parallel region), so a tile's
+  // summation order would depend on OMP_NUM_THREADS.
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  struct RestoreThreads {
+    int threads;
+    ~RestoreThreads() { omp_set_num_threads(threads); }
+  } restore{threads};
   Product& p = thread_products.find(
       ProductShape{transpose_a, transpose_b, beta == 1.0f, m, n, k, lda, ldb, ldc});
   dnnl_stream_t stream = thread_products.stream();
-  // As for sgemm (gemm.cpp): one thread per product outside a parallel region, so a tile's
-  // summation order does not depend on OMP_NUM_THREADS.
-  const bool outside_parallel = !omp_in_parallel();
-  const int threads = omp_get_max_threads();
-  if (outside_parallel) omp_set_num_threads(1);
   in_kernel = true;
   dnnl_status_t status = dnnl_memory_set_data_handle_v2(p.a, const_cast<bf16*>(a), stream);
   if (status == dnnl_success)
@@ -156,7 +161,6 @@ void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, i
       {DNNL_ARG_SRC, p.a}, {DNNL_ARG_WEIGHTS, p.b}, {DNNL_ARG_DST, p.c}};
   if (status == dnnl_success) status = dnnl_primitive_execute(p.primitive, stream, 3, args);
   in_kernel = false;
-  if (outside_parallel) omp_set_num_threads(threads);
   check(status, "running a product");
 }
 
