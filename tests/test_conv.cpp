@@ -228,6 +228,49 @@ TEST_SUITE("conv") {
     }
   }
 
+  TEST_CASE("pool: max pooling's gradient is the scatter grad_x[argmax] += g, bit for bit") {
+    // The paper CNN's pooling gathers its gradient by rows; it must add each input's shares in
+    // the scatter's order (outputs row by row), onto a fresh gradient or onto earlier sums.
+    Generator gen(17);
+    struct Geometry {
+      int64_t h, w;
+    };
+    for (const Geometry& g : {Geometry{32, 32}, Geometry{7, 16}, Geometry{8, 8}, Geometry{5, 48},
+                              Geometry{6, 10}, Geometry{9, 9}}) {
+      CAPTURE(g.h);
+      CAPTURE(g.w);
+      Tensor x = Tensor::empty({2, 3, g.h, g.w});
+      for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = float(gen.below(3));  // ties
+      const Tensor earlier = random_tensor(x.shape(), gen);
+      for (const bool accumulate : {false, true}) {
+        CAPTURE(accumulate);
+        Tensor leaf = x.clone();
+        leaf.set_requires_grad(true);
+        if (accumulate) sum(mul(leaf, earlier)).backward();
+        std::vector<float> expected =
+            accumulate ? leaf.grad().to_vector() : std::vector<float>(size_t(x.numel()), 0.0f);
+        const Tensor y = max_pool2d(leaf, {3, 3}, {2, 2}, {1, 1});
+        const Tensor weights = random_tensor(y.shape(), gen);
+        sum(mul(y, weights)).backward();
+        const int64_t oh = y.size(2), ow = y.size(3);
+        for (int64_t p = 0; p < 6; ++p)
+          for (int64_t oy = 0; oy < oh; ++oy)
+            for (int64_t ox = 0; ox < ow; ++ox) {
+              int64_t best = -1;
+              for (int64_t iy = std::max<int64_t>(0, 2 * oy - 1); iy < std::min(g.h, 2 * oy + 2);
+                   ++iy)
+                for (int64_t ix = std::max<int64_t>(0, 2 * ox - 1); ix < std::min(g.w, 2 * ox + 2);
+                     ++ix) {
+                  const int64_t at = (p * g.h + iy) * g.w + ix;
+                  if (best < 0 || x.data()[at] > x.data()[best]) best = at;
+                }
+              expected[size_t(best)] += weights.data()[(p * oh + oy) * ow + ox];
+            }
+        CHECK(leaf.grad().to_vector() == expected);
+      }
+    }
+  }
+
   TEST_CASE("pool: max pooling then ReLU equals ReLU then max pooling, bit for bit") {
     // The paper CNN pools before its ReLU (a quarter of the elements for ReLU): its values and
     // gradients must be relu-then-pool's exactly, ties and windows of non-positive values

@@ -86,15 +86,20 @@ void max_pool_3x3_stride_2_row(const float* in, int64_t w, int64_t y0, int64_t y
   }
 }
 
+// The paper CNN's pooling (3x3, stride 2, padding 1) on even widths goes by rows of 8 or 4
+// outputs; 0: by the general scan.
+int max_pool_row_lanes(const detail::Window& window) {
+  const bool by_rows = window.kh == 3 && window.kw == 3 && window.sh == 2 && window.sw == 2 &&
+                       window.ph == 1 && window.pw == 1 && window.w % 2 == 0;
+  return !by_rows ? 0 : window.ow % 8 == 0 ? 8 : window.ow % 4 == 0 ? 4 : 0;
+}
+
 // y = the maximum over each window clipped to the image (padding never wins); fills s.argmax.
 Tensor max_pool2d_forward(const MaxPool2dSaved& s) {
   const detail::Window& window = s.window;
   Tensor y = Tensor::empty({window.n, window.c, window.oh, window.ow});
   const int64_t planes = window.n * window.c;
-  // The paper CNN's pooling on even widths goes by rows of 8 or 4 outputs (0: by the scan).
-  const bool by_rows = window.kh == 3 && window.kw == 3 && window.sh == 2 && window.sw == 2 &&
-                       window.ph == 1 && window.pw == 1 && window.w % 2 == 0;
-  const int lanes = !by_rows ? 0 : window.ow % 8 == 0 ? 8 : window.ow % 4 == 0 ? 4 : 0;
+  const int lanes = max_pool_row_lanes(window);
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     const float* in = s.x.data() + p * window.h * window.w;
@@ -129,19 +134,80 @@ Tensor max_pool2d_forward(const MaxPool2dSaved& s) {
   return y;
 }
 
+// The backward pass of max_pool_3x3_stride_2_row<8>, as a gather: input row iy's gradient, 8 even
+// and 8 odd columns at a time. Input column 2j lies in output column j's window only, column 2j+1
+// in those of j and j+1; row iy in the windows of output rows oy_lo..oy_hi (one or two). Each
+// column adds the outputs whose argmax it is in the order the scatter (grad_x[argmax] += g, outputs
+// row by row) adds them, starting from what `to` holds, so the bits are the scatter's; unlike the
+// scatter it vectorizes, and writes each input gradient once, with no zeroing pass first
+// (1.7x the scatter on the paper CNN's first pooling; on rows of 4 outputs it was slower).
+template <bool Fresh>
+void max_pool_3x3_stride_2_row_backward(const float* grad_y, const int32_t* arg, int64_t w,
+                                        int64_t iy, int64_t oy_lo, int64_t oy_hi, int64_t ow,
+                                        float* to) {
+  using Floats = Lanes<8>::Floats;
+  using Ints = Lanes<8>::Ints;
+  for (int64_t x = 0; x < ow; x += 8) {
+    Floats even{}, odd{};
+    if constexpr (!Fresh) {
+      Floats low, high;
+      std::memcpy(&low, to + 2 * x, sizeof low);
+      std::memcpy(&high, to + 2 * x + 8, sizeof high);
+      even = __builtin_shufflevector(low, high, 0, 2, 4, 6, 8, 10, 12, 14);
+      odd = __builtin_shufflevector(low, high, 1, 3, 5, 7, 9, 11, 13, 15);
+    }
+    const Ints even_at = Lanes<8>::kEvens + static_cast<int32_t>(iy * w + 2 * x);
+    for (int64_t oy = oy_lo; oy <= oy_hi; ++oy) {
+      Floats g;
+      Ints at;
+      std::memcpy(&g, grad_y + oy * ow + x, sizeof g);
+      std::memcpy(&at, arg + oy * ow + x, sizeof at);
+      // Output column j + 1's, one lane down; past the row's end, an argmax no column has.
+      const bool inside = x + 8 < ow;
+      const Floats g_after = Floats{} + (inside ? grad_y[oy * ow + x + 8] : 0.0f);
+      const Ints at_after = Ints{} + (inside ? arg[oy * ow + x + 8] : -1);
+      const Floats g_next = __builtin_shufflevector(g, g_after, 1, 2, 3, 4, 5, 6, 7, 8);
+      const Ints at_next = __builtin_shufflevector(at, at_after, 1, 2, 3, 4, 5, 6, 7, 8);
+      even = at == even_at ? even + g : even;
+      odd = at == even_at + 1 ? odd + g : odd;
+      odd = at_next == even_at + 1 ? odd + g_next : odd;
+    }
+    const Floats low = __builtin_shufflevector(even, odd, 0, 8, 1, 9, 2, 10, 3, 11);
+    const Floats high = __builtin_shufflevector(even, odd, 4, 12, 5, 13, 6, 14, 7, 15);
+    std::memcpy(to + 2 * x, &low, sizeof low);
+    std::memcpy(to + 2 * x + 8, &high, sizeof high);
+  }
+}
+
 // grad_x[argmax] += grad_y: each output's gradient goes to the input that was its maximum. A
 // fresh gradient is zeroed plane by plane just before its plane's sums, while it is in cache,
-// instead of in a pass of its own over the whole (4x larger than y) tensor.
+// instead of in a pass of its own over the whole (4x larger than y) tensor. The paper CNN's
+// pooling on rows of 8 outputs or more gathers instead (above).
 void max_pool2d_backward(const MaxPool2dSaved& s, const Tensor& grad_y) {
   const detail::Window& window = s.window;
-  const int64_t planes = window.n * window.c, plane = window.h * window.w;
-  detail::write_or_add_gradient(s.x, [&](float* grad_x, auto fresh) {
+  const int64_t planes = window.n * window.c, plane = window.h * window.w,
+                out_plane = window.oh * window.ow;
+  const bool gather = max_pool_row_lanes(window) == 8;
+  const float* gy = grad_y.data();
+  const int32_t* argmax = s.argmax.get();
+  detail::write_or_add_gradient(s.x, [=](float* grad_x, auto fresh) {
+    constexpr bool kFresh = decltype(fresh)::value;
 #pragma omp parallel for schedule(static)
     for (int64_t p = 0; p < planes; ++p) {
       float* to = grad_x + p * plane;
-      if constexpr (decltype(fresh)::value) std::fill(to, to + plane, 0.0f);
-      for (int64_t o = 0; o < window.oh * window.ow; ++o)
-        to[s.argmax[p * window.oh * window.ow + o]] += grad_y.data()[p * window.oh * window.ow + o];
+      const float* g = gy + p * out_plane;
+      const int32_t* arg = argmax + p * out_plane;
+      if (gather) {
+        for (int64_t iy = 0; iy < window.h; ++iy) {
+          // Output rows whose window (rows 2·oy − 1 … 2·oy + 1) holds row iy.
+          const int64_t oy_lo = iy / 2, oy_hi = std::min((iy + 1) / 2, window.oh - 1);
+          max_pool_3x3_stride_2_row_backward<kFresh>(g, arg, window.w, iy, oy_lo, oy_hi, window.ow,
+                                                     to + iy * window.w);
+        }
+        continue;
+      }
+      if constexpr (kFresh) std::fill(to, to + plane, 0.0f);
+      for (int64_t o = 0; o < out_plane; ++o) to[arg[o]] += g[o];
     }
   });
 }
@@ -180,9 +246,11 @@ Tensor avg_pool2d_forward(const AvgPool2dSaved& s) {
   Tensor y = Tensor::zeros({window.n, window.c, window.oh, window.ow});
   const int64_t planes = window.n * window.c;
   const float scale = average_scale(window);
+  float* out = y.data();
+  const float* in = s.x.data();
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < planes; ++p)
-    for_each_tap(window, p, [&](int64_t o, int64_t i) { y.data()[o] += scale * s.x.data()[i]; });
+    for_each_tap(window, p, [&](int64_t o, int64_t i) { out[o] += scale * in[i]; });
   return y;
 }
 
@@ -191,9 +259,10 @@ void avg_pool2d_backward(const AvgPool2dSaved& s, const Tensor& grad_y) {
   const int64_t planes = s.window.n * s.window.c;
   const float scale = average_scale(s.window);
   float* grad_x = s.x.grad_or_zeros().data();
+  const float* gy = grad_y.data();
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < planes; ++p)
-    for_each_tap(s.window, p, [&](int64_t o, int64_t i) { grad_x[i] += scale * grad_y.data()[o]; });
+    for_each_tap(s.window, p, [&](int64_t o, int64_t i) { grad_x[i] += scale * gy[o]; });
 }
 
 }  // namespace

@@ -80,15 +80,17 @@ Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
                                 to_string(x.shape()) + " is empty");
   Tensor y = Tensor::empty(reduced_shape(x.shape(), d, keepdim));
   const float* px = x.data();
+  float* py = y.data();
   for (int64_t o = 0; o < a.outer; ++o)
     for (int64_t i = 0; i < a.inner; ++i)
-      y.data()[o * a.inner + i] = px[a.at(o, first_max(a, px, o, i), i)];
+      py[o * a.inner + i] = px[a.at(o, first_max(a, px, o, i), i)];
   // The position of each maximum is found again from x: nothing extra is kept per step.
   record("max", y, {x}, [x, a](const Tensor& g) {
     float* gx = x.grad_or_zeros().data();
+    const float *xs = x.data(), *gs = g.data();
     for (int64_t o = 0; o < a.outer; ++o)
       for (int64_t i = 0; i < a.inner; ++i)
-        gx[a.at(o, first_max(a, x.data(), o, i), i)] += g.data()[o * a.inner + i];
+        gx[a.at(o, first_max(a, xs, o, i), i)] += gs[o * a.inner + i];
   });
   return y;
 }
