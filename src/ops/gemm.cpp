@@ -1,6 +1,5 @@
 #include "gemm.hpp"
 
-#include <omp.h>
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -79,15 +78,9 @@ void product(const Operands& p, int64_t rows, int64_t cols, float alpha, float b
   // count. (gemm's tiles have fewer than 128 rows: only convolutions reach the tall case.)
   const bool onednn_is_slow = p.transpose_b && !p.transpose_a && cols < 128 && rows < 128;
   if (active_kernel == GemmKernel::onednn && !onednn_is_slow) {
-    // oneDNN threads an sgemm over omp_get_max_threads() unless it is called inside an active
-    // parallel region; outside one, ask it for a single thread so that the tile's summation
-    // order (and so its bits) is the same whatever OMP_NUM_THREADS says.
-    const bool outside_parallel = !omp_in_parallel();
-    const int threads = omp_get_max_threads();
-    if (outside_parallel) omp_set_num_threads(1);
+    const OneOpenMpThread one_thread;  // a tile's bits must not depend on OMP_NUM_THREADS
     dnnl_sgemm(p.transpose_a ? 'T' : 'N', p.transpose_b ? 'T' : 'N', rows, cols, p.k, alpha, p.a,
                p.lda, p.b, p.ldb, beta, out, p.ldc);
-    if (outside_parallel) omp_set_num_threads(threads);
     return;
   }
 #endif

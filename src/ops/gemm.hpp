@@ -7,6 +7,8 @@
 // always ours, over tiles of fixed shape, so the numbers do not depend on the thread count.
 #pragma once
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -15,6 +17,20 @@
 #include "bf16.hpp"
 
 namespace adamite::detail {
+
+// One OpenMP thread while it lives, inside parallel regions too. oneDNN reads OpenMP's thread
+// count when it compiles a kernel and when it runs one: with more than one it may split a product
+// into partial sums, and so sum a tile in an order that depends on OMP_NUM_THREADS.
+class OneOpenMpThread {
+ public:
+  OneOpenMpThread() : threads_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneOpenMpThread() { omp_set_num_threads(threads_); }
+  OneOpenMpThread(const OneOpenMpThread&) = delete;
+  OneOpenMpThread& operator=(const OneOpenMpThread&) = delete;
+
+ private:
+  int threads_;
+};
 
 // C [m, n] is cut into tiles whose shapes depend only on (m, n), each computed by one
 // single-threaded product, tile(first_row, rows, first_col, cols): the same numbers whatever the
