@@ -1,6 +1,5 @@
 #include "gemm.hpp"
 
-
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdlib>
