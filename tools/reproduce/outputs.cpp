@@ -201,6 +201,7 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
   md << "\n**Claims** (" << claim_rule() << ")\n\n" << claims_table(claims);
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
+    const std::string folder = experiment_folder(e.id, result.seed);
     const bool two_rounds = std::any_of(result.trials.begin(), result.trials.end(),
                                         [](const Trial& t) { return t.round == 2; });
     md << "\nLearning rates were chosen in " << (two_rounds ? "three" : "two")
@@ -213,8 +214,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
     md << "; the two best of " << (two_rounds ? "those" : "them (scored by their mean cost)")
        << " ran at full length, and the one with the lowest plotted cost averaged over its last "
           "epochs is the line drawn (all trials and finalists: `"
-       << e.id << "/lr-search.csv`, `round` 3 for the full-length runs; their curves: `" << e.id
-       << "/<label>-lr-*.csv`).\n";
+       << folder << "/lr-search.csv`, `round` 3 for the full-length runs; their curves: `"
+       << folder << "/<label>-lr-*.csv`).\n";
     std::string finalists;
     for (const Trial& t : result.trials)
       if (t.round == 3)
