@@ -12,12 +12,15 @@ and the GEMM peak, `adamite bench --model gemm`, with oneDNN and with Eigen. The
 (--precision-models, default mlp,cnn): adamite fp32 and bf16, PyTorch fp32 and under
 torch.autocast("cpu", bfloat16), each at its best thread setting, with the fp32 and bf16 GEMM
 peaks and the CPU's AVX-512/AMX flags. Run it on a quiet machine: anything else running skews
-every number.
+every number. Where the machine's speed drifts (a shared host), --rounds N measures every
+contender N times in turn and reports the median, and each ratio as its median with the range of
+the N ratios taken within one round (paired, so a slow minute slows both sides).
 """
 import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -42,6 +45,25 @@ def best_by_model(results):
         if r["model"] not in best or r["samples_per_second"] > best[r["model"]]["samples_per_second"]:
             best[r["model"]] = r
     return best
+
+
+def median_result(rounds, name):
+    """The round's result whose samples/s is the median of the rounds' (for an even count, the
+    lower of the two middle ones: a table cell is one measured run, never an average)."""
+    found = sorted((r[name] for r in rounds if name in r), key=lambda x: x["samples_per_second"])
+    return found[(len(found) - 1) // 2] if found else None
+
+
+def ratio_over_rounds(rounds_a, rounds_b, name):
+    """a / b within each round: "1.23x" for one round, "1.23x (1.18-1.27x, 3 rounds)" for more."""
+    ratios = [a[name]["samples_per_second"] / b[name]["samples_per_second"]
+              for a, b in zip(rounds_a, rounds_b) if name in a and name in b]
+    if not ratios:
+        return "-"
+    middle = statistics.median(ratios)
+    if len(ratios) == 1:
+        return f"{middle:.2f}x"
+    return f"{middle:.2f}x ({min(ratios):.2f}-{max(ratios):.2f}x, {len(ratios)} rounds)"
 
 
 def cpu_flags():
@@ -77,7 +99,11 @@ def main():
     parser.add_argument("--precision-models", default="mlp,cnn",
                         help="models of the fp32-against-bf16 table ('' for none)")
     parser.add_argument("--out", help="also write the table to this file")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every contender this many times in turn (see above)")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     models = args.models.split(",")
     unknown = [m for m in models if m not in MODELS]
     if unknown:
@@ -94,40 +120,52 @@ def main():
         print(text, flush=True)
         lines.append(text)
 
-    # One process per model and setting, so that each peak RSS is that model's alone.
-    ours = []
-    for name in models:
-        for t in threads:
-            results, code, err = run_json([adamite, "bench", "--model", name, "--threads", str(t),
-                                           "--steps", steps(name), "--json"])
-            if results is None:
-                sys.exit(f"adamite bench failed ({code}): {err}")
-            ours += results
-    ours = best_by_model(ours)
-
-    torch, code, err = [], 0, ""
-    for name in models:
-        results, code, err = run_json([TORCH_PYTHON, os.path.join(root, "tools", "bench_pytorch.py"),
-                                       "--json", "--steps", steps(name), "--model", name])
-        if results is None:
-            torch = None
-            break
-        torch += results
-    torch = best_by_model(torch) if torch else {}
-    torch_note = "" if torch else f"PyTorch not measured (exit {code}: {err.splitlines()[-1] if err else ''})"
-
-    dlib = {}
-    dlib_binary = os.path.join(args.build, "bench_dlib")
-    if os.path.exists(dlib_binary):
-        results = []
-        for name in [m for m in models if m in ("logreg", "mlp", "cnn")]:  # no VAE, no ResNet
+    def one_round():
+        # One process per model and setting, so that each peak RSS is that model's alone.
+        ours = []
+        for name in models:
             for t in threads:
-                r, _, _ = run_json([dlib_binary, "--model", name, "--steps", steps(name), "--json"],
-                                   {"OPENBLAS_NUM_THREADS": str(t)})
-                for x in r or []:
-                    x["setting"] = f"OpenBLAS {t}"
-                results += r or []
-        dlib = best_by_model(results)
+                results, code, err = run_json([adamite, "bench", "--model", name, "--threads",
+                                               str(t), "--steps", steps(name), "--json"])
+                if results is None:
+                    sys.exit(f"adamite bench failed ({code}): {err}")
+                ours += results
+
+        torch, code, err = [], 0, ""
+        for name in models:
+            results, code, err = run_json([TORCH_PYTHON,
+                                           os.path.join(root, "tools", "bench_pytorch.py"),
+                                           "--json", "--steps", steps(name), "--model", name])
+            if results is None:
+                torch = None
+                break
+            torch += results
+        note = "" if torch else (f"PyTorch not measured (exit {code}: "
+                                 f"{err.splitlines()[-1] if err else ''})")
+
+        dlib = []
+        dlib_binary = os.path.join(args.build, "bench_dlib")
+        if os.path.exists(dlib_binary):
+            for name in [m for m in models if m in ("logreg", "mlp", "cnn")]:  # no VAE, ResNet
+                for t in threads:
+                    r, _, _ = run_json([dlib_binary, "--model", name, "--steps", steps(name),
+                                        "--json"], {"OPENBLAS_NUM_THREADS": str(t)})
+                    for x in r or []:
+                        x["setting"] = f"OpenBLAS {t}"
+                    dlib += r or []
+        return best_by_model(ours), best_by_model(torch) if torch else {}, best_by_model(dlib), note
+
+    rounds = [one_round() for _ in range(args.rounds)]
+    ours_rounds, torch_rounds, dlib_rounds = ([r[i] for r in rounds] for i in range(3))
+    torch_note = rounds[-1][3]
+    ours = {name: median_result(ours_rounds, name) for name in models}
+    torch = {name: median_result(torch_rounds, name) for name in models}
+    dlib = {name: median_result(dlib_rounds, name) for name in models}
+    # Each round's best peer, for the paired ratio.
+    peer_rounds = [{name: max((x for x in (t.get(name), d.get(name)) if x),
+                              key=lambda x: x["samples_per_second"])
+                    for name in models if t.get(name) or d.get(name)}
+                   for t, d in zip(torch_rounds, dlib_rounds)]
 
     peaks = {}
     for kernel in ["onednn", "eigen"]:
@@ -137,8 +175,11 @@ def main():
             peaks[r[0]["matmul"]] = r[0]["gflops"]
 
     more = ", ".join(f"{n} {max(args.steps, k)}" for n, k in MIN_STEPS.items() if n in models)
+    rounds_note = (f"; {args.rounds} rounds in turn, medians, ratios within a round"
+                   if args.rounds > 1 else "")
     say(f"Machine: {cpu_name()}, {cores} cores; batch 128, Adam, {args.steps} timed steps after 3 "
-        f"warm-up{f' ({more})' if more else ''}; each contender at its best thread setting.")
+        f"warm-up{f' ({more})' if more else ''}; each contender at its best thread setting"
+        f"{rounds_note}.")
     say()
     say("| workload | adamite samples/s (GFLOP/s) | PyTorch samples/s | dlib samples/s | "
         "adamite / best peer | peak RSS adamite / PyTorch / dlib (MB) |")
@@ -146,8 +187,7 @@ def main():
     for name in models:
         a = ours.get(name)
         p, d = torch.get(name), dlib.get(name)
-        peer = max([x["samples_per_second"] for x in (p, d) if x] or [0])
-        ratio = f"{a['samples_per_second'] / peer:.2f}x" if a and peer else "-"
+        ratio = ratio_over_rounds(ours_rounds, peer_rounds, name)
         cell = lambda x, extra="": f"{x['samples_per_second']:,.0f}{extra}" if x else "-"
         rss = " / ".join(f"{x['peak_rss_mb']:.0f}" if x else "-" for x in (a, p, d))
         say(f"| {name} | {cell(a, ' (%.0f)' % a['gflops'] if a else '')} [{a['threads']} threads]"
@@ -163,14 +203,14 @@ def main():
     precision_models = [m for m in args.precision_models.split(",") if m]
     if precision_models:
         say()
-        mixed_precision_table(adamite, root, precision_models, threads, steps, say)
+        mixed_precision_table(adamite, root, precision_models, threads, steps, say, args.rounds)
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")
     return 0
 
 
-def mixed_precision_table(adamite, root, models, threads, steps, say):
+def mixed_precision_table(adamite, root, models, threads, steps, say, rounds=1):
     """adamite and PyTorch in fp32 and bf16 (autocast), each at its best thread setting."""
     def ours(precision):
         results = []
@@ -192,9 +232,13 @@ def mixed_precision_table(adamite, root, models, threads, steps, say):
             results += r or []
         return best_by_model(results)
 
-    a32, _ = ours("fp32")
-    a16, why = ours("bf16")
-    p32, p16 = pytorch("fp32"), pytorch("bf16")
+    # Per round: adamite fp32, adamite bf16, PyTorch fp32, PyTorch bf16.
+    measured, why = [], ""
+    for _ in range(rounds):
+        (a32, _), (a16, why) = ours("fp32"), ours("bf16")
+        measured.append((a32, a16, pytorch("fp32"), pytorch("bf16")))
+    by = [[m[i] for m in measured] for i in range(4)]
+    a32, a16, p32, p16 = ({name: median_result(r, name) for name in models} for r in by)
     peaks = {}
     for precision in ["fp32", "bf16"]:
         r, _, _ = run_json([adamite, "bench", "--model", "gemm", "--json", "--precision", precision])
@@ -212,12 +256,10 @@ def mixed_precision_table(adamite, root, models, threads, steps, say):
         setting = x.get("setting") or f"{x['threads']} threads"
         gflops = f" ({x['gflops']:.0f})" if x.get("gflops") else ""
         return f"{x['samples_per_second']:,.0f}{gflops} [{setting}]"
-    def ratio(x, y):
-        return f"{x['samples_per_second'] / y['samples_per_second']:.2f}x" if x and y else "-"
     for name in models:
         a, b, c, d = a32.get(name), a16.get(name), p32.get(name), p16.get(name)
-        say(f"| {name} | {cell(a)} | {cell(b)} | {cell(c)} | {cell(d)} | {ratio(b, a)} | "
-            f"{ratio(b, d)} |")
+        say(f"| {name} | {cell(a)} | {cell(b)} | {cell(c)} | {cell(d)} | "
+            f"{ratio_over_rounds(by[1], by[0], name)} | {ratio_over_rounds(by[1], by[3], name)} |")
     say()
     say("GEMM peak (2048^3, all cores): " +
         ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items()))
