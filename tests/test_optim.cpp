@@ -135,6 +135,41 @@ TEST_SUITE("optim") {
     CHECK(p.grad().data() == before);
   }
 
+  TEST_CASE("optim: zero_grad(set_to_none) drops the gradients; backward writes them fresh") {
+    // y = sum(W·x + b) through linear, whose backward writes a fresh gradient with beta 0 and
+    // adds onto a held one with beta 1: the same values either way, and after set_to_none a
+    // parameter the pass does not reach keeps no gradient, so step() leaves it alone (with
+    // momentum, a zeroed gradient would still move it).
+    Generator gen(5);
+    Tensor w = Tensor::empty({3, 4}), x = Tensor::empty({4, 4});
+    for (int64_t i = 0; i < 12; ++i) w.data()[i] = gen.uniform(-1.0f, 1.0f);
+    for (int64_t i = 0; i < 16; ++i) x.data()[i] = gen.uniform(-1.0f, 1.0f);
+    w.set_requires_grad(true);
+    Tensor b = parameter({0.5f, -0.25f, 1.0f}), unused = parameter({2.0f});
+    optim::SGD sgd({w, b, unused}, optim::SGDOptions(0.1).momentum(0.9));
+    set_grad(unused, {1.0f});
+    sum(linear(x, w, b)).backward();
+    sgd.step();  // unused moves once, and builds momentum
+    const float unused_after_one = unused.item();
+    CHECK(unused_after_one != 2.0f);
+
+    sgd.zero_grad();  // zeroed in place: backward adds onto zeros
+    sum(linear(x, w, b)).backward();
+    const std::vector<float> added_w = w.grad().to_vector(), added_b = b.grad().to_vector();
+    CHECK(unused.grad().item() == 0.0f);
+
+    sgd.zero_grad(/*set_to_none=*/true);
+    CHECK(!w.grad().defined());
+    CHECK(!b.grad().defined());
+    CHECK(!unused.grad().defined());
+    sum(linear(x, w, b)).backward();
+    CHECK(w.grad().to_vector() == added_w);
+    CHECK(b.grad().to_vector() == added_b);
+    CHECK(!unused.grad().defined());
+    sgd.step();
+    CHECK(unused.item() == unused_after_one);  // skipped: no momentum step without a gradient
+  }
+
   TEST_CASE("optim: registry builds each optimizer and rejects bad values") {
     for (const auto& entry : optim::optimizer_registry()) {
       Tensor p = parameter({1.0f});

@@ -125,7 +125,7 @@ void bench(const std::string& name, const BenchArgs& args) {
   double forward = 0, backward = 0, update = 0;
   for (int64_t step = 0; step < args.warmup + args.steps; ++step) {
     const auto t0 = clock::now();
-    adam.zero_grad();
+    adam.zero_grad(/*set_to_none=*/true);  // as train::fit does
     const Tensor loss = w.vae ? static_cast<models::Vae&>(*w.model).negative_elbo(inputs, generator)
                               : cross_entropy(w.model->forward(inputs), labels);
     const auto t1 = clock::now();

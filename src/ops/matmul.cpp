@@ -5,6 +5,7 @@
 
 #include "adamite/autograd.hpp"
 #include "adamite/precision.hpp"
+#include "fresh_gradient.hpp"
 #include "gemm.hpp"
 
 namespace adamite {
@@ -27,15 +28,24 @@ Tensor matmul_forward(const MatmulSaved& s) {
   return c;
 }
 
-// grad_a = grad_c·Bᵀ, grad_b = Aᵀ·grad_c, accumulated (beta = 1) straight into the gradients.
+// beta of a product written into t's gradient: 0 where it is fresh (fresh_gradient.hpp), else 1.
+template <class Fresh>
+constexpr float beta_for(Fresh) {
+  return Fresh::value ? 0.0f : 1.0f;
+}
+
+// grad_a = grad_c·Bᵀ, grad_b = Aᵀ·grad_c, written or added (beta 0 or 1) straight into the
+// gradients.
 void matmul_backward(const MatmulSaved& s, const Tensor& grad_c) {
   const int64_t m = s.a.size(0), k = s.a.size(1), n = s.b.size(1);
   if (s.a.requires_grad())
-    detail::gemm(false, true, m, k, n, 1.0f, grad_c.data(), s.b.data(), 1.0f,
-                 s.a.grad_or_zeros().data());
+    detail::write_or_add_gradient(s.a, [&](float* grad_a, auto fresh) {
+      detail::gemm(false, true, m, k, n, 1.0f, grad_c.data(), s.b.data(), beta_for(fresh), grad_a);
+    });
   if (s.b.requires_grad())
-    detail::gemm(true, false, k, n, m, 1.0f, s.a.data(), grad_c.data(), 1.0f,
-                 s.b.grad_or_zeros().data());
+    detail::write_or_add_gradient(s.b, [&](float* grad_b, auto fresh) {
+      detail::gemm(true, false, k, n, m, 1.0f, s.a.data(), grad_c.data(), beta_for(fresh), grad_b);
+    });
 }
 
 // y = x·Wᵀ + b, x [n,in], W [out,in].
@@ -68,11 +78,15 @@ template <class T>
 void add_linear_gradients(const LinearSaved& s, const T* grad_y, const T* x, const T* weight) {
   const int64_t batch = s.x.size(0), in = s.x.size(1), out_features = s.weight.size(0);
   if (s.x.requires_grad())  // grad_x = grad_y·W
-    detail::gemm(false, false, batch, in, out_features, 1.0f, grad_y, weight, 1.0f,
-                 s.x.grad_or_zeros().data());
+    detail::write_or_add_gradient(s.x, [&](float* grad_x, auto fresh) {
+      detail::gemm(false, false, batch, in, out_features, 1.0f, grad_y, weight, beta_for(fresh),
+                   grad_x);
+    });
   if (s.weight.requires_grad())  // grad_W = grad_yᵀ·x
-    detail::gemm(true, false, out_features, in, batch, 1.0f, grad_y, x, 1.0f,
-                 s.weight.grad_or_zeros().data());
+    detail::write_or_add_gradient(s.weight, [&](float* grad_weight, auto fresh) {
+      detail::gemm(true, false, out_features, in, batch, 1.0f, grad_y, x, beta_for(fresh),
+                   grad_weight);
+    });
 }
 
 void linear_backward(const LinearSaved& s, const Tensor& grad_y) {
@@ -82,7 +96,13 @@ void linear_backward(const LinearSaved& s, const Tensor& grad_y) {
   else
     add_linear_gradients(s, grad_y.data(), s.x.data(), s.weight.data());
   if (s.bias.defined() && s.bias.requires_grad())  // grad_b = column sums of grad_y
-    s.bias.grad_or_zeros().matrix().row(0) += grad_y.matrix().colwise().sum();
+    detail::write_or_add_gradient(s.bias, [&](float* grad_bias, auto fresh) {
+      Eigen::Map<Eigen::RowVectorXf> to(grad_bias, s.bias.numel());
+      if constexpr (decltype(fresh)::value)
+        to = grad_y.matrix().colwise().sum();
+      else
+        to += grad_y.matrix().colwise().sum();
+    });
 }
 
 }  // namespace

@@ -57,10 +57,13 @@ void Optimizer::step() {
   }
 }
 
-void Optimizer::zero_grad() {
+void Optimizer::zero_grad(bool set_to_none) {
   for (const ParamGroup& group : groups_)
     for (const Tensor& p : group.params)
-      if (p.grad().defined()) p.grad().fill_(0.0f);
+      if (set_to_none)
+        p.set_grad(Tensor());
+      else if (p.grad().defined())
+        p.grad().fill_(0.0f);
 }
 
 OptimizerState Optimizer::state_dict() const {

@@ -45,9 +45,10 @@ void TrainingStep::set_first_row(int64_t row) {
   for (nn::Dropout* dropout : dropouts_) dropout->set_first_row(row);
 }
 
+// Dropped rather than zeroed (Optimizer::zero_grad(true)): the backward pass then writes each
+// gradient without a zeroing pass first. The sharded path keeps its gradients in buffer_.
 void TrainingStep::zero_gradients() {
-  for (const Tensor& p : parameters_)
-    if (p.grad().defined()) p.grad().fill_(0.0f);
+  for (const Tensor& p : parameters_) p.set_grad(Tensor());
 }
 
 TrainingStep::Result TrainingStep::run_alone(const data::Batch& batch, FitCallbacks& callbacks) {

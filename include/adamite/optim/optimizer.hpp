@@ -65,8 +65,12 @@ class Optimizer {
   // t ← t + 1 (once per call, however many tensors), then θ updated for every parameter whose
   // gradient is defined.
   void step();
-  // Zeroes every gradient in place (the buffers are reused, not reallocated).
-  void zero_grad();
+  // Zeroes every gradient in place (the buffers are reused, not reallocated). With set_to_none,
+  // drops them instead, as PyTorch's zero_grad(set_to_none=True): the next backward pass writes
+  // each gradient without zeroing it first (one pass over every parameter's gradient less, from
+  // a pool: still no allocation per step), and step() skips a parameter whose gradient the pass
+  // did not reach (where a zeroed gradient would still move it, by momentum or weight decay).
+  void zero_grad(bool set_to_none = false);
 
   int64_t step_count() const { return step_count_; }
   // Schedules scale every group's learning rate by this factor (1 by default).
