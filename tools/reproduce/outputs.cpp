@@ -214,8 +214,8 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
     md << "; the two best of " << (two_rounds ? "those" : "them (scored by their mean cost)")
        << " ran at full length, and the one with the lowest plotted cost averaged over its last "
           "epochs is the line drawn (all trials and finalists: `"
-       << folder << "/lr-search.csv`, `round` 3 for the full-length runs; their curves: `"
-       << folder << "/<label>-lr-*.csv`).\n";
+       << folder << "/lr-search.csv`, `round` 3 for the full-length runs; their curves: `" << folder
+       << "/<label>-lr-*.csv`).\n";
     std::string finalists;
     for (const Trial& t : result.trials)
       if (t.round == 3)
