@@ -37,4 +37,10 @@ inline void write_or_add(float& to, float value) {
     to += value;
 }
 
+// The same for a product written into a gradient: its beta, 0 where fresh, 1 where it adds.
+template <class Fresh>
+constexpr float beta_for(Fresh) {
+  return Fresh::value ? 0.0f : 1.0f;
+}
+
 }  // namespace adamite::detail

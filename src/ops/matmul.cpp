@@ -28,23 +28,19 @@ Tensor matmul_forward(const MatmulSaved& s) {
   return c;
 }
 
-// beta of a product written into t's gradient: 0 where it is fresh (fresh_gradient.hpp), else 1.
-template <class Fresh>
-constexpr float beta_for(Fresh) {
-  return Fresh::value ? 0.0f : 1.0f;
-}
-
 // grad_a = grad_c·Bᵀ, grad_b = Aᵀ·grad_c, written or added (beta 0 or 1) straight into the
 // gradients.
 void matmul_backward(const MatmulSaved& s, const Tensor& grad_c) {
   const int64_t m = s.a.size(0), k = s.a.size(1), n = s.b.size(1);
   if (s.a.requires_grad())
     detail::write_or_add_gradient(s.a, [&](float* grad_a, auto fresh) {
-      detail::gemm(false, true, m, k, n, 1.0f, grad_c.data(), s.b.data(), beta_for(fresh), grad_a);
+      detail::gemm(false, true, m, k, n, 1.0f, grad_c.data(), s.b.data(), detail::beta_for(fresh),
+                   grad_a);
     });
   if (s.b.requires_grad())
     detail::write_or_add_gradient(s.b, [&](float* grad_b, auto fresh) {
-      detail::gemm(true, false, k, n, m, 1.0f, s.a.data(), grad_c.data(), beta_for(fresh), grad_b);
+      detail::gemm(true, false, k, n, m, 1.0f, s.a.data(), grad_c.data(), detail::beta_for(fresh),
+                   grad_b);
     });
 }
 
@@ -79,12 +75,12 @@ void add_linear_gradients(const LinearSaved& s, const T* grad_y, const T* x, con
   const int64_t batch = s.x.size(0), in = s.x.size(1), out_features = s.weight.size(0);
   if (s.x.requires_grad())  // grad_x = grad_y·W
     detail::write_or_add_gradient(s.x, [&](float* grad_x, auto fresh) {
-      detail::gemm(false, false, batch, in, out_features, 1.0f, grad_y, weight, beta_for(fresh),
-                   grad_x);
+      detail::gemm(false, false, batch, in, out_features, 1.0f, grad_y, weight,
+                   detail::beta_for(fresh), grad_x);
     });
   if (s.weight.requires_grad())  // grad_W = grad_yᵀ·x
     detail::write_or_add_gradient(s.weight, [&](float* grad_weight, auto fresh) {
-      detail::gemm(true, false, out_features, in, batch, 1.0f, grad_y, x, beta_for(fresh),
+      detail::gemm(true, false, out_features, in, batch, 1.0f, grad_y, x, detail::beta_for(fresh),
                    grad_weight);
     });
 }

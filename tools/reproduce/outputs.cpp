@@ -171,12 +171,12 @@ std::string settings_line(const ExperimentResult& result) {
 
 std::string section_markdown(const ExperimentResult& result, const std::vector<Claim>& claims) {
   const Experiment& e = result.experiment;
+  const std::string folder = experiment_folder(e.id, result.seed);
   std::ostringstream md;
   md << "## " << e.title << "\n\n" << e.paper << "\n\n";
   md << "This run: " << settings_line(result) << " Its full-length runs took "
      << format_duration(result.seconds) << " (the short learning-rate trials not counted).\n\n";
-  md << "![" << e.title << "](" << experiment_folder(e.id, result.seed) << "/" << result.figure
-     << ")\n\n";
+  md << "![" << e.title << "](" << folder << "/" << result.figure << ")\n\n";
   md << "| optimizer | learning rate | final training cost | test loss | test accuracy | time |\n";
   md << "|---|---|---|---|---|---|\n";
   for (const RunRecord& run : result.runs) {
@@ -201,7 +201,6 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
   md << "\n**Claims** (" << claim_rule() << ")\n\n" << claims_table(claims);
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
-    const std::string folder = experiment_folder(e.id, result.seed);
     const bool two_rounds = std::any_of(result.trials.begin(), result.trials.end(),
                                         [](const Trial& t) { return t.round == 2; });
     md << "\nLearning rates were chosen in " << (two_rounds ? "three" : "two")
