@@ -15,6 +15,15 @@ namespace adamite::testing {
 inline const std::vector<std::vector<float>> kHandGradients = {
     {0.5f, -0.25f, 1.0f}, {0.75f, -0.125f, -0.25f}, {0.25f, -0.5f, 2.0f}};
 
+// Their moving averages after each of the 3 steps, from zero: m ← 0.9 m + 0.1 g (Adam's first
+// moment, RMSProp's centred mean) and v ← 0.999 v + 0.001 g² (Adam's second moment).
+inline const std::vector<std::vector<double>> kHandGradientMean = {
+    {0.05, -0.025, 0.1}, {0.12, -0.035, 0.065}, {0.133, -0.0815, 0.2585}};
+inline const std::vector<std::vector<double>> kHandSquareMean = {
+    {0.00025, 6.25e-05, 0.001},
+    {0.00081225, 7.80625e-05, 0.0010615},
+    {0.00087393775, 0.0003279844375, 0.0050604385}};
+
 // A 1-D parameter with the given values.
 inline Tensor parameter(const std::vector<float>& values) {
   Tensor p = Tensor::from_vector({int64_t(values.size())}, values);

@@ -26,8 +26,7 @@ TEST_SUITE("optim") {
         {0.9, -0.4, 1.9},
         {0.815789473684, -0.326242031505, 1.86575522891},
         {0.750287317161, -0.266094430029, 1.81806150198}};
-    const std::vector<std::vector<double>> exp_avg = {
-        {0.05, -0.025, 0.1}, {0.12, -0.035, 0.065}, {0.133, -0.0815, 0.2585}};
+    const std::vector<std::vector<double>>& exp_avg = adamite::testing::kHandGradientMean;
     const std::vector<std::vector<double>> exp_inf = {
         {0.5, 0.25, 1}, {0.75, 0.24975, 0.999}, {0.74925, 0.5, 2}};
     for (size_t t = 0; t < 3; ++t) {

@@ -28,12 +28,8 @@ TEST_SUITE("optim") {
         {0.890000002, -0.395000004, 1.880000001},
         {0.782019277081, -0.297832044796, 1.81425318451},
         {0.683315481219, -0.20394509079, 1.72270312093}};
-    const std::vector<std::vector<double>> exp_avg = {
-        {0.05, -0.025, 0.1}, {0.12, -0.035, 0.065}, {0.133, -0.0815, 0.2585}};
-    const std::vector<std::vector<double>> exp_avg_sq = {
-        {0.00025, 6.25e-05, 0.001},
-        {0.00081225, 7.80625e-05, 0.0010615},
-        {0.00087393775, 0.0003279844375, 0.0050604385}};
+    const std::vector<std::vector<double>>& exp_avg = adamite::testing::kHandGradientMean;
+    const std::vector<std::vector<double>>& exp_avg_sq = adamite::testing::kHandSquareMean;
     for (size_t t = 0; t < 3; ++t) {
       set_grad(p, kGrads[t]);
       adamw.step();

@@ -23,12 +23,8 @@ TEST_SUITE("optim") {
         {0.852631581895, -0.352631584842, 1.85263158042},
         {0.728186557033, -0.260519268315, 1.84106478034},
         {0.646646904328, -0.14027307977, 1.73220785694}};
-    const std::vector<std::vector<double>> exp_avg = {
-        {0.05, -0.025, 0.1}, {0.12, -0.035, 0.065}, {0.133, -0.0815, 0.2585}};
-    const std::vector<std::vector<double>> exp_avg_sq = {
-        {0.00025, 6.25e-05, 0.001},
-        {0.00081225, 7.80625e-05, 0.0010615},
-        {0.00087393775, 0.0003279844375, 0.0050604385}};
+    const std::vector<std::vector<double>>& exp_avg = adamite::testing::kHandGradientMean;
+    const std::vector<std::vector<double>>& exp_avg_sq = adamite::testing::kHandSquareMean;
     for (size_t t = 0; t < 3; ++t) {
       set_grad(p, grads[t]);
       nadam.step();

@@ -17,8 +17,7 @@ const std::vector<std::vector<float>> kGrads = adamite::testing::kHandGradients;
 const std::vector<std::vector<double>> kSquareAvg = {
     {0.025, 0.00625, 0.1}, {0.07875, 0.0071875, 0.09625}, {0.077125, 0.03146875, 0.486625}};
 // ḡ ← 0.9 ḡ + 0.1 g (centered only).
-const std::vector<std::vector<double>> kGradAvg = {
-    {0.05, -0.025, 0.1}, {0.12, -0.035, 0.065}, {0.133, -0.0815, 0.2585}};
+const std::vector<std::vector<double>>& kGradAvg = adamite::testing::kHandGradientMean;
 
 // Three steps from θ0 = (1, −0.5, 2) with α = 0.01, ρ = 0.9, ε = 1e-8, checking θ and every buffer.
 void run(const optim::RMSPropOptions& options, const std::vector<std::vector<double>>& theta,
