@@ -12,6 +12,7 @@
 #include "reproduce/claim_test.hpp"
 #include "reproduce/results.hpp"
 #include "reproduce/second_moment_log.hpp"
+#include "reproduce/vae_grid.hpp"
 #include "support.hpp"
 
 namespace {
@@ -169,4 +170,33 @@ TEST_CASE("claims: the verdict table says yes, no or inconclusive with margin an
   CHECK(table.find("| **inconclusive** |") != std::string::npos);
   CHECK(table.find("| **no** | Adam ends below AdaGrad | Adam < AdaGrad | -inf |") !=
         std::string::npos);
+}
+
+TEST_CASE("claims: Fig. 4's unfinished runs are neither drawn as diverged nor counted") {
+  // A grid part-way: every corrected run finished, the uncorrected β2 = 0.9999 ones not yet.
+  std::vector<GridPoint> grid = vae_grid();
+  for (GridPoint& p : grid) {
+    if (!p.bias_correction && p.beta2 == 0.9999) continue;
+    p.finished = true;
+    p.epoch_losses = {150.0 + p.log10_lr, 140.0 + p.log10_lr};
+  }
+  const GridPoint* waiting = nullptr;
+  for (const GridPoint& p : grid)
+    if (!p.finished) waiting = &p;
+  REQUIRE(waiting != nullptr);
+  CHECK(std::isnan(waiting->loss_at(2)));
+  CHECK(waiting->off_scale(2, 1000.0).empty());
+  // No pair to compare: the instability claim has nothing to go on, not 6 "diverged" runs.
+  const std::vector<Claim> partial = vae_claims(grid, 1, 2);
+  const Claim& unstable = claim_about(partial, "unstable");
+  CHECK(unstable.verdict == Verdict::inconclusive);
+  CHECK(unstable.evidence.find("of 0 settings") != std::string::npos);
+  // Finished and diverged in its first epoch, the same run is drawn on the edge and counted.
+  for (GridPoint& p : grid)
+    if (!p.finished) p.finished = p.diverged = true;
+  CHECK(waiting->off_scale(2, 1000.0) == "diverged in epoch 1");
+  const std::vector<Claim> complete = vae_claims(grid, 1, 2);
+  const Claim& diverged = claim_about(complete, "unstable");
+  CHECK(diverged.verdict == Verdict::yes);
+  CHECK(diverged.evidence.find("worse (or diverged) in 6,") != std::string::npos);
 }

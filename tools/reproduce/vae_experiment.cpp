@@ -128,6 +128,7 @@ Figure vae_figure(const std::vector<GridPoint>& grid, const std::vector<int64_t>
 
 // A point's losses and whether it diverged, from its run.
 void take_losses(GridPoint& point, const RunRecord& run) {
+  point.finished = true;
   point.diverged = run.diverged;
   point.epoch_losses.clear();
   for (const train::EpochResult& e : run.epochs) point.epoch_losses.push_back(e.train_loss);
@@ -175,7 +176,7 @@ double train_point(GridPoint& point, RunRecord& record, const InitialWeights& in
 MeasuredTimes measure_vae_step(const InitialWeights& initial, const data::Dataset& train,
                                const Settings& settings) {
   constexpr int64_t kSteps = 6;
-  GridPoint point{0.9, 0.999, -3, true, {}, false};
+  GridPoint point{0.9, 0.999, -3, true, {}, false, false};
   RunRecord record;
   HarnessProgress quiet("fig4", kSteps);
   MeasuredTimes times;

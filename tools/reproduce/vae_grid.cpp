@@ -20,7 +20,7 @@ std::vector<GridPoint> vae_grid() {
     for (double beta2 : {0.99, 0.999, 0.9999})
       for (bool correction : {true, false})
         for (int log10_lr = -5; log10_lr <= -1; ++log10_lr)
-          grid.push_back({beta1, beta2, double(log10_lr), correction, {}, false});
+          grid.push_back({beta1, beta2, double(log10_lr), correction, {}, false, false});
   return grid;
 }
 
@@ -32,6 +32,7 @@ std::string GridPoint::name() const {
 }
 
 std::string GridPoint::off_scale(int64_t epoch, double y_max) const {
+  if (!finished) return "";
   if (std::isnan(loss_at(epoch)))
     return "diverged in epoch " + std::to_string(epoch_losses.size() + 1);
   return loss_at(epoch) > y_max ? "loss " + format_number(loss_at(epoch)) : "";
@@ -58,10 +59,11 @@ std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early,
   // losses differ by less than their noise is a tie, which may go either way.
   int worse_count = 0, ties = 0, compared = 0;
   for (const GridPoint& uncorrected : grid) {
-    if (uncorrected.bias_correction || uncorrected.beta2 != 0.9999 || uncorrected.log10_lr < -3)
-      continue;
+    if (!uncorrected.finished || uncorrected.bias_correction || uncorrected.beta2 != 0.9999 ||
+        uncorrected.log10_lr < -3)
+      continue;  // an unfinished run has no loss yet: neither worse nor better
     for (const GridPoint& corrected : grid)
-      if (corrected.bias_correction && corrected.beta1 == uncorrected.beta1 &&
+      if (corrected.finished && corrected.bias_correction && corrected.beta1 == uncorrected.beta1 &&
           corrected.beta2 == uncorrected.beta2 && corrected.log10_lr == uncorrected.log10_lr) {
         ++compared;
         const double u = uncorrected.loss_at(early), c = corrected.loss_at(early);
