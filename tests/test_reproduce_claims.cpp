@@ -199,4 +199,15 @@ TEST_CASE("claims: Fig. 4's unfinished runs are neither drawn as diverged nor co
   const Claim& diverged = claim_about(complete, "unstable");
   CHECK(diverged.verdict == Verdict::yes);
   CHECK(diverged.evidence.find("worse (or diverged) in 6,") != std::string::npos);
+  // Where the corrected run diverged too, the pair is a tie, not a point against the claim.
+  for (GridPoint& p : grid)
+    if (p.bias_correction && p.beta2 == 0.9999 && p.log10_lr == -1) {
+      p.diverged = true;
+      p.epoch_losses.clear();
+    }
+  const std::vector<Claim> both = vae_claims(grid, 1, 2);
+  const Claim& tied = claim_about(both, "unstable");
+  CHECK(tied.evidence.find("worse (or diverged) in 4, within noise or both diverged in 2, of 6") !=
+        std::string::npos);
+  CHECK(tied.verdict == Verdict::yes);  // 4 of 6 even with both ties against the claim
 }

@@ -56,7 +56,8 @@ double noise_at(const GridPoint& p, int64_t epoch) {
 std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early, int64_t late) {
   std::vector<Claim> claims;
   // Paper §6.4: with β2 near 1 and no correction, the first steps are far too large. A pair whose
-  // losses differ by less than their noise is a tie, which may go either way.
+  // losses differ by less than their noise is a tie, which may go either way; so is a pair that
+  // both diverged (at α = 10⁻¹ every run does: correction or not, the same outcome).
   int worse_count = 0, ties = 0, compared = 0;
   for (const GridPoint& uncorrected : grid) {
     if (!uncorrected.finished || uncorrected.bias_correction || uncorrected.beta2 != 0.9999 ||
@@ -67,8 +68,10 @@ std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early,
           corrected.beta2 == uncorrected.beta2 && corrected.log10_lr == uncorrected.log10_lr) {
         ++compared;
         const double u = uncorrected.loss_at(early), c = corrected.loss_at(early);
-        if (!std::isnan(u) && !std::isnan(c) &&
-            std::abs(u - c) <= noise_at(uncorrected, early) + noise_at(corrected, early))
+        if (std::isnan(u) && std::isnan(c))
+          ++ties;
+        else if (!std::isnan(u) && !std::isnan(c) &&
+                 std::abs(u - c) <= noise_at(uncorrected, early) + noise_at(corrected, early))
           ++ties;
         else if (worse(u, c))
           ++worse_count;
@@ -83,7 +86,7 @@ std::vector<Claim> vae_claims(const std::vector<GridPoint>& grid, int64_t early,
       " epoch(s) is worse without correction than with it in most settings"};
   unstable.margin = "worse in > half of the (β1, α) settings";
   unstable.evidence = "worse (or diverged) in " + std::to_string(worse_count) +
-                      ", within noise in " + std::to_string(ties) + ", of " +
+                      ", within noise or both diverged in " + std::to_string(ties) + ", of " +
                       std::to_string(compared) + " settings";
   claims.push_back(
       decided(unstable, compared ? worse_count + 0.5 * ties - 0.5 * compared : NAN, 0.5 * ties));
