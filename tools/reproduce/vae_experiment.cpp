@@ -314,7 +314,7 @@ void run_vae_experiment(const Settings& settings, Session& session) {
         "range over the last "
      << kTailEpochs << " epochs up to the one read)\n\n"
      << claims_table(vae_claims(grid, early, epochs));
-  md << "\nAll " << grid.size() << " runs: `fig4/grid.csv`.\n\n";
+  md << "\nEvery run's losses: `" << folder << "/grid.csv`.\n\n";
   io::write_file_atomically(dir / "section.md", md.str());
 }
 
