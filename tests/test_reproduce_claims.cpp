@@ -172,7 +172,7 @@ TEST_CASE("claims: the verdict table says yes, no or inconclusive with margin an
         std::string::npos);
 }
 
-TEST_CASE("claims: Fig. 4's unfinished runs are neither drawn as diverged nor counted") {
+TEST_CASE("claims: Fig. 4 leaves unfinished runs out, and a pair that both diverged is a tie") {
   // A grid part-way: every corrected run finished, the uncorrected β2 = 0.9999 ones not yet.
   std::vector<GridPoint> grid = vae_grid();
   for (GridPoint& p : grid) {
