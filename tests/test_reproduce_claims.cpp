@@ -211,3 +211,31 @@ TEST_CASE("claims: Fig. 4 leaves unfinished runs out, and a pair that both diver
         std::string::npos);
   CHECK(tied.verdict == Verdict::yes);  // 4 of 6 even with both ties against the claim
 }
+
+TEST_CASE("claims: a run not finished yet is no evidence either way, not a divergence") {
+  // Fig. 1: AdaGrad still to run. Read as diverged, "Adam ends below AdaGrad" would say yes.
+  const auto fig1 = check_claims(experiment(
+      "fig1-mnist", {run("Adam", {0.2, 0.2, 0.2}), run("SGD+Nesterov", {0.25, 0.25, 0.25})}));
+  const Claim& adagrad = claim_about(fig1, "Adam ends below AdaGrad");
+  CHECK(adagrad.verdict == Verdict::inconclusive);
+  CHECK(adagrad.evidence == "not run yet: AdaGrad");
+  CHECK(claim_about(fig1, "about as fast as SGD+Nesterov").verdict == Verdict::yes);
+  // Fig. 2: Adam still to run ("no" when it read as diverged), then another optimizer.
+  ExperimentResult fig2 = experiment(
+      "fig2-dropout", {run("AdaGrad", {0.3, 0.2, 0.2}), run("AdaDelta", {0.3, 0.25, 0.25})});
+  for (const std::string label : {"AdaGrad", "RMSProp", "AdaDelta", "Adam"}) {
+    Contender contender;
+    contender.label = label;
+    fig2.experiment.contenders.push_back(contender);
+  }
+  const auto no_adam = check_claims(fig2);
+  CHECK(claim_about(no_adam, "lowest").verdict == Verdict::inconclusive);
+  CHECK(claim_about(no_adam, "lowest").evidence == "not run yet: Adam");
+  fig2.runs.push_back(run("Adam", {0.3, 0.1, 0.1}));
+  const auto ahead = check_claims(fig2);  // ahead of those run, RMSProp still to come
+  CHECK(claim_about(ahead, "lowest").verdict == Verdict::inconclusive);
+  CHECK(claim_about(ahead, "lowest").evidence.find("; not run yet: RMSProp") != std::string::npos);
+  fig2.runs.back() = run("Adam", {0.3, 0.4, 0.4});
+  const auto behind = check_claims(fig2);  // behind one already run: no, whatever RMSProp does
+  CHECK(claim_about(behind, "lowest").verdict == Verdict::no);
+}

@@ -29,6 +29,21 @@ Tail plotted_tail(const RunRecord* run, bool test = false) {
   return tail(curve);
 }
 
+// Those of `labels` with no run in the result: a run not finished yet is no evidence either way
+// (plotted_tail would read it as diverged).
+std::string not_run(const ExperimentResult& result, const std::vector<std::string>& labels) {
+  std::string missing;
+  for (const std::string& label : labels)
+    if (!find(result, label)) missing += (missing.empty() ? "" : ", ") + label;
+  return missing;
+}
+
+// A claim that waits for runs: inconclusive, with no difference to show.
+Claim waiting_for(Claim claim, const std::string& missing) {
+  claim.evidence = "not run yet: " + missing;
+  return claim;
+}
+
 std::string tail_text(const std::string& label, const Tail& t) {
   return label + " " + format_number(t.mean) + " ± " + format_number(t.noise);
 }
@@ -42,6 +57,8 @@ Claim lower(const ExperimentResult& result, const std::string& a, const std::str
   const Tail ta = plotted_tail(find(result, a)), tb = plotted_tail(find(result, b));
   Claim claim{std::move(statement) + kTailWords};
   claim.margin = a + " < " + format_number(factor) + " × " + b;
+  if (const std::string missing = not_run(result, {a, b}); !missing.empty())
+    return waiting_for(claim, missing);
   claim.evidence = tail_text(a, ta) + " vs " + tail_text(b, tb);
   return decided(claim, factor * tb.mean - ta.mean, ta.noise + factor * tb.noise);
 }
@@ -55,11 +72,22 @@ Claim lowest(const ExperimentResult& result, const std::string& label, std::stri
       next = &run;
   Claim claim{std::move(statement) + kTailWords};
   claim.margin = label + " < every other optimizer";
+  if (!find(result, label)) return waiting_for(claim, label);
   if (!next) return claim;
   const Tail second = plotted_tail(next);
   claim.evidence =
       tail_text(label, best) + " vs next best " + tail_text(next->contender.label, second);
-  return decided(claim, second.mean - best.mean, best.noise + second.noise);
+  claim = decided(claim, second.mean - best.mean, best.noise + second.noise);
+  // A run still to come can only lower the best of the others: a "no" stands, the rest waits.
+  std::vector<std::string> others;
+  for (const Contender& c : result.experiment.contenders)
+    if (c.label != label) others.push_back(c.label);
+  if (const std::string missing = not_run(result, others);
+      !missing.empty() && claim.verdict != Verdict::no) {
+    claim.verdict = Verdict::inconclusive;
+    claim.evidence += "; not run yet: " + missing;
+  }
+  return claim;
 }
 
 // Fig. 3 (left), "both Adam and Adagrad make rapid progress lowering the cost in the initial
@@ -183,7 +211,10 @@ std::vector<Claim> check_claims(const ExperimentResult& result) {
         kTailWords};
     claim.margin = "higher < 1.25 × lower";
     claim.evidence = tail_text("AdaMax", adamax) + " vs " + tail_text("Adam", adam);
-    claims.push_back(decided(claim, 1.25 * low.mean - high.mean, high.noise + 1.25 * low.noise));
+    const std::string missing = not_run(result, {"AdaMax", "Adam"});
+    claims.push_back(
+        missing.empty() ? decided(claim, 1.25 * low.mean - high.mean, high.noise + 1.25 * low.noise)
+                        : waiting_for(claim, missing));
   } else if (id == "averaging") {
     const Tail plain = plotted_tail(find(result, "Adam"), true);
     const Tail averaged = plotted_tail(find(result, "Adam + EMA of weights"), true);
@@ -193,7 +224,10 @@ std::vector<Claim> check_claims(const ExperimentResult& result) {
         std::to_string(kTailEpochs) + " epochs)"};
     claim.margin = "with averaging < without";
     claim.evidence = tail_text("with averaging", averaged) + " vs " + tail_text("without", plain);
-    claims.push_back(decided(claim, plain.mean - averaged.mean, plain.noise + averaged.noise));
+    const std::string missing = not_run(result, {"Adam", "Adam + EMA of weights"});
+    claims.push_back(missing.empty()
+                         ? decided(claim, plain.mean - averaged.mean, plain.noise + averaged.noise)
+                         : waiting_for(claim, missing));
   }
   return claims;
 }
