@@ -1,6 +1,7 @@
 // BatchNorm: the op against hand-computed values and finite differences in both modes, and the
 // layers' buffers: kept out of the optimizer, saved and loaded under PyTorch's names.
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -98,6 +99,68 @@ TEST_SUITE("nn") {
                       [&](const Inputs& in) {
                         return batch_norm_relu(in[0], mean, var, in[1], in[2], false, 0.1f, 1e-5f);
                       });
+    }
+  }
+
+  TEST_CASE("batch norm: channels walked in groups, against a reference in double, any threads") {
+    // 37 channels of 2x4: groups of 16, 16 and 5 neighbours; 12x10 rows with 16 images: large
+    // enough for threads, groups of 8 and a last one of 5, rows with a lane tail.
+    Generator gen(23);
+    for (const Shape& shape : {Shape{3, 37, 2, 4}, Shape{16, 37, 12, 10}}) {
+      CAPTURE(to_string(shape));
+      const int64_t n = shape[0], c = shape[1], inner = shape[2] * shape[3];
+      const Tensor x = random_tensor(shape, gen, -1.0f, 3.0f);
+      const Tensor gamma = random_tensor({c}, gen, 0.5f, 1.5f), beta = random_tensor({c}, gen);
+      const Tensor dy = random_tensor(shape, gen);
+      std::vector<std::vector<float>> runs;
+      for (const int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        const Tensor xt = x.detach().set_requires_grad(true);
+        const Tensor g = gamma.detach().set_requires_grad(true);
+        const Tensor b = beta.detach().set_requires_grad(true);
+        const Tensor mean = Tensor::zeros({c}), var = Tensor::full({c}, 1.0f);
+        const Tensor y = batch_norm(xt, mean, var, g, b, true, 0.1f, 1e-5f);
+        sum(mul(y, dy)).backward();
+        runs.push_back(y.to_vector());
+        for (const Tensor& t : {xt.grad(), g.grad(), b.grad(), mean, var}) {
+          const std::vector<float> v = t.to_vector();
+          runs.back().insert(runs.back().end(), v.begin(), v.end());
+        }
+        omp_set_num_threads(omp_get_num_procs());
+        if (threads == 2) break;
+        // The reference, channel by channel in double.
+        const float *px = x.data(), *pd = dy.data();
+        for (int64_t k = 0; k < c; ++k) {
+          const auto at = [&](int64_t o, int64_t i) { return (o * c + k) * inner + i; };
+          double mu = 0, var_k = 0, sum_g = 0, sum_gx = 0;
+          for (int64_t o = 0; o < n; ++o)
+            for (int64_t i = 0; i < inner; ++i) mu += px[at(o, i)];
+          mu /= static_cast<double>(n * inner);
+          for (int64_t o = 0; o < n; ++o)
+            for (int64_t i = 0; i < inner; ++i) var_k += (px[at(o, i)] - mu) * (px[at(o, i)] - mu);
+          var_k /= static_cast<double>(n * inner);
+          const double invstd = 1.0 / std::sqrt(var_k + 1e-5);
+          for (int64_t o = 0; o < n; ++o)
+            for (int64_t i = 0; i < inner; ++i) {
+              sum_g += pd[at(o, i)];
+              sum_gx += pd[at(o, i)] * (px[at(o, i)] - mu) * invstd;
+            }
+          const double m = static_cast<double>(n * inner), gk = gamma.data()[k];
+          for (int64_t o = 0; o < n; ++o)
+            for (int64_t i = 0; i < inner; ++i) {
+              const double xhat = (px[at(o, i)] - mu) * invstd;
+              CHECK(y.data()[at(o, i)] ==
+                    doctest::Approx(gk * xhat + beta.data()[k]).epsilon(1e-5));
+              const double dx = gk * invstd * (pd[at(o, i)] - sum_g / m - xhat * sum_gx / m);
+              CHECK(xt.grad().data()[at(o, i)] == doctest::Approx(dx).epsilon(1e-4).scale(1e-3));
+            }
+          CHECK(g.grad().data()[k] == doctest::Approx(sum_gx).epsilon(1e-4));
+          CHECK(b.grad().data()[k] == doctest::Approx(sum_g).epsilon(1e-4));
+          CHECK(mean.data()[k] == doctest::Approx(0.1 * mu).epsilon(1e-5));
+          CHECK(var.data()[k] == doctest::Approx(0.9 + 0.1 * var_k * m / (m - 1)).epsilon(1e-5));
+        }
+      }
+      CHECK(runs[0] == runs[1]);
     }
   }
 

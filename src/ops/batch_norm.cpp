@@ -1,5 +1,6 @@
 #include "adamite/ops/batch_norm.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <stdexcept>
@@ -27,48 +28,76 @@ inline float normalized(float xhat, float gamma, float beta) {
   return xhat * gamma + beta;
 }
 
-// One channel's elements: x[o, c, i] for every o and i, in a fixed order (rows of i contiguous).
-template <class Visit>
-void for_channel(const detail::Axes& a, int64_t c, Visit visit) {
-  for (int64_t o = 0; o < a.outer; ++o) {
-    const int64_t row = a.at(o, c, 0);
-    for (int64_t i = 0; i < a.inner; ++i) visit(row + i);
-  }
+// Channels are walked in groups of neighbours, image by image, so that each image's rows of the
+// group are read as one block of memory: one channel at a time, ResNet's 8x8 layers were read as
+// rows of 64 values 16 KB apart, at a third of the speed of a contiguous pass. Each channel's
+// values are still visited and summed in the same order, so the bits depend neither on the group
+// nor on the thread count.
+constexpr int64_t kMaxGroup = 16;
+
+struct ChannelGroup {
+  int64_t first, count;
+};
+
+// Enough channels that an image's rows of the group make at least 1,024 values side by side.
+int64_t group_size(const detail::Axes& a) {
+  return std::clamp<int64_t>(1024 / std::max<int64_t>(a.inner, 1), 1, kMaxGroup);
 }
 
-// Σ values(at)[k] over one channel, for each of the K values that values(at) returns (several
-// sums in one pass over memory): each row summed in 16 float lanes (so it vectorizes), the rows in
-// double. The order is fixed, so the bits do not depend on the thread count.
+// Runs body(group) for every group, the groups spread over the threads.
+template <class Body>
+void for_each_group(const Tensor& x, const detail::Axes& a, Body body) {
+  const int64_t size = group_size(a), groups = (a.size + size - 1) / size;
+#pragma omp parallel for schedule(static) if (x.numel() >= (int64_t{1} << 16))
+  for (int64_t k = 0; k < groups; ++k)
+    body(ChannelGroup{k * size, std::min(size, a.size - k * size)});
+}
+
+// visit(j, at) for the group's j-th channel at every element x[o, c, i] of it.
+template <class Visit>
+void for_group(const detail::Axes& a, ChannelGroup g, Visit visit) {
+  for (int64_t o = 0; o < a.outer; ++o)
+    for (int64_t j = 0; j < g.count; ++j) {
+      const int64_t row = a.at(o, g.first + j, 0);
+      for (int64_t i = 0; i < a.inner; ++i) visit(j, row + i);
+    }
+}
+
+// Per channel j of the group, Σ values(j, at)[k] for each of the K values values() returns
+// (several sums in one pass over memory): each row summed in 16 float lanes (so it vectorizes),
+// the rows in double, in a fixed order.
 template <size_t K, class Values>
-std::array<double, K> channel_sums(const detail::Axes& a, int64_t c, Values values) {
+std::array<std::array<double, K>, kMaxGroup> group_sums(const detail::Axes& a, ChannelGroup g,
+                                                        Values values) {
   constexpr int64_t kLanes = 16;
-  std::array<double, K> total{};
-  for (int64_t o = 0; o < a.outer; ++o) {
-    const int64_t row = a.at(o, c, 0);
-    float lanes[K][kLanes] = {};
-    int64_t i = 0;
-    for (; i + kLanes <= a.inner; i += kLanes)
-      for (int64_t j = 0; j < kLanes; ++j) {
-        const std::array<float, K> v = values(row + i + j);
-        for (size_t k = 0; k < K; ++k) lanes[k][j] += v[k];
+  std::array<std::array<double, K>, kMaxGroup> total{};
+  for (int64_t o = 0; o < a.outer; ++o)
+    for (int64_t j = 0; j < g.count; ++j) {
+      const int64_t row = a.at(o, g.first + j, 0);
+      float lanes[K][kLanes] = {};
+      int64_t i = 0;
+      for (; i + kLanes <= a.inner; i += kLanes)
+        for (int64_t l = 0; l < kLanes; ++l) {
+          const std::array<float, K> v = values(j, row + i + l);
+          for (size_t k = 0; k < K; ++k) lanes[k][l] += v[k];
+        }
+      std::array<double, K> sum{};
+      for (; i < a.inner; ++i) {
+        const std::array<float, K> v = values(j, row + i);
+        for (size_t k = 0; k < K; ++k) sum[k] += v[k];
       }
-    std::array<double, K> sum{};
-    for (; i < a.inner; ++i) {
-      const std::array<float, K> v = values(row + i);
-      for (size_t k = 0; k < K; ++k) sum[k] += v[k];
+      for (size_t k = 0; k < K; ++k) {
+        for (const float lane : lanes[k]) sum[k] += lane;
+        total[j][k] += sum[k];
+      }
     }
-    for (size_t k = 0; k < K; ++k) {
-      for (const float lane : lanes[k]) sum[k] += lane;
-      total[k] += sum[k];
-    }
-  }
   return total;
 }
 
-template <class Value>
-double channel_sum(const detail::Axes& a, int64_t c, Value value) {
-  return channel_sums<1>(a, c, [&](int64_t at) { return std::array<float, 1>{value(at)}; })[0];
-}
+// The per-channel constants of one group, gathered so that the inner loops index small arrays.
+struct GroupConstants {
+  float mu[kMaxGroup], invstd[kMaxGroup], gamma[kMaxGroup], beta[kMaxGroup];
+};
 
 Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
                           const Tensor& running_var, float momentum, float eps) {
@@ -77,40 +106,54 @@ Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
   Tensor y = Tensor::empty(s.x.shape());
   const float* x = s.x.data();
   float* out = y.data();
-  // Channels are independent: a thread per channel block never changes a bit.
-#pragma omp parallel for schedule(static) if (s.x.numel() >= (int64_t{1} << 16))
-  for (int64_t c = 0; c < a.size; ++c) {
-    double mean = 0.0, var = 0.0;
+  for_each_group(s.x, a, [&](ChannelGroup g) {
+    GroupConstants k;
+    double mean[kMaxGroup], var[kMaxGroup];
     if (s.training) {
-      mean = channel_sum(a, c, [&](int64_t at) { return x[at]; }) / m;
-      const auto mu = static_cast<float>(mean);
+      const auto sums =
+          group_sums<1>(a, g, [&](int64_t, int64_t at) { return std::array<float, 1>{x[at]}; });
+      for (int64_t j = 0; j < g.count; ++j) {
+        mean[j] = sums[j][0] / m;
+        k.mu[j] = static_cast<float>(mean[j]);
+      }
       // Biased, for normalising (the running estimate below is unbiased, as PyTorch's).
-      var = channel_sum(a, c, [&](int64_t at) { return (x[at] - mu) * (x[at] - mu); }) / m;
-      if (running_mean.defined()) {
-        float& rm = running_mean.data()[c];
-        float& rv = running_var.data()[c];
-        rm = static_cast<float>((1.0 - momentum) * rm + momentum * mean);
-        rv = static_cast<float>((1.0 - momentum) * rv + momentum * var * m / (m - 1.0));
+      const auto squares = group_sums<1>(a, g, [&](int64_t j, int64_t at) {
+        return std::array<float, 1>{(x[at] - k.mu[j]) * (x[at] - k.mu[j])};
+      });
+      for (int64_t j = 0; j < g.count; ++j) {
+        var[j] = squares[j][0] / m;
+        if (!running_mean.defined()) continue;
+        float& rm = running_mean.data()[g.first + j];
+        float& rv = running_var.data()[g.first + j];
+        rm = static_cast<float>((1.0 - momentum) * rm + momentum * mean[j]);
+        rv = static_cast<float>((1.0 - momentum) * rv + momentum * var[j] * m / (m - 1.0));
       }
     } else {
-      mean = running_mean.data()[c];
-      var = running_var.data()[c];
+      for (int64_t j = 0; j < g.count; ++j) {
+        mean[j] = running_mean.data()[g.first + j];
+        var[j] = running_var.data()[g.first + j];
+      }
     }
-    const auto invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
-    s.mean.data()[c] = static_cast<float>(mean);
-    s.invstd.data()[c] = invstd;
-    const float gamma = s.weight.defined() ? s.weight.data()[c] : 1.0f;
-    const float beta = s.bias.defined() ? s.bias.data()[c] : 0.0f;
-    const auto mu = static_cast<float>(mean);
+    for (int64_t j = 0; j < g.count; ++j) {
+      const int64_t c = g.first + j;
+      k.mu[j] = static_cast<float>(mean[j]);
+      k.invstd[j] = static_cast<float>(1.0 / std::sqrt(var[j] + eps));
+      k.gamma[j] = s.weight.defined() ? s.weight.data()[c] : 1.0f;
+      k.beta[j] = s.bias.defined() ? s.bias.data()[c] : 0.0f;
+      s.mean.data()[c] = k.mu[j];
+      s.invstd.data()[c] = k.invstd[j];
+    }
+    const auto value = [&](int64_t j, int64_t at) {
+      return normalized((x[at] - k.mu[j]) * k.invstd[j], k.gamma[j], k.beta[j]);
+    };
     if (s.relu)
-      for_channel(a, c, [&](int64_t at) {
-        const float v = normalized((x[at] - mu) * invstd, gamma, beta);
+      for_group(a, g, [&](int64_t j, int64_t at) {
+        const float v = value(j, at);
         out[at] = v > 0.0f ? v : 0.0f;
       });
     else
-      for_channel(a, c,
-                  [&](int64_t at) { out[at] = normalized((x[at] - mu) * invstd, gamma, beta); });
-  }
+      for_group(a, g, [&](int64_t j, int64_t at) { out[at] = value(j, at); });
+  });
   return y;
 }
 
@@ -129,40 +172,50 @@ void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y, float* d
       s.weight.defined() && s.weight.requires_grad() ? s.weight.grad_or_zeros().data() : nullptr;
   float* dbeta =
       s.bias.defined() && s.bias.requires_grad() ? s.bias.grad_or_zeros().data() : nullptr;
-#pragma omp parallel for schedule(static) if (s.x.numel() >= (int64_t{1} << 16))
-  for (int64_t c = 0; c < a.size; ++c) {
-    const float mu = s.mean.data()[c], invstd = s.invstd.data()[c];
-    const float gamma = s.weight.defined() ? s.weight.data()[c] : 1.0f;
-    const float beta = s.bias.defined() ? s.bias.data()[c] : 0.0f;
-    // g at one element, with its x̂; ReLU's derivative as relu()'s: dy·1 or dy·0.
-    const auto g = [&](int64_t at, float xhat) {
+  for_each_group(s.x, a, [&](ChannelGroup grp) {
+    GroupConstants k;
+    for (int64_t j = 0; j < grp.count; ++j) {
+      const int64_t c = grp.first + j;
+      k.mu[j] = s.mean.data()[c];
+      k.invstd[j] = s.invstd.data()[c];
+      k.gamma[j] = s.weight.defined() ? s.weight.data()[c] : 1.0f;
+      k.beta[j] = s.bias.defined() ? s.bias.data()[c] : 0.0f;
+    }
+    const auto xhat = [&](int64_t j, int64_t at) { return (x[at] - k.mu[j]) * k.invstd[j]; };
+    // g at one element; ReLU's derivative as relu()'s: dy·1 or dy·0.
+    const auto g = [&](int64_t j, int64_t at) {
       if constexpr (Relu)
-        return dy[at] * detail::select(normalized(xhat, gamma, beta) > 0.0f, 1.0f, 0.0f);
+        return dy[at] *
+               detail::select(normalized(xhat(j, at), k.gamma[j], k.beta[j]) > 0.0f, 1.0f, 0.0f);
       else
         return dy[at];
     };
     // Σ g·x̂ as (g·(x − μ))·invstd, the order batch_norm's bits have always had.
-    const auto [sum_g, sum_g_xhat] = channel_sums<2>(a, c, [&](int64_t at) {
-      const float gi = g(at, (x[at] - mu) * invstd);
-      return std::array<float, 2>{gi, gi * (x[at] - mu) * invstd};
+    const auto sums = group_sums<2>(a, grp, [&](int64_t j, int64_t at) {
+      const float gi = g(j, at);
+      return std::array<float, 2>{gi, gi * (x[at] - k.mu[j]) * k.invstd[j]};
     });
-    if (dgamma) dgamma[c] += static_cast<float>(sum_g_xhat);
-    if (dbeta) dbeta[c] += static_cast<float>(sum_g);
-    if (!dx) continue;
-    if (!s.training) {
-      for_channel(a, c, [&](int64_t at) {
-        detail::write_or_add<FreshDx>(dx[at], gamma * invstd * g(at, (x[at] - mu) * invstd));
-      });
-      continue;
+    float mean_g[kMaxGroup], mean_g_xhat[kMaxGroup];
+    for (int64_t j = 0; j < grp.count; ++j) {
+      const auto [sum_g, sum_g_xhat] = sums[j];
+      if (dgamma) dgamma[grp.first + j] += static_cast<float>(sum_g_xhat);
+      if (dbeta) dbeta[grp.first + j] += static_cast<float>(sum_g);
+      mean_g[j] = static_cast<float>(sum_g / m);
+      mean_g_xhat[j] = static_cast<float>(sum_g_xhat / m);
     }
-    const auto mean_g = static_cast<float>(sum_g / m);
-    const auto mean_g_xhat = static_cast<float>(sum_g_xhat / m);
-    for_channel(a, c, [&](int64_t at) {
-      const float xhat = (x[at] - mu) * invstd;
-      detail::write_or_add<FreshDx>(dx[at],
-                                    gamma * invstd * (g(at, xhat) - mean_g - xhat * mean_g_xhat));
+    if (!dx) return;
+    if (!s.training) {
+      for_group(a, grp, [&](int64_t j, int64_t at) {
+        detail::write_or_add<FreshDx>(dx[at], k.gamma[j] * k.invstd[j] * g(j, at));
+      });
+      return;
+    }
+    for_group(a, grp, [&](int64_t j, int64_t at) {
+      const float xh = xhat(j, at);
+      detail::write_or_add<FreshDx>(
+          dx[at], k.gamma[j] * k.invstd[j] * (g(j, at) - mean_g[j] - xh * mean_g_xhat[j]));
     });
-  }
+  });
 }
 
 void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y) {
