@@ -10,7 +10,7 @@
 namespace adamite::train {
 namespace {
 
-constexpr int64_t kRowFields = 6;  // epoch, step, train_loss, test_loss, test_accuracy, seconds
+constexpr int64_t kRowFields = kEpochFields;
 constexpr int64_t kScalars =
     5;  // completed, pass_cross_entropy, pass_evaluations, elapsed, stepping
 const std::string kIdentity = "fit.identity.";
@@ -23,9 +23,7 @@ void save_sfo_fit(const SfoFitSpec& spec, const optim::SFO& sfo, const nn::Modul
                                     double(state.pass_evaluations), elapsed, state.stepping};
   std::vector<double> rows;
   for (const EpochResult& r : state.rows)
-    for (const double v :
-         {double(r.epoch), double(r.step), r.train_loss, r.test_loss, r.test_accuracy, r.seconds})
-      rows.push_back(v);
+    for (const double v : epoch_fields(r)) rows.push_back(v);
   std::vector<io::ArrayRef> extra{
       io::array_ref("fit.scalars", {kScalars}, scalars.data()),
       io::array_ref("fit.rows", {int64_t(state.rows.size()), kRowFields}, rows.data()),
@@ -77,17 +75,8 @@ SfoFitState restore_sfo_fit(const SfoFitSpec& spec, optim::SFO& sfo, nn::Module&
     state.stepping = stepping;
     std::vector<double> rows(size_t(state.completed * kRowFields));
     file.read("fit.rows", {state.completed, kRowFields}, rows.data());
-    for (int64_t r = 0; r < state.completed; ++r) {
-      const double* v = rows.data() + r * kRowFields;
-      EpochResult row;
-      row.epoch = int64_t(v[0]);
-      row.step = int64_t(v[1]);
-      row.train_loss = v[2];
-      row.test_loss = v[3];
-      row.test_accuracy = v[4];
-      row.seconds = v[5];
-      state.rows.push_back(row);
-    }
+    for (int64_t r = 0; r < state.completed; ++r)
+      state.rows.push_back(epoch_from_fields(rows.data() + r * kRowFields));
     state.full_batch_costs.resize(spec.full_batch_cost ? size_t(state.completed) : 0);
     file.read("fit.full_batch_costs", {int64_t(state.full_batch_costs.size())},
               state.full_batch_costs.data());

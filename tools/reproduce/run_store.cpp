@@ -120,16 +120,9 @@ void RunStore::load_curves(const std::string& label, RunRecord& run) const {
   run.full_batch_costs.clear();
   run.iteration_costs.clear();
   for (const std::vector<double>& row : read_numbers(dir_ / (name + ".csv"))) {
-    if (row.size() < 6) continue;
-    train::EpochResult epoch;
-    epoch.epoch = int64_t(row[0]);
-    epoch.step = int64_t(row[1]);
-    epoch.train_loss = row[2];
-    epoch.test_loss = row[3];
-    epoch.test_accuracy = row[4];
-    epoch.seconds = row[5];
-    run.epochs.push_back(epoch);
-    if (row.size() > 6) run.full_batch_costs.push_back(row[6]);
+    if (row.size() < train::kEpochFields) continue;
+    run.epochs.push_back(train::epoch_from_fields(row.data()));
+    if (row.size() > train::kEpochFields) run.full_batch_costs.push_back(row[6]);
   }
   for (const std::vector<double>& row : read_numbers(dir_ / (name + "-iterations.csv")))
     if (row.size() == 2) run.iteration_costs.push_back(row[1]);

@@ -2,6 +2,7 @@
 // with an evaluation on the test set after each epoch.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -37,6 +38,24 @@ struct EpochResult {
   double plateau_factor = 1.0;
   double seconds = 0.0;  // wall time since training started
 };
+
+// The six numbers of an epoch that every record of it stores (the CSV log's first columns, SFO's
+// checkpoint, the reproduction's curves), in that order, and back.
+constexpr size_t kEpochFields = 6;  // epoch, step, train_loss, test_loss, test_accuracy, seconds
+inline std::array<double, kEpochFields> epoch_fields(const EpochResult& row) {
+  return {double(row.epoch), double(row.step),  row.train_loss,
+          row.test_loss,     row.test_accuracy, row.seconds};
+}
+inline EpochResult epoch_from_fields(const double* fields) {
+  EpochResult row;
+  row.epoch = int64_t(fields[0]);
+  row.step = int64_t(fields[1]);
+  row.train_loss = fields[2];
+  row.test_loss = fields[3];
+  row.test_accuracy = fields[4];
+  row.seconds = fields[5];
+  return row;
+}
 
 // Where training stands between two steps: enough, with the weights, optimizer, averaging and
 // random-generator states, to continue exactly (a checkpoint stores it).
