@@ -104,9 +104,10 @@ TEST_SUITE("nn") {
 
   TEST_CASE("batch norm: channels walked in groups, against a reference in double, any threads") {
     // 37 channels of 2x4: groups of 16, 16 and 5 neighbours; 12x10 rows with 16 images: large
-    // enough for threads, groups of 8 and a last one of 5, rows with a lane tail.
+    // enough for threads, groups of 8 and a last one of 5, rows with a lane tail; 8 channels of
+    // 8x8: one group on one thread, two on two.
     Generator gen(23);
-    for (const Shape& shape : {Shape{3, 37, 2, 4}, Shape{16, 37, 12, 10}}) {
+    for (const Shape& shape : {Shape{3, 37, 2, 4}, Shape{16, 37, 12, 10}, Shape{128, 8, 8, 8}}) {
       CAPTURE(to_string(shape));
       const int64_t n = shape[0], c = shape[1], inner = shape[2] * shape[3];
       const Tensor x = random_tensor(shape, gen, -1.0f, 3.0f);

@@ -1,5 +1,7 @@
 #include "adamite/ops/batch_norm.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -39,9 +41,12 @@ struct ChannelGroup {
   int64_t first, count;
 };
 
-// Enough channels that an image's rows of the group make at least 1,024 values side by side.
+// Enough channels that an image's rows of the group make at least 1,024 values side by side, but
+// no more than leave every thread a group (the bits do not depend on the grouping).
 int64_t group_size(const detail::Axes& a) {
-  return std::clamp<int64_t>(1024 / std::max<int64_t>(a.inner, 1), 1, kMaxGroup);
+  const int64_t per_thread = std::max<int64_t>(1, a.size / omp_get_max_threads());
+  return std::clamp<int64_t>(1024 / std::max<int64_t>(a.inner, 1), 1,
+                             std::min(kMaxGroup, per_thread));
 }
 
 // Runs body(group) for every group, the groups spread over the threads.
