@@ -2,8 +2,10 @@
 // step's pass over P instead of at once (one pass fewer a step) is the column Gram–Schmidt adds,
 // the step's coordinates stay exact, and the model's estimated coordinate is corrected.
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include <Eigen/Dense>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -108,6 +110,38 @@ TEST_CASE("sfo subspace: a column written in the step's pass equals the one adde
   }
   CHECK(deferrals >= 20);
   CHECK(at_once >= 5);
+}
+
+TEST_CASE("sfo subspace: the passes over P give the same bits on 1 and 2 threads") {
+  // 40,000 rows: three chunks of the threaded passes, the last one short; every other step adds
+  // a column deferred into the step's pass.
+  constexpr int64_t M = 40000, K = 24;
+  const auto run = [&](int threads) {
+    omp_set_num_threads(threads);
+    Generator g(7);
+    SfoSubspace basis(M, K, random_vector(M, g));
+    Eigen::VectorXf theta = random_vector(M, g);
+    std::vector<double> bits;
+    for (int t = 0; t < 20; ++t) {
+      const Eigen::VectorXf x = random_vector(M, g);
+      Eigen::VectorXd coords;
+      basis.try_add(x, coords, t % 2 == 0);
+      Eigen::VectorXd dx = Eigen::VectorXd::Zero(K);
+      for (int64_t i = 0; i < basis.dimension(); ++i) dx(i) = 0.1 * g.normal();
+      const SfoSubspace::Moved moved = basis.add_to_and_project_change(theta, dx);
+      const Eigen::VectorXd projected = basis.project(theta);
+      bits.insert(bits.end(), coords.begin(), coords.end());
+      bits.insert(bits.end(), moved.change.begin(), moved.change.end());
+      bits.push_back(moved.added_length);
+      bits.insert(bits.end(), projected.begin(), projected.end());
+    }
+    bits.insert(bits.end(), theta.begin(), theta.end());
+    omp_set_num_threads(omp_get_num_procs());
+    return bits;
+  };
+  const std::vector<double> one = run(1), two = run(2);
+  REQUIRE(one.size() == two.size());
+  CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(double)) == 0);
 }
 
 TEST_CASE("sfo models: an estimated coordinate of the last gradient is corrected with its pair") {

@@ -21,6 +21,27 @@ int64_t step_rows(int64_t k) {
   const bool fits = l2 > 0 && kL2Rows * k * int64_t(sizeof(float)) <= 3 * int64_t(l2) / 4;
   return fits ? kL2Rows : kRows;
 }
+// The passes over P run on the threads in chunks of this many rows (a multiple of both block
+// sizes): each chunk sums its blocks in order, and the chunks' sums are added in order, so the
+// bits do not depend on the thread count. Two cores stream P at 1.8x one core's rate.
+constexpr int64_t kChunkRows = 16384;
+
+// Σ over P's row chunks of what chunk(first_row, rows, partial) adds to its zeroed `partial`
+// (`width` values), added in chunk order; the chunks run on the threads. `partials` is scratch.
+template <class Chunk>
+Eigen::VectorXd sum_over_chunks(int64_t M, int64_t width, Eigen::MatrixXd& partials, Chunk chunk) {
+  const int64_t chunks = (M + kChunkRows - 1) / kChunkRows;
+  partials.setZero(width, chunks);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t first = c * kChunkRows;
+    chunk(first, std::min(kChunkRows, M - first), Eigen::Ref<Eigen::VectorXd>(partials.col(c)));
+  }
+  Eigen::VectorXd total = Eigen::VectorXd::Zero(width);
+  for (int64_t c = 0; c < chunks; ++c) total += partials.col(c);
+  return total;
+}
+
 // A direction whose part outside the basis is shorter than this (relative) is already inside it:
 // float32 projections leave residuals near 1e-7, far below it.
 constexpr double kInside = 1e-5;
@@ -50,12 +71,15 @@ Eigen::VectorXd SfoSubspace::project(const Eigen::VectorXf& x) const {
   check_no_deferred("project");
   Eigen::VectorXd coords = Eigen::VectorXd::Zero(max_dimension_);
   if (full_) return x.cast<double>();
-  const int64_t M = basis_.rows();
-  for (int64_t r0 = 0; r0 < M; r0 += kRows) {
-    const int64_t rows = std::min(kRows, M - r0);
-    coords.head(dimension_) +=
-        (basis_.block(r0, 0, rows, dimension_).transpose() * x.segment(r0, rows)).cast<double>();
-  }
+  const int64_t k = dimension_;
+  coords.head(k) = sum_over_chunks(
+      basis_.rows(), k, partials_,
+      [&](int64_t first, int64_t rows, Eigen::Ref<Eigen::VectorXd> partial) {
+        for (int64_t r0 = first; r0 < first + rows; r0 += kRows) {
+          const int64_t n = std::min(kRows, first + rows - r0);
+          partial += (basis_.block(r0, 0, n, k).transpose() * x.segment(r0, n)).cast<double>();
+        }
+      });
   return coords;
 }
 
@@ -121,31 +145,36 @@ SfoSubspace::Moved SfoSubspace::add_to_and_project_change(Eigen::VectorXf& x,
   // length is known: along it the step is coords/estimate · r.
   const int64_t written = deferred_ ? k - 1 : k;
   if (deferred_) c(written) = static_cast<float>(coords(written) / deferred_length_);
-  double residual_squared = 0.0;
   // Blocks of step_rows(k) rows. Of 1024 rows, a column's 4 KB run in a block is read from memory
   // in order, and the block (5 MB at K = 1200) is still in the last-level cache when the step's
   // projection reads it again; blocks sized for a Zen 5's L2 (54 rows at K = 1200) read 216-byte
   // runs from 1200 places and took 2.6 times as long. Where 256 rows fit in L2 (an Intel Xeon's
   // 2 MB up to k = 1536), the block's second read comes from L2: the pass took 0.75-0.85x the
   // time of 1024 rows there (M = 1.8 million, k = 1175).
-  const int64_t M = basis_.rows(), block_rows = step_rows(k);
-  Eigen::VectorXf before;
-  for (int64_t r0 = 0; r0 < M; r0 += block_rows) {
-    const int64_t rows = std::min(block_rows, M - r0);
-    if (deferred_) {
-      auto residual = basis_.col(written).segment(r0, rows);
-      residual = deferred_->segment(r0, rows);
-      residual.noalias() -= basis_.block(r0, 0, rows, written) * deferred_coords_;
-      residual_squared += residual.cast<double>().squaredNorm();
-    }
-    const auto block = basis_.block(r0, 0, rows, k);
-    before = x.segment(r0, rows);
-    x.segment(r0, rows).noalias() += block * c;
-    before = x.segment(r0, rows) - before;
-    moved.change.head(k) += (block.transpose() * before).cast<double>();
-  }
+  // The chunks' sums: the step's coordinates, then the deferred column's squared length.
+  const int64_t block_rows = step_rows(k);
+  const Eigen::VectorXd sums = sum_over_chunks(
+      basis_.rows(), k + 1, partials_,
+      [&](int64_t first, int64_t rows, Eigen::Ref<Eigen::VectorXd> partial) {
+        Eigen::VectorXf before;
+        for (int64_t r0 = first; r0 < first + rows; r0 += block_rows) {
+          const int64_t n = std::min(block_rows, first + rows - r0);
+          if (deferred_) {
+            auto residual = basis_.col(written).segment(r0, n);
+            residual = deferred_->segment(r0, n);
+            residual.noalias() -= basis_.block(r0, 0, n, written) * deferred_coords_;
+            partial(k) += residual.cast<double>().squaredNorm();
+          }
+          const auto block = basis_.block(r0, 0, n, k);
+          before = x.segment(r0, n);
+          x.segment(r0, n).noalias() += block * c;
+          before = x.segment(r0, n) - before;
+          partial.head(k) += (block.transpose() * before).cast<double>();
+        }
+      });
+  moved.change.head(k) = sums.head(k);
   if (deferred_) {  // normalise the column; the change along it was measured against r
-    moved.added_length = std::sqrt(residual_squared);
+    moved.added_length = std::sqrt(sums(k));
     basis_.col(written) /= static_cast<float>(moved.added_length);
     moved.change(written) /= moved.added_length;
     deferred_ = nullptr;

@@ -71,6 +71,7 @@ class SfoSubspace {
   const Eigen::VectorXf* deferred_ = nullptr;
   Eigen::VectorXf deferred_coords_;
   double deferred_length_ = 0.0;
+  mutable Eigen::MatrixXd partials_;  // scratch: the passes' per-chunk sums
   int64_t dimension_ = 0, max_dimension_;
   bool full_;
 };

@@ -68,7 +68,7 @@
 //
 // Memory: P holds 4·K_max ≈ 4·1.5·(2N + 2) bytes per parameter, i.e. about 12 bytes per parameter
 // per subfunction; four M-sized float vectors and the K-sized models (independent of M) add to it.
-// Time: three passes over P per step (docs/optimizers.md measures them).
+// Time: two passes over P in most steps, on the threads in fixed chunks (docs/optimizers.md).
 #pragma once
 
 #include <cstdint>
