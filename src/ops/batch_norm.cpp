@@ -91,8 +91,10 @@ std::array<std::array<double, K>, kMaxGroup> group_sums(const detail::Axes& a, C
         const std::array<float, K> v = values(j, row + i);
         for (size_t k = 0; k < K; ++k) sum[k] += v[k];
       }
+      const bool laned = a.inner >= kLanes;  // else the lanes hold zeros (BatchNorm1d's rows of 1)
       for (size_t k = 0; k < K; ++k) {
-        for (const float lane : lanes[k]) sum[k] += lane;
+        if (laned)
+          for (const float lane : lanes[k]) sum[k] += lane;
         total[j][k] += sum[k];
       }
     }
