@@ -44,6 +44,13 @@ Claim waiting_for(Claim claim, const std::string& missing) {
   return claim;
 }
 
+// decided(), once every one of `labels` has a run; until then it waits for them.
+Claim decided_once_run(const ExperimentResult& result, const std::vector<std::string>& labels,
+                       const Claim& claim, double difference, double noise) {
+  const std::string missing = not_run(result, labels);
+  return missing.empty() ? decided(claim, difference, noise) : waiting_for(claim, missing);
+}
+
 std::string tail_text(const std::string& label, const Tail& t) {
   return label + " " + format_number(t.mean) + " ± " + format_number(t.noise);
 }
@@ -57,10 +64,9 @@ Claim lower(const ExperimentResult& result, const std::string& a, const std::str
   const Tail ta = plotted_tail(find(result, a)), tb = plotted_tail(find(result, b));
   Claim claim{std::move(statement) + kTailWords};
   claim.margin = a + " < " + format_number(factor) + " × " + b;
-  if (const std::string missing = not_run(result, {a, b}); !missing.empty())
-    return waiting_for(claim, missing);
   claim.evidence = tail_text(a, ta) + " vs " + tail_text(b, tb);
-  return decided(claim, factor * tb.mean - ta.mean, ta.noise + factor * tb.noise);
+  return decided_once_run(result, {a, b}, claim, factor * tb.mean - ta.mean,
+                          ta.noise + factor * tb.noise);
 }
 
 Claim lowest(const ExperimentResult& result, const std::string& label, std::string statement) {
@@ -211,10 +217,8 @@ std::vector<Claim> check_claims(const ExperimentResult& result) {
         kTailWords};
     claim.margin = "higher < 1.25 × lower";
     claim.evidence = tail_text("AdaMax", adamax) + " vs " + tail_text("Adam", adam);
-    const std::string missing = not_run(result, {"AdaMax", "Adam"});
-    claims.push_back(
-        missing.empty() ? decided(claim, 1.25 * low.mean - high.mean, high.noise + 1.25 * low.noise)
-                        : waiting_for(claim, missing));
+    claims.push_back(decided_once_run(result, {"AdaMax", "Adam"}, claim,
+                                      1.25 * low.mean - high.mean, high.noise + 1.25 * low.noise));
   } else if (id == "averaging") {
     const Tail plain = plotted_tail(find(result, "Adam"), true);
     const Tail averaged = plotted_tail(find(result, "Adam + EMA of weights"), true);
@@ -224,10 +228,8 @@ std::vector<Claim> check_claims(const ExperimentResult& result) {
         std::to_string(kTailEpochs) + " epochs)"};
     claim.margin = "with averaging < without";
     claim.evidence = tail_text("with averaging", averaged) + " vs " + tail_text("without", plain);
-    const std::string missing = not_run(result, {"Adam", "Adam + EMA of weights"});
-    claims.push_back(missing.empty()
-                         ? decided(claim, plain.mean - averaged.mean, plain.noise + averaged.noise)
-                         : waiting_for(claim, missing));
+    claims.push_back(decided_once_run(result, {"Adam", "Adam + EMA of weights"}, claim,
+                                      plain.mean - averaged.mean, plain.noise + averaged.noise));
   }
   return claims;
 }
