@@ -27,18 +27,21 @@ int64_t step_rows(int64_t k) {
 constexpr int64_t kChunkRows = 16384;
 
 // Σ over P's row chunks of what chunk(first_row, rows, partial) adds to its zeroed `partial`
-// (`width` values), added in chunk order; the chunks run on the threads. `partials` is scratch.
+// (`width` values), added in chunk order; the chunks run on the threads. `partials` is scratch,
+// grown only when a wider sum is asked for (the width follows the basis's dimension every step).
 template <class Chunk>
 Eigen::VectorXd sum_over_chunks(int64_t M, int64_t width, Eigen::MatrixXd& partials, Chunk chunk) {
   const int64_t chunks = (M + kChunkRows - 1) / kChunkRows;
-  partials.setZero(width, chunks);
+  if (partials.rows() < width || partials.cols() != chunks) partials.resize(width, chunks);
+  partials.topRows(width).setZero();
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t first = c * kChunkRows;
-    chunk(first, std::min(kChunkRows, M - first), Eigen::Ref<Eigen::VectorXd>(partials.col(c)));
+    chunk(first, std::min(kChunkRows, M - first),
+          Eigen::Ref<Eigen::VectorXd>(partials.col(c).head(width)));
   }
   Eigen::VectorXd total = Eigen::VectorXd::Zero(width);
-  for (int64_t c = 0; c < chunks; ++c) total += partials.col(c);
+  for (int64_t c = 0; c < chunks; ++c) total += partials.col(c).head(width);
   return total;
 }
 
