@@ -101,10 +101,23 @@ std::array<std::array<double, K>, kMaxGroup> group_sums(const detail::Axes& a, C
   return total;
 }
 
-// The per-channel constants of one group, gathered so that the inner loops index small arrays.
+// The per-channel constants of one group, gathered so that the inner loops index small arrays:
+// μ and 1/√(σ² + ε) as the forward pass saved them, γ and β (or 1 and 0).
 struct GroupConstants {
   float mu[kMaxGroup], invstd[kMaxGroup], gamma[kMaxGroup], beta[kMaxGroup];
 };
+
+GroupConstants constants_of(const BatchNormSaved& s, ChannelGroup g) {
+  GroupConstants k;
+  for (int64_t j = 0; j < g.count; ++j) {
+    const int64_t c = g.first + j;
+    k.mu[j] = s.mean.data()[c];
+    k.invstd[j] = s.invstd.data()[c];
+    k.gamma[j] = s.weight.defined() ? s.weight.data()[c] : 1.0f;
+    k.beta[j] = s.bias.defined() ? s.bias.data()[c] : 0.0f;
+  }
+  return k;
+}
 
 Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
                           const Tensor& running_var, float momentum, float eps) {
@@ -114,18 +127,18 @@ Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
   const float* x = s.x.data();
   float* out = y.data();
   for_each_group(s.x, a, [&](ChannelGroup g) {
-    GroupConstants k;
     double mean[kMaxGroup], var[kMaxGroup];
     if (s.training) {
       const auto sums =
           group_sums<1>(a, g, [&](int64_t, int64_t at) { return std::array<float, 1>{x[at]}; });
+      float mu[kMaxGroup];
       for (int64_t j = 0; j < g.count; ++j) {
         mean[j] = sums[j][0] / m;
-        k.mu[j] = static_cast<float>(mean[j]);
+        mu[j] = static_cast<float>(mean[j]);
       }
       // Biased, for normalising (the running estimate below is unbiased, as PyTorch's).
       const auto squares = group_sums<1>(a, g, [&](int64_t j, int64_t at) {
-        return std::array<float, 1>{(x[at] - k.mu[j]) * (x[at] - k.mu[j])};
+        return std::array<float, 1>{(x[at] - mu[j]) * (x[at] - mu[j])};
       });
       for (int64_t j = 0; j < g.count; ++j) {
         var[j] = squares[j][0] / m;
@@ -142,14 +155,10 @@ Tensor batch_norm_forward(const BatchNormSaved& s, const Tensor& running_mean,
       }
     }
     for (int64_t j = 0; j < g.count; ++j) {
-      const int64_t c = g.first + j;
-      k.mu[j] = static_cast<float>(mean[j]);
-      k.invstd[j] = static_cast<float>(1.0 / std::sqrt(var[j] + eps));
-      k.gamma[j] = s.weight.defined() ? s.weight.data()[c] : 1.0f;
-      k.beta[j] = s.bias.defined() ? s.bias.data()[c] : 0.0f;
-      s.mean.data()[c] = k.mu[j];
-      s.invstd.data()[c] = k.invstd[j];
+      s.mean.data()[g.first + j] = static_cast<float>(mean[j]);
+      s.invstd.data()[g.first + j] = static_cast<float>(1.0 / std::sqrt(var[j] + eps));
     }
+    const GroupConstants k = constants_of(s, g);
     const auto value = [&](int64_t j, int64_t at) {
       return normalized((x[at] - k.mu[j]) * k.invstd[j], k.gamma[j], k.beta[j]);
     };
@@ -180,14 +189,7 @@ void batch_norm_backward(const BatchNormSaved& s, const Tensor& grad_y, float* d
   float* dbeta =
       s.bias.defined() && s.bias.requires_grad() ? s.bias.grad_or_zeros().data() : nullptr;
   for_each_group(s.x, a, [&](ChannelGroup grp) {
-    GroupConstants k;
-    for (int64_t j = 0; j < grp.count; ++j) {
-      const int64_t c = grp.first + j;
-      k.mu[j] = s.mean.data()[c];
-      k.invstd[j] = s.invstd.data()[c];
-      k.gamma[j] = s.weight.defined() ? s.weight.data()[c] : 1.0f;
-      k.beta[j] = s.bias.defined() ? s.bias.data()[c] : 0.0f;
-    }
+    const GroupConstants k = constants_of(s, grp);
     const auto xhat = [&](int64_t j, int64_t at) { return (x[at] - k.mu[j]) * k.invstd[j]; };
     // g at one element; ReLU's derivative as relu()'s: dy·1 or dy·0.
     const auto g = [&](int64_t j, int64_t at) {
