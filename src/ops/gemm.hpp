@@ -35,11 +35,14 @@ class OneOpenMpThread {
 // C [m, n] is cut into tiles whose shapes depend only on (m, n), each computed by one
 // single-threaded product, tile(first_row, rows, first_col, cols): the same numbers whatever the
 // number of threads. Rows are split when there are many, else columns.
+constexpr int64_t kGemmTileRows = 64, kGemmTileCols = 256;
+inline bool gemm_splits_rows(int64_t m) {
+  return m >= 2 * kGemmTileRows;
+}
 template <class Tile>
 void for_each_gemm_tile(int64_t m, int64_t n, int64_t k, Tile tile) {
-  constexpr int64_t kTileRows = 64, kTileCols = 256;
-  const bool split_rows = m >= 2 * kTileRows;
-  const int64_t size = split_rows ? kTileRows : kTileCols, extent = split_rows ? m : n;
+  const bool split_rows = gemm_splits_rows(m);
+  const int64_t size = split_rows ? kGemmTileRows : kGemmTileCols, extent = split_rows ? m : n;
   const int64_t tiles = (extent + size - 1) / size;
   // Threads only pay off for real work; the tiles (and so the numbers) are the same either way.
   const bool parallel = tiles > 1 && m * n * k >= (int64_t{1} << 18);
