@@ -139,6 +139,31 @@ TEST_SUITE("conv") {
     CHECK_FALSE(detail::winograd_applies(window(16, 32, 4)));   // rows of 2 blocks
   }
 
+  TEST_CASE("conv3x3: F(4x4, 3x3) applies to channels in whole vectors and rows of whole groups") {
+    auto window = [](int64_t c, int64_t h, int64_t w) {
+      return detail::Window::make("conv2d", Tensor::zeros({1, c, h, w}), 3, 3, {1, 1}, {1, 1});
+    };
+#ifdef ADAMITE_SIMD
+    // ResNet-20's same-size layers, their output and (transposed) input-gradient convolutions.
+    CHECK(detail::winograd4x4_applies(window(16, 32, 32), 16));
+    CHECK(detail::winograd4x4_applies(window(32, 16, 16), 32));
+    CHECK(detail::winograd4x4_applies(window(64, 8, 8), 64));
+    CHECK(detail::winograd4x4_applies(window(16, 4, 32), 16));  // one row of 8 blocks
+    CHECK(detail::winograd4x4_applies(window(16, 8, 16), 32));
+    // 24 channels: 3 vectors of AVX2's 8 lanes, not whole vectors of AVX-512's 16.
+    CHECK(detail::winograd4x4_applies(window(24, 8, 8), 16) == (detail::simd::kLanes == 8));
+    CHECK(detail::winograd4x4_applies(window(16, 8, 8), 24) == (detail::simd::kLanes == 8));
+    CHECK_FALSE(detail::winograd4x4_applies(window(16, 6, 8), 16));  // height not of 4
+    CHECK_FALSE(detail::winograd4x4_applies(window(16, 4, 4), 16));  // one block
+    CHECK_FALSE(detail::winograd4x4_applies(window(16, 4, 8), 16));  // two blocks
+    detail::winograd_enabled() = false;  // the switch the tests use for the other paths
+    CHECK_FALSE(detail::winograd4x4_applies(window(16, 32, 32), 16));
+    detail::winograd_enabled() = true;
+#endif
+    CHECK_FALSE(detail::winograd4x4_applies(window(15, 32, 32), 16));
+    CHECK_FALSE(detail::winograd4x4_applies(window(16, 32, 32), 15));
+  }
+
   TEST_CASE("conv3x3: output and gradients match the im2col path") {
     Generator gen(31);
     // Channel counts below, at and across the 8-channel blocks and 16 lanes; an odd number of
@@ -192,13 +217,16 @@ TEST_SUITE("conv") {
   TEST_CASE("conv3x3: Winograd's gradients against finite differences") {
     Generator gen(34);
     // 16 channels of 8x8 and 4x32 (one and two rows of 16 blocks), and 16 output channels: both
-    // the output and the input gradient go through the Winograd kernel.
+    // the output and the input gradient go through the Winograd kernel (F(4x4, 3x3) where it
+    // applies). The function is linear in each input, so a wide step has no truncation error
+    // and keeps the transforms' rounding (a few 1e-6 of the outputs' scale, over 1,024 outputs
+    // in the objective) out of the difference quotient, which a step of 1e-3 would magnify.
     for (const Shape& shape : {Shape{1, 16, 8, 8}, Shape{1, 16, 4, 32}})
-      check_gradients("winograd 3x3, " + to_string(shape),
-                      {random_tensor(shape, gen), random_tensor({16, 16, 3, 3}, gen)},
-                      [](const Inputs& in) {
-                        return conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 1}) + in[0];
-                      });
+      check_gradients(
+          "winograd 3x3, " + to_string(shape),
+          {random_tensor(shape, gen), random_tensor({16, 16, 3, 3}, gen)},
+          [](const Inputs& in) { return conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 1}) + in[0]; },
+          /*h=*/0.25);
   }
 
   TEST_CASE("conv3x3: the same bits with 1 and 2 threads") {

@@ -171,11 +171,15 @@ bool same_size_conv_applies(const Window& window) {
 }
 
 int64_t same_size_conv_packed_size(const Window& window, int64_t out_channels) {
+  if (winograd4x4_applies(window, out_channels))
+    return winograd4x4_packed_size(window, out_channels);
   if (winograd_applies(window)) return winograd_packed_size(window, out_channels);
   return (out_channels + kBlock - 1) / kBlock * window.c * kTaps * kBlock;
 }
 
 int64_t same_size_conv_scratch_size(const Window& window, int64_t out_channels) {
+  if (winograd4x4_applies(window, out_channels))
+    return winograd4x4_scratch_size(window, out_channels);
   if (winograd_applies(window)) return winograd_scratch_size(window, out_channels);
   return bordered_size(window);
 }
@@ -183,6 +187,8 @@ int64_t same_size_conv_scratch_size(const Window& window, int64_t out_channels) 
 void pack_same_size_conv_weight(const Window& window, const float* weight, int64_t out_channels,
                                 float* packed) {
   const int64_t in_channels = window.c;
+  if (winograd4x4_applies(window, out_channels))
+    return pack_winograd4x4_weight(window, weight, out_channels, packed);
   if (winograd_applies(window)) return pack_winograd_weight(window, weight, out_channels, packed);
   const int64_t blocks = (out_channels + kBlock - 1) / kBlock;
   for (int64_t b = 0; b < blocks; ++b)
@@ -197,6 +203,8 @@ void pack_same_size_conv_weight(const Window& window, const float* weight, int64
 
 void same_size_conv(const Window& window, int64_t out_channels, const float* packed,
                     const float* image, float* scratch, float* out, bool accumulate) {
+  if (winograd4x4_applies(window, out_channels))
+    return winograd4x4_conv(window, out_channels, packed, image, scratch, out, accumulate);
   if (winograd_applies(window))
     return winograd_conv(window, out_channels, packed, image, scratch, out, accumulate);
 #ifdef __AVX512F__

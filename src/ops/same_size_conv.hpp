@@ -1,6 +1,7 @@
 // Same-size convolutions (stride 1, padding k/2): ResNet's 3x3 layers at 32x32, 16x16 and 8x8
-// and the paper CNN's 5x5 layers at 16x16 and 8x8. Two kernels: Winograd's F(2x2, 3x3) and
-// F(2x2, 5x5) (winograd.hpp; AVX-512 or AVX2) where they apply (16 or more input channels), and
+// and the paper CNN's 5x5 layers at 16x16 and 8x8. Two kernels: Winograd's (winograd.hpp; AVX-512
+// or AVX2) where it applies (16 or more input channels): F(4x4, 3x3) with the channels in the
+// lanes where they fill whole vectors, else F(2x2, 3x3) or F(2x2, 5x5); and
 // for 3x3 with AVX-512 a direct kernel otherwise, on images whose width is a multiple of 16, or 8
 // (with an even height), which reads a zero-bordered copy of the image (1.1x the image) where
 // im2col writes 9x the image; with 16-32 channels that lowering cost as much as the product.

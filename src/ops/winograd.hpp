@@ -37,6 +37,19 @@ int64_t winograd_scratch_size(const Window& window, int64_t out_channels);
 void winograd_conv(const Window& window, int64_t out_channels, const float* packed,
                    const float* image, float* scratch, float* out, bool accumulate);
 
+// F(4x4, 3x3) for the output (winograd4x4.cpp), preferred to F(2x2, 3x3) where it applies: 3x3
+// same-size layers whose input and output channels are multiples of the vector's lanes (16 or 8)
+// and whose rows hold whole groups of 4x4 blocks (lanes / 4 of them; 8-pixel rows under 16 lanes
+// too), a multiple of 4 blocks in all: ResNet's 32x32, 16x16 and 8x8 layers. The packed weight
+// is U = G g Gᵀ as [36 positions][in][out]; the sums over the input channels run in order.
+bool winograd4x4_applies(const Window& window, int64_t out_channels);
+int64_t winograd4x4_packed_size(const Window& window, int64_t out_channels);
+void pack_winograd4x4_weight(const Window& window, const float* weight, int64_t out_channels,
+                             float* packed);
+int64_t winograd4x4_scratch_size(const Window& window, int64_t out_channels);
+void winograd4x4_conv(const Window& window, int64_t out_channels, const float* packed,
+                      const float* image, float* scratch, float* out, bool accumulate);
+
 // The weight gradient (winograd_weight_gradient.cpp), where winograd_applies, the input channels
 // are a multiple of the vector's lanes (16 or 8) and the output channels of 8.
 bool winograd_weight_gradient_applies(const Window& window, int64_t out_channels);

@@ -203,6 +203,23 @@ template <int Rows, int K>
   }
 }
 
+// M d Mᵀ for a constant M: M on the columns of d, then on the rows; out(i, j, value).
+template <int Rows, int K, class Out>
+inline void both_sides(const float (&m)[Rows][K], const Vec (&d)[K][K], Out out) {
+  Vec e[Rows][K];
+  for (int j = 0; j < K; ++j) {
+    Vec column[K], result[Rows];
+    for (int i = 0; i < K; ++i) column[i] = d[i][j];
+    apply(m, column, result);
+    for (int i = 0; i < Rows; ++i) e[i][j] = result[i];
+  }
+  for (int i = 0; i < Rows; ++i) {
+    Vec result[Rows];
+    apply(m, e[i], result);
+    for (int j = 0; j < Rows; ++j) out(i, j, result[j]);
+  }
+}
+
 // The register tile of both Winograd products: out[o][kLanes·j..] (+)= Σ_r x_r[kLanes·j..]·w(o, r)
 // over r < depth, in order, for `Rows` rows o of `Vectors` vectors; x_r starts at x + r·x_step and
 // w(o, r) is at w + o·w_row + r·w_step. The first `rows_out` rows are stored, `out_row` apart.
@@ -239,7 +256,7 @@ struct Tile;
 // Points 0, 1, −1, ∞: transforms of zeros and ±1, written out above.
 template <>
 struct Tile<3> {
-  static constexpr int kAlpha = 4;
+  static constexpr int kAlpha = 4, kOut = 2;
   using Scalar = float;  // of the weight transforms: G's entries are exact in float
   static constexpr Scalar kG[4][3] = {
       {1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
@@ -275,7 +292,7 @@ struct Tile<3> {
 // transforms run in double.
 template <>
 struct Tile<5> {
-  static constexpr int kAlpha = 6;
+  static constexpr int kAlpha = 6, kOut = 2;
   using Scalar = double;
   static constexpr Scalar kG[6][5] = {{1, 0, 0, 0, 0},
                                       {-1. / 3, -1. / 3, -1. / 3, -1. / 3, -1. / 3},
@@ -289,22 +306,6 @@ struct Tile<5> {
   static constexpr float kAt[2][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -0.5f, 1}};
   static constexpr float kA[6][2] = {{1, 0}, {1, 1}, {1, -1}, {1, 2}, {1, -0.5f}, {0, 1}};
 #ifdef ADAMITE_SIMD
-  // M d Mᵀ for a constant M: M on the columns of d, then on the rows.
-  template <int Rows, int K, class Out>
-  static void both_sides(const float (&m)[Rows][K], const Vec (&d)[K][K], Out out) {
-    Vec e[Rows][K];
-    for (int j = 0; j < K; ++j) {
-      Vec column[K], result[Rows];
-      for (int i = 0; i < K; ++i) column[i] = d[i][j];
-      apply(m, column, result);
-      for (int i = 0; i < Rows; ++i) e[i][j] = result[i];
-    }
-    for (int i = 0; i < Rows; ++i) {
-      Vec result[Rows];
-      apply(m, e[i], result);
-      for (int j = 0; j < Rows; ++j) out(i, j, result[j]);
-    }
-  }
   template <class Out>
   static void input(const Vec (&d)[6][6], Out out) {
     both_sides(kBt, d, [&](int i, int j, Vec x) { out(i * 6 + j, x); });
@@ -316,6 +317,31 @@ struct Tile<5> {
   }
   static void gradient(const Vec (&dy)[2][2], Vec (&g)[36]) {
     both_sides(kA, dy, [&](int i, int j, Vec x) { g[i * 6 + j] = x; });
+  }
+#endif
+};
+
+// F(4x4, 3x3) (winograd4x4.cpp): each 4x4 block of outputs from a 6x6 window, 36 products per
+// block and channel pair where a direct sum does 144 (F(2x2, 3x3): 64). Points 0, ±1, ±2, ∞
+// (Lavin & Gray's). G has sixths and 24ths: the weight transforms run in double.
+struct Tile4x4 {
+  static constexpr int kAlpha = 6, kOut = 4;
+  using Scalar = double;
+  static constexpr Scalar kG[6][3] = {{1. / 4, 0, 0},          {-1. / 6, -1. / 6, -1. / 6},
+                                      {-1. / 6, 1. / 6, -1. / 6}, {1. / 24, 1. / 12, 1. / 6},
+                                      {1. / 24, -1. / 12, 1. / 6}, {0, 0, 1}};
+  static constexpr float kBt[6][6] = {{4, 0, -5, 0, 1, 0},   {0, -4, -4, 1, 1, 0},
+                                      {0, 4, -4, -1, 1, 0},  {0, -2, -1, 2, 1, 0},
+                                      {0, 2, -1, -2, 1, 0},  {0, 4, 0, -5, 0, 1}};
+  static constexpr float kAt[4][6] = {
+      {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+#ifdef ADAMITE_SIMD
+  template <class Out>
+  static void input(const Vec (&d)[6][6], Out out) {
+    both_sides(kBt, d, [&](int i, int j, Vec x) { out(i * 6 + j, x); });
+  }
+  static void output(const Vec (&m)[6][6], Vec (&y)[4][4]) {
+    both_sides(kAt, m, [&](int i, int j, Vec x) { y[i][j] = x; });
   }
 #endif
 };
