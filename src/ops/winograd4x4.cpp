@@ -43,10 +43,6 @@ struct Layout4x4 {
 // of two in 8-pixel rows under 16 lanes) and `width` output channels from k0; m holds their M as
 // [p][block - first][channel - k0]. A group's 4 rows of 4·kGroup pixels, each a vector of
 // channels, are transposed into rows of pixels, one per channel.
-// GCC 12 reports the "undefined" pass-through operand of AVX-512's unpack and shuffle intrinsics
-// as uninitialised once they are inlined here (GCC bug 105593, fixed in GCC 13).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
 void transform_output(const Window& window, const Layout4x4& l, int64_t first, int64_t blocks,
                       int64_t k0, int64_t width, const float* m, float* out, bool accumulate) {
   constexpr int64_t kGroup = kLanes / 4;
@@ -82,8 +78,6 @@ void transform_output(const Window& window, const Layout4x4& l, int64_t first, i
       }
     }
 }
-
-#pragma GCC diagnostic pop
 
 // Per register tile of `Rows` blocks by `Vectors` vectors of output channels: its 36 products
 // M_p = V_p · U_p (each block's sum over the input channels in order), then its output transform.

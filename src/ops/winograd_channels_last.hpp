@@ -13,29 +13,33 @@ namespace adamite::detail::winograd {
 #ifdef ADAMITE_SIMD
 #ifdef __AVX512F__
 // r[i][j] becomes r[j][i]: pairs of floats, then of pairs, then 128-bit lanes in two steps.
+// Written with the zero-masking forms under a full mask (the same instructions): the plain
+// intrinsics pass an "undefined" operand that GCC 12 reports as uninitialised wherever this is
+// inlined (GCC bug 105593), and warnings fail CI's build.
 inline void transpose(Vec (&r)[16]) {
+  constexpr __mmask16 kAll = 0xFFFF;
   Vec t[16];
   for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]);
+    t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
   }
   // u[4g + e] holds, in 128-bit lane L, column 4L + e of rows 4g..4g + 3.
   Vec u[16];
   for (int g = 0; g < 16; g += 4)
     for (int h = 0; h < 2; ++h) {
       const __m512d a = _mm512_castps_pd(t[g + h]), b = _mm512_castps_pd(t[g + h + 2]);
-      u[g + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
-      u[g + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+      u[g + 2 * h] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(0xFF, a, b));
+      u[g + 2 * h + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(0xFF, a, b));
     }
   for (int e = 0; e < 4; ++e) {
-    const Vec s0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88),
-              s1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD),
-              s2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88),
-              s3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
-    r[e] = _mm512_shuffle_f32x4(s0, s2, 0x88);
-    r[4 + e] = _mm512_shuffle_f32x4(s1, s3, 0x88);
-    r[8 + e] = _mm512_shuffle_f32x4(s0, s2, 0xDD);
-    r[12 + e] = _mm512_shuffle_f32x4(s1, s3, 0xDD);
+    const Vec s0 = _mm512_maskz_shuffle_f32x4(kAll, u[e], u[4 + e], 0x88),
+              s1 = _mm512_maskz_shuffle_f32x4(kAll, u[e], u[4 + e], 0xDD),
+              s2 = _mm512_maskz_shuffle_f32x4(kAll, u[8 + e], u[12 + e], 0x88),
+              s3 = _mm512_maskz_shuffle_f32x4(kAll, u[8 + e], u[12 + e], 0xDD);
+    r[e] = _mm512_maskz_shuffle_f32x4(kAll, s0, s2, 0x88);
+    r[4 + e] = _mm512_maskz_shuffle_f32x4(kAll, s1, s3, 0x88);
+    r[8 + e] = _mm512_maskz_shuffle_f32x4(kAll, s0, s2, 0xDD);
+    r[12 + e] = _mm512_maskz_shuffle_f32x4(kAll, s1, s3, 0xDD);
   }
 }
 #else
