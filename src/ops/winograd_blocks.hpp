@@ -335,6 +335,8 @@ struct Tile4x4 {
                                       {0, 2, -1, -2, 1, 0},  {0, 4, 0, -5, 0, 1}};
   static constexpr float kAt[4][6] = {
       {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+  static constexpr float kA[6][4] = {{1, 0, 0, 0},  {1, 1, 1, 1},   {1, -1, 1, -1},
+                                     {1, 2, 4, 8},  {1, -2, 4, -8}, {0, 0, 0, 1}};
 #ifdef ADAMITE_SIMD
   template <class Out>
   static void input(const Vec (&d)[6][6], Out out) {
@@ -342,6 +344,10 @@ struct Tile4x4 {
   }
   static void output(const Vec (&m)[6][6], Vec (&y)[4][4]) {
     both_sides(kAt, m, [&](int i, int j, Vec x) { y[i][j] = x; });
+  }
+  // The weight gradient's A dY Aᵀ of one 4x4 block of the output gradient.
+  static void gradient(const Vec (&dy)[4][4], Vec (&g)[36]) {
+    both_sides(kA, dy, [&](int i, int j, Vec x) { g[i * 6 + j] = x; });
   }
 #endif
 };

@@ -6,6 +6,9 @@
 // V_p (blocks × c),
 // with the input's channels in the vector lanes: so V is made from a channels-last copy of the
 // image, which the bordered copy becomes (a transpose per kLanes pixels of kLanes channels).
+// 3x3 layers that F(4x4, 3x3) takes (winograd4x4.cpp) get its weight gradient instead: 36
+// products per 4x4 block, the output gradient's channels in the lanes too (G'[p][block][k], from
+// a channels-last copy of dY).
 #include <algorithm>
 #include <stdexcept>
 
@@ -106,23 +109,23 @@ void all_gradient_products(const Window& window, const GradientLayout& l, int64_
 }
 #endif
 
-// grad_weight[k][c] += Gᵀ dU[k][c] G, in Tile<R>'s scalar, for kBatch input channels at a time:
-// the loops over the batch vectorise and read each dU plane a cache line at a time (channel by
-// channel, the paper CNN's backward pass spent 5% here). Each channel's arithmetic is written as
-// if alone.
-template <int R>
-void add_transformed_back(const Window& window, const GradientLayout& l, int64_t out_channels,
+// grad_weight[k][c] += Gᵀ dU[k][c] G for T's 3x3 or 5x5 (R) weights, in T's scalar, for kBatch
+// input channels at a time: the loops over the batch vectorise and read each dU plane a cache
+// line at a time (channel by channel, the paper CNN's backward pass spent 5% here). Each
+// channel's arithmetic is written as if alone. dU's α² planes lie u_plane floats apart.
+template <class T, int R>
+void add_transformed_back(const Window& window, int64_t u_plane, int64_t out_channels,
                           const float* u, float* grad_weight) {
-  using Scalar = typename Tile<R>::Scalar;
-  constexpr int kAlpha = Tile<R>::kAlpha;
+  using Scalar = typename T::Scalar;
+  constexpr int kAlpha = T::kAlpha;
   constexpr int64_t kBatch = 8;  // divides window.c (a multiple of kLanes: 8 or 16)
-  const auto& g = Tile<R>::kG;
+  const auto& g = T::kG;
   for (int64_t k = 0; k < out_channels; ++k)
     for (int64_t c0 = 0; c0 < window.c; c0 += kBatch) {
       Scalar du[kAlpha][kAlpha][kBatch], t[R][kAlpha][kBatch];  // t = Gᵀ du
-      for (int64_t p = 0; p < l.positions; ++p)
+      for (int64_t p = 0; p < kAlpha * kAlpha; ++p)
         for (int64_t e = 0; e < kBatch; ++e)
-          du[p / kAlpha][p % kAlpha][e] = u[p * l.u_plane + k * window.c + c0 + e];
+          du[p / kAlpha][p % kAlpha][e] = u[p * u_plane + k * window.c + c0 + e];
       for (int a = 0; a < R; ++a)
         for (int j = 0; j < kAlpha; ++j)
           for (int64_t e = 0; e < kBatch; ++e) {
@@ -158,12 +161,84 @@ void accumulate(const Window& window, int64_t out_channels, int64_t images, cons
                                  g);
     all_gradient_products(window, l, out_channels, g, v, u);
   }
-  add_transformed_back<R>(window, l, out_channels, u, grad_weight);
+  add_transformed_back<Tile<R>, R>(window, l.u_plane, out_channels, u, grad_weight);
 #else
   (void)window, (void)out_channels, (void)images, (void)image, (void)grad_out, (void)scratch,
       (void)grad_weight;
   throw std::logic_error("winograd: built without AVX2 or AVX-512 (winograd_applies is false)");
 #endif
+}
+
+// F(4x4, 3x3)'s scratch, in floats: the channels-last bordered image, V[p][block][c], the
+// output gradient channels last [h][w][k], G'[p][block][k] and dU[p][k][c].
+struct GradientLayout4x4 {
+  int64_t row, tiles_wide, tiles, bordered, grad, v_plane, g_plane, u_plane;
+  GradientLayout4x4(const Window& window, int64_t out_channels)
+      : row(window.w + 2),
+        tiles_wide(window.w / 4),
+        tiles(window.h / 4 * (window.w / 4)),
+        bordered((window.h + 2) * row * window.c),
+        grad(window.h * window.w * out_channels),
+        v_plane(tiles * window.c + kPlaneGap),
+        g_plane(tiles * out_channels + kPlaneGap),
+        u_plane(out_channels * window.c) {}
+  int64_t size() const { return bordered + grad + 36 * (v_plane + g_plane + u_plane); }
+};
+
+void accumulate4x4(const Window& window, int64_t out_channels, int64_t images, const float* image,
+                   const float* grad_out, float* scratch, float* grad_weight) {
+#ifdef ADAMITE_SIMD
+  const GradientLayout4x4 l(window, out_channels);
+  const int64_t k = out_channels, c = window.c, positions = window.h * window.w;
+  float* bordered = scratch;
+  float* grad = bordered + l.bordered;
+  float* v = grad + l.grad;
+  float* g = v + 36 * l.v_plane;
+  float* u = g + 36 * l.g_plane;
+  std::fill(u, u + 36 * l.u_plane, 0.0f);
+  Window grad_window = window;  // the output gradient's geometry: k channels
+  grad_window.c = k;
+  for (int64_t i = 0; i < images; ++i) {
+    add_border_channels_last(window, l.row, 1, image + i * c * positions, bordered);
+    transform_input_channels_last<Tile4x4>(window, l.row, l.tiles_wide, l.v_plane, bordered, v);
+    add_border_channels_last(grad_window, window.w, 0, grad_out + i * k * positions, grad);
+    // G'[p][block][k] = A dY Aᵀ, kLanes output channels of one block at a time.
+    for (int64_t t = 0; t < l.tiles; ++t) {
+      const float* corner = grad + (4 * (t / l.tiles_wide) * window.w + 4 * (t % l.tiles_wide)) * k;
+      for (int64_t k0 = 0; k0 < k; k0 += kLanes) {
+        Vec dy[4][4], out[36];
+        for (int a = 0; a < 4; ++a)
+          for (int b = 0; b < 4; ++b) dy[a][b] = simd::load(corner + (a * window.w + b) * k + k0);
+        Tile4x4::gradient(dy, out);
+        for (int64_t p = 0; p < 36; ++p) simd::store(g + p * l.g_plane + t * k + k0, out[p]);
+      }
+    }
+    // dU_p[k][c] += Σ_block G'_p[block][k]·V_p[block][c], the blocks in order: 8 output channels
+    // by 2 (or 1) vectors of input channels, 1 on AVX2's 16 registers.
+    const bool two_vectors = kLanes == 16 && c % (2 * kLanes) == 0;
+    for (int64_t p = 0; p < 36; ++p)
+      for (int64_t k0 = 0; k0 < k; k0 += 8)
+        for (int64_t c0 = 0; c0 < c; c0 += (two_vectors ? 2 : 1) * kLanes) {
+          const float* x = v + p * l.v_plane + c0;
+          const float* w = g + p * l.g_plane + k0;
+          float* sum = u + p * l.u_plane + k0 * c + c0;
+          if (two_vectors)
+            tile_product<8, 2>(x, c, w, 1, k, l.tiles, sum, c, 8, true);
+          else
+            tile_product<8, 1>(x, c, w, 1, k, l.tiles, sum, c, 8, true);
+        }
+  }
+  add_transformed_back<Tile4x4, 3>(window, l.u_plane, k, u, grad_weight);
+#else
+  (void)window, (void)out_channels, (void)images, (void)image, (void)grad_out, (void)scratch,
+      (void)grad_weight;
+  throw std::logic_error("winograd: built without AVX2 or AVX-512 (winograd_applies is false)");
+#endif
+}
+
+// Where the output takes F(4x4, 3x3), so does the weight gradient.
+bool takes_4x4(const Window& window, int64_t out_channels) {
+  return winograd4x4_applies(window, out_channels) && out_channels % 8 == 0;
 }
 
 }  // namespace
@@ -173,13 +248,16 @@ bool winograd_weight_gradient_applies(const Window& window, int64_t out_channels
 }
 
 int64_t winograd_weight_gradient_scratch_size(const Window& window, int64_t out_channels) {
+  if (takes_4x4(window, out_channels)) return GradientLayout4x4(window, out_channels).size();
   return GradientLayout(window, out_channels).size();
 }
 
 void add_winograd_weight_gradient(const Window& window, int64_t out_channels, int64_t images,
                                   const float* image, const float* grad_out, float* scratch,
                                   float* grad_weight) {
-  if (window.kh == 3)
+  if (takes_4x4(window, out_channels))
+    accumulate4x4(window, out_channels, images, image, grad_out, scratch, grad_weight);
+  else if (window.kh == 3)
     accumulate<3>(window, out_channels, images, image, grad_out, scratch, grad_weight);
   else
     accumulate<5>(window, out_channels, images, image, grad_out, scratch, grad_weight);
