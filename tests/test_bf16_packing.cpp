@@ -59,7 +59,8 @@ TEST_CASE("bf16 packing: each value where the layout says, zeros in the padding"
 
 TEST_CASE("bf16 packing: transpose of a strided matrix, every shape edge") {
   Generator gen(32);
-  for (const auto& [rows, cols] : {std::pair<int64_t, int64_t>{1, 1}, {7, 3}, {8, 300}, {130, 1000}}) {
+  for (const auto& [rows, cols] :
+       {std::pair<int64_t, int64_t>{1, 1}, {7, 3}, {8, 300}, {130, 1000}}) {
     CAPTURE(rows);
     CAPTURE(cols);
     const int64_t ld = cols + 5;
@@ -108,8 +109,8 @@ TEST_CASE("bf16 packing: packed products give the bits of the kernel's own copy,
         CAPTURE(threads);
         std::vector<float> c = start;
         omp_set_num_threads(threads);
-        detail::gemm(s.ta, false, s.m, s.n, s.k, 1.0f, a.data(), b.data(),
-                     accumulate ? 1.0f : 0.0f, c.data());
+        detail::gemm(s.ta, false, s.m, s.n, s.k, 1.0f, a.data(), b.data(), accumulate ? 1.0f : 0.0f,
+                     c.data());
         omp_set_num_threads(omp_get_num_procs());
         CHECK(c == expected);
       }

@@ -225,7 +225,9 @@ TEST_SUITE("conv") {
       check_gradients(
           "winograd 3x3, " + to_string(shape),
           {random_tensor(shape, gen), random_tensor({16, 16, 3, 3}, gen)},
-          [](const Inputs& in) { return conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 1}) + in[0]; },
+          [](const Inputs& in) {
+            return conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 1}) + in[0];
+          },
           /*h=*/0.25);
   }
 

@@ -126,8 +126,8 @@ const PackedDesc& packed_desc(int64_t n, int64_t k) {
 Product compile(const ProductShape& s) {
   Product p{s};
   const dnnl_memory_desc_t a = matrix(s.m, s.k, s.lda, s.transpose_a, dnnl_bf16);
-  const dnnl_memory_desc_t b = s.packed_b ? packed_desc(s.n, s.k).desc
-                                          : matrix(s.k, s.n, s.ldb, s.transpose_b, dnnl_bf16);
+  const dnnl_memory_desc_t b =
+      s.packed_b ? packed_desc(s.n, s.k).desc : matrix(s.k, s.n, s.ldb, s.transpose_b, dnnl_bf16);
   const dnnl_memory_desc_t c = matrix(s.m, s.n, s.ldc, false, dnnl_f32);
   dnnl_matmul_desc_t desc;
   check(dnnl_matmul_desc_init(&desc, &a, &b, nullptr, &c), "describing a product");
@@ -233,8 +233,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
   // paper MLP's weight gradient has 16 tiles). Pack it once instead, the same bits. Not a B stored
   // transposed, whose packing is a transpose the kernel's own copy does faster (the MLP's forward
   // products, 2 tiles: 0.91 ms a step as before, 1.00 packed by pack_b).
-  const PackedDesc* packed =
-      gemm_splits_rows(m) && !transpose_b ? &packed_desc(n, k) : nullptr;
+  const PackedDesc* packed = gemm_splits_rows(m) && !transpose_b ? &packed_desc(n, k) : nullptr;
   if (!packed || !packed->layout)
     return gemm_in_tiles(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
   const PackedLayout& layout = *packed->layout;

@@ -157,8 +157,9 @@ void pack_winograd4x4_weight(const Window& window, const float* weight, int64_t 
         for (int j = 0; j < 6; ++j) {
           float* row = packed + ((i * 6 + j) * in_channels + c) * out_channels + o0;
           for (int64_t o = 0; o < count; ++o)
-            row[o] = static_cast<float>(gg[i][0][o] * g_matrix[j][0] + gg[i][1][o] * g_matrix[j][1] +
-                                        gg[i][2][o] * g_matrix[j][2]);
+            row[o] =
+                static_cast<float>(gg[i][0][o] * g_matrix[j][0] + gg[i][1][o] * g_matrix[j][1] +
+                                   gg[i][2][o] * g_matrix[j][2]);
         }
     }
 }
