@@ -13,8 +13,7 @@ inline uint32_t pair_of(uint16_t first, uint16_t second) {
 
 }  // namespace
 
-void pack_b(const PackedLayout& l, bool transposed, int64_t k, int64_t n, const bf16* b,
-            int64_t ldb, bf16* packed) {
+void pack_b(const PackedLayout& l, int64_t k, int64_t n, const bf16* b, int64_t ldb, bf16* packed) {
   const int64_t n_tiles = l.padded_n / l.n_block, pair_rows = l.padded_k / 2;
   const auto* from = reinterpret_cast<const uint16_t*>(b);
   // One tile column (all of k for n_block values of n) per iteration: the threads write apart.
@@ -25,21 +24,15 @@ void pack_b(const PackedLayout& l, bool transposed, int64_t k, int64_t n, const 
       const int64_t k0 = 2 * p;
       uint32_t* row = reinterpret_cast<uint32_t*>(packed + l.offset(k0, n0));
       const bool both = k0 + 1 < k, first = k0 < k;
-      if (transposed) {  // B(k, n) = from[n·ldb + k]: each pair two neighbours of one stored row
-        for (int64_t j = 0; j < width; ++j) {
-          const uint16_t* at = from + (n0 + j) * ldb + k0;
-          row[j] = both ? pair_of(at[0], at[1]) : first ? pair_of(at[0], 0) : 0;
-        }
-      } else {  // B(k, n) = from[k·ldb + n]: a pair interleaves two stored rows
-        const uint16_t* even = from + k0 * ldb + n0;
-        const uint16_t* odd = from + (k0 + 1) * ldb + n0;
-        if (both)
-          for (int64_t j = 0; j < width; ++j) row[j] = pair_of(even[j], odd[j]);
-        else if (first)
-          for (int64_t j = 0; j < width; ++j) row[j] = pair_of(even[j], 0);
-        else
-          std::fill(row, row + width, 0u);
-      }
+      // A pair interleaves two stored rows.
+      const uint16_t* even = from + k0 * ldb + n0;
+      const uint16_t* odd = from + (k0 + 1) * ldb + n0;
+      if (both)
+        for (int64_t j = 0; j < width; ++j) row[j] = pair_of(even[j], odd[j]);
+      else if (first)
+        for (int64_t j = 0; j < width; ++j) row[j] = pair_of(even[j], 0);
+      else
+        std::fill(row, row + width, 0u);
       std::fill(row + width, row + l.n_block, 0u);
     }
   }

@@ -25,10 +25,11 @@ struct PackedLayout {
   }
 };
 
-// packed = B [k, n] in `layout`, read from b with ldb between stored rows, stored as its transpose
-// [n, k] when `transposed`. Threaded over column tiles (a copy: the thread count changes no bit).
-void pack_b(const PackedLayout& layout, bool transposed, int64_t k, int64_t n, const bf16* b,
-            int64_t ldb, bf16* packed);
+// packed = B [k, n] in `layout`, read from b with ldb between stored rows. Threaded over column
+// tiles (a copy: the thread count changes no bit). (A B stored transposed keeps the kernel's own
+// copy: see gemm_bf16.cpp.)
+void pack_b(const PackedLayout& layout, int64_t k, int64_t n, const bf16* b, int64_t ldb,
+            bf16* packed);
 
 // to [cols, rows] = from [rows, cols]ᵀ, from's rows ld_from apart; threaded over row blocks.
 void transpose(int64_t rows, int64_t cols, const bf16* from, int64_t ld_from, bf16* to);

@@ -238,7 +238,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
     return gemm_in_tiles(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
   const PackedLayout& layout = *packed->layout;
   std::shared_ptr<bf16[]> packed_b = allocate_bf16_storage(layout.elements);
-  pack_b(layout, false, k, n, b, n, packed_b.get());
+  pack_b(layout, k, n, b, n, packed_b.get());
   // A transposed would run on oneDNN's slower gemm:jit kernel (the MLP's weight gradient, 16
   // tiles of [64, 128] by [128, 784]: 31 us each against 13 us on AMX with A plain and B packed).
   std::shared_ptr<bf16[]> plain_a;
