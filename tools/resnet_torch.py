@@ -11,6 +11,10 @@ standardize (per-channel mean and standard deviation of the training images, as 
 PIL (libjpeg) and adamite (stb_image) decode JPEG slightly differently (about 7% of the CIFAR-10
 mirror's pixel values differ, by at most 3 of 255), so scores on a JPEG tree may differ by a few
 images; on PNG copies of the pixels adamite decoded, they are equal (docs/resnet20.md).
+--official RECORDS (e.g. the mirror's cifar-10-binary-prefix/test_batch.first846.bin: the first
+records of the official test_batch.bin) also scores those original pixels and, image for image,
+their JPEG copies in the tree (record i of class c is test/<c>/<k>.jpg, k counting that class's
+records before it): what the mirror's JPEG compression costs the model.
 `bench_pytorch.py --model resnet20` times the same network.
 
 Needs Debian's python3-torch and python3-pil (/usr/bin/python3). Exits 77 (skipped) without torch.
@@ -80,6 +84,34 @@ def read_split(root, split, np, Image):
     return x, np.array(labels)
 
 
+def read_official(path, root, np, Image):
+    """The records of an official CIFAR-10 batch file (1 label byte + 3072 planar pixel bytes) and
+    the same images from the JPEG tree, as ([N, 3, 32, 32] originals, JPEG copies, labels)."""
+    raw = np.fromfile(path, dtype=np.uint8)
+    if raw.size == 0 or raw.size % 3073 != 0:
+        raise SystemExit(f"{path}: {raw.size} bytes is not a whole number of 3073-byte records")
+    raw = raw.reshape(-1, 3073)
+    labels = raw[:, 0].astype(np.int64)
+    if labels.max() >= len(CLASSES):
+        raise SystemExit(f"{path}: label {labels.max()} at record {labels.argmax()} is not 0..9")
+    seen = [0] * len(CLASSES)
+    copies = []
+    for label in labels:
+        file = os.path.join(root, "test", CLASSES[label], f"{seen[label]:04d}.jpg")
+        copies.append(np.asarray(Image.open(file).convert("RGB")).transpose(2, 0, 1))
+        seen[label] += 1
+    originals = raw[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0
+    return originals, np.stack(copies).astype(np.float32) / 255.0, labels
+
+
+def right(torch, model, x, y):
+    """Per image, whether `model` predicts its label y (images x)."""
+    with torch.no_grad():
+        return [bool(r) for begin in range(0, len(x), 500)
+                for r in model(torch.from_numpy(x[begin:begin + 500])).argmax(1).numpy()
+                == y[begin:begin + 500]]
+
+
 def import_torch(program):
     """(numpy, torch, PIL.Image), or None after saying which is missing (the caller exits 77)."""
     try:
@@ -106,6 +138,8 @@ def main():
     parser.add_argument("weights")
     parser.add_argument("images", help="the CIFAR-10 image tree (with test/<class>/ folders)")
     parser.add_argument("--whiten", choices=["none", "standardize"], default="none")
+    parser.add_argument("--official", metavar="RECORDS",
+                        help="official test_batch.bin records to score beside their JPEG copies")
     args = parser.parse_args()
     modules = import_torch("resnet_torch")
     if modules is None:
@@ -120,16 +154,26 @@ def main():
     model.load_state_dict(state, strict=True)
     model.eval()
     x, y = read_split(args.images, "test", np, Image)
+    official = read_official(args.official, args.images, np, Image) if args.official else None
     if args.whiten == "standardize":
         train, _ = read_split(args.images, "train", np, Image)
         x = standardize(np, train, x)[1]
-    correct = 0
-    with torch.no_grad():
-        for begin in range(0, len(x), 500):
-            logits = model(torch.from_numpy(x[begin:begin + 500]))
-            correct += int((logits.argmax(1).numpy() == y[begin:begin + 500]).sum())
+        if official:
+            official = (*standardize(np, train, official[0], official[1])[1:], official[2])
+    correct = sum(right(torch, model, x, y))
     print(f"PyTorch {torch.__version__}: test accuracy {100.0 * correct / len(x):.2f}% "
           f"({correct}/{len(x)}) with {args.weights}")
+    if official:
+        labels = official[2]
+        on_originals, on_copies = (right(torch, model, images, labels) for images in official[:2])
+        n = len(labels)
+        for what, hits in (("official pixels", on_originals), ("their JPEG copies", on_copies)):
+            print(f"  {what}: {100.0 * sum(hits) / n:.2f}% ({sum(hits)}/{n}) of "
+                  f"{args.official}'s records")
+        # The discordant pairs, for a paired (McNemar) test of the difference.
+        only_originals = sum(a and not b for a, b in zip(on_originals, on_copies))
+        only_copies = sum(b and not a for a, b in zip(on_originals, on_copies))
+        print(f"  right only on the original: {only_originals}, only on the JPEG copy: {only_copies}")
     return 0
 
 

@@ -11,11 +11,15 @@ standardisation by the training images' mean and deviation, then per-example ran
 4 pixels of zero padding and a horizontal flip with probability 1/2. BatchNorm in eval mode for
 the test. The images are in channels-last memory format (NHWC), which PyTorch's convolutions
 follow: its faster format for this network on the machines measured (docs/benchmarks.md). Writes
-one CSV row per epoch: epoch, train_loss, test_loss, test_accuracy, seconds.
+one CSV row per epoch: epoch, train_loss, test_loss, test_accuracy, seconds. With --checkpoint
+FILE it saves the whole state (weights, momentum, generators, epoch) there after every epoch
+(written aside, then renamed over the old one) and, when FILE exists, continues from it with the
+bits of an uninterrupted run, appending to the log: a 200-epoch run can be trained in pieces.
 Needs Debian's python3-torch and python3-pil; exits 77 (skipped) without them.
 """
 import argparse
 import math
+import os
 import sys
 import time
 
@@ -59,6 +63,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log", required=True, help="CSV file, one row per epoch")
+    parser.add_argument("--checkpoint", help="state file saved every epoch, resumed if present")
     args = parser.parse_args()
     modules = import_torch("resnet_torch_train")
     if modules is None:
@@ -80,10 +85,27 @@ def main():
                                 weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(train_x) / args.batch_size)
     total_steps = steps_per_epoch * args.epochs
-    step = 0
-    with open(args.log, "w") as log:
-        log.write("epoch,train_loss,test_loss,test_accuracy,seconds\n")
-        for epoch in range(1, args.epochs + 1):
+    step, first_epoch = 0, 1
+    identity = {k: v for k, v in vars(args).items() if k != "threads"}
+    if args.checkpoint and os.path.exists(args.checkpoint):
+        state = torch.load(args.checkpoint)
+        if state["args"] != identity:
+            raise SystemExit(f"{args.checkpoint}: saved by another command ({state['args']})")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        step, first_epoch = state["step"], state["epoch"] + 1
+        print(f"resuming from {args.checkpoint} after epoch {state['epoch']}", flush=True)
+        with open(args.log) as log:  # rows of epochs after the checkpoint's are trained again
+            rows = log.readlines()
+        kept = [row for row in rows[1:] if int(row.split(",")[0]) <= state["epoch"]]
+        with open(args.log, "w") as log:
+            log.writelines(rows[:1] + kept)
+    with open(args.log, "a" if first_epoch > 1 else "w") as log:
+        if first_epoch == 1:
+            log.write("epoch,train_loss,test_loss,test_accuracy,seconds\n")
+        for epoch in range(first_epoch, args.epochs + 1):
             start = time.time()
             order = torch.randperm(len(train_x), generator=generator)
             loss_sum = 0.0
@@ -108,6 +130,12 @@ def main():
             print(f"epoch {epoch}/{args.epochs}: train loss {loss_sum / len(train_x):.4f}, "
                   f"test loss {test_loss:.4f}, test accuracy {accuracy:.2f}% ({seconds:.0f} s)",
                   flush=True)
+            if args.checkpoint:  # aside, then renamed: a failed write keeps the last one
+                torch.save({"args": identity, "model": model.state_dict(),
+                            "optimizer": optimizer.state_dict(), "generator": generator.get_state(),
+                            "torch_rng": torch.get_rng_state(), "epoch": epoch, "step": step},
+                           args.checkpoint + ".tmp")
+                os.replace(args.checkpoint + ".tmp", args.checkpoint)
     return 0
 
 
