@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "adamite/optim/registry.hpp"
 #include "adamite/tensor.hpp"
 
 namespace adamite::testing {
@@ -23,6 +24,13 @@ inline const std::vector<std::vector<double>> kHandSquareMean = {
     {0.00025, 6.25e-05, 0.001},
     {0.00081225, 7.80625e-05, 0.0010615},
     {0.00087393775, 0.0003279844375, 0.0050604385}};
+
+// The registry's optimizer names, in its order.
+inline std::vector<std::string> registry_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : optim::optimizer_registry()) names.push_back(entry.name);
+  return names;
+}
 
 // A 1-D parameter with the given values.
 inline Tensor parameter(const std::vector<float>& values) {
