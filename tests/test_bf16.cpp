@@ -133,7 +133,8 @@ TEST_SUITE("bf16") {
     struct Size {
       int64_t m, n, k;
     };
-    const Size sizes[] = {{1, 1, 1}, {5, 1, 9}, {129, 3, 4}, {3, 257, 5}, {130, 70, 40}, {4, 6, 0}};
+    const Size sizes[] = {{1, 1, 1},     {5, 1, 9},      {129, 3, 4}, {3, 257, 5},
+                          {130, 70, 40}, {150, 520, 33}, {4, 6, 0}};
     for (const Size& s : sizes)
       for (int t = 0; t < 8; ++t) {
         const bool ta = t & 1, tb = t & 2, accumulate = t & 4;
