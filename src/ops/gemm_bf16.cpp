@@ -74,7 +74,8 @@ dnnl_memory_desc_t matrix(int64_t rows, int64_t cols, int64_t ld, bool transpose
 
 // The layout oneDNN's kernel asks B in for a 64-row tile of A [64, k] (plain) times B [k, n], when
 // pack_b writes it: the pair-interleaved tiles of its AMX and AVX512-BF16 kernels. Other kernels
-// (or other oneDNN versions) take B plain, as before.
+// (or other oneDNN versions) take B plain, as before. Only for tiles of at most 64 rows: a tile of
+// 128 rows given B in this layout never returned from oneDNN 2.6's kernel.
 struct PackedDesc {
   int64_t n, k;
   std::optional<PackedLayout> layout;
