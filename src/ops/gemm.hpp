@@ -39,9 +39,9 @@ constexpr int64_t kGemmTileRows = 64, kGemmTileCols = 256;
 inline bool gemm_splits_rows(int64_t m) {
   return m >= 2 * kGemmTileRows;
 }
+// split_rows: rows or columns, chosen by the shape (gemm_splits_rows, or a caller's own rule).
 template <class Tile>
-void for_each_gemm_tile(int64_t m, int64_t n, int64_t k, Tile tile) {
-  const bool split_rows = gemm_splits_rows(m);
+void for_each_gemm_tile(bool split_rows, int64_t m, int64_t n, int64_t k, Tile tile) {
   const int64_t size = split_rows ? kGemmTileRows : kGemmTileCols, extent = split_rows ? m : n;
   const int64_t tiles = (extent + size - 1) / size;
   // Threads only pay off for real work; the tiles (and so the numbers) are the same either way.
@@ -54,6 +54,10 @@ void for_each_gemm_tile(int64_t m, int64_t n, int64_t k, Tile tile) {
     else
       tile(int64_t{0}, m, begin, length);
   }
+}
+template <class Tile>
+void for_each_gemm_tile(int64_t m, int64_t n, int64_t k, Tile tile) {
+  for_each_gemm_tile(gemm_splits_rows(m), m, n, k, tile);
 }
 
 // Threaded over fixed tiles of C: call from outside parallel regions.
@@ -76,14 +80,19 @@ void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, i
 // The threaded product: C cut by for_each_gemm_tile, each tile one gemm_sequential on sub-matrices
 // of A, B and C. For float and bf16 operands alike.
 template <class T>
-void gemm_in_tiles(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-                   const T* a, const T* b, float beta, float* c) {
+void gemm_in_tiles(bool split_rows, bool transpose_a, bool transpose_b, int64_t m, int64_t n,
+                   int64_t k, float alpha, const T* a, const T* b, float beta, float* c) {
   const int64_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
-  for_each_gemm_tile(m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
+  for_each_gemm_tile(split_rows, m, n, k, [&](int64_t r0, int64_t rows, int64_t c0, int64_t cols) {
     gemm_sequential(transpose_a, transpose_b, rows, cols, k, alpha,
                     transpose_a ? a + r0 : a + r0 * lda, lda, transpose_b ? b + c0 * ldb : b + c0,
                     ldb, beta, c + r0 * n + c0, n);
   });
+}
+template <class T>
+void gemm_in_tiles(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const T* a, const T* b, float beta, float* c) {
+  gemm_in_tiles(gemm_splits_rows(m), transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
 }
 
 // oneDNN's kernel for bf16 products here (e.g. "brg:avx512_core_bf16"); empty when there is

@@ -214,20 +214,6 @@ void scale_empty_product(int64_t m, int64_t n, float beta, float* c, int64_t ldc
     for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
 }
 
-// C = A·Bᵀ (+ C) in tiles of all rows by kGemmTileCols columns. The kernel copies a B stored
-// transposed into its layout at every call: a row tile copies all of B, a column tile its own
-// columns only (the paper MLP's forward, [128, 1000]·[1000, 1000]ᵀ, one thread: a 64-row tile 198
-// us against 2 × 69 us for the two 256-column tiles of a thread's share). Tiles by shape alone.
-void gemm_in_column_tiles(int64_t m, int64_t n, int64_t k, const bf16* a, const bf16* b, float beta,
-                          float* c) {
-  const int64_t tiles = (n + kGemmTileCols - 1) / kGemmTileCols;
-#pragma omp parallel for schedule(static) if (tiles > 1)
-  for (int64_t t = 0; t < tiles; ++t) {
-    const int64_t c0 = t * kGemmTileCols, cols = std::min(kGemmTileCols, n - c0);
-    run(ProductShape{false, true, beta == 1.0f, m, cols, k, k, k, n}, a, b + c0 * k, c + c0);
-  }
-}
-
 }  // namespace
 
 void gemm_sequential(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
@@ -248,8 +234,12 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, f
   // paper MLP's weight gradient has 16 tiles). Pack it once instead, the same bits. Not a B stored
   // transposed, whose packing is a transpose the kernel's own copy does faster (the MLP's forward
   // products, 2 tiles: 0.91 ms a step as before, 1.00 packed by pack_b).
+  // The kernel copies a B stored transposed into its layout at every call: a row tile copies all
+  // of B, a column tile of all rows its own columns only (the paper MLP's forward, [128, 1000]·
+  // [1000, 1000]ᵀ, one thread: a 64-row tile 198 us against 2 × 69 us for the two 256-column
+  // tiles of a thread's share). So such products take column tiles (still by shape alone).
   if (gemm_splits_rows(m) && transpose_b && !transpose_a)
-    return gemm_in_column_tiles(m, n, k, a, b, beta, c);
+    return gemm_in_tiles(/*split_rows=*/false, false, true, m, n, k, alpha, a, b, beta, c);
   const PackedDesc* packed = gemm_splits_rows(m) && !transpose_b ? &packed_desc(n, k) : nullptr;
   if (!packed || !packed->layout)
     return gemm_in_tiles(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
