@@ -69,13 +69,17 @@ void product(const Operands& p, int64_t rows, int64_t cols, float alpha, float b
     return;
   }
 #ifdef ADAMITE_HAVE_DNNL
-  // oneDNN's kernel for a transposed B is slow when C has few columns (one core, GFLOP/s,
-  // oneDNN vs Eigen: 64x75x1024 35 vs 74, 128x10x1000 44 vs 59, 128x50x500 70 vs 80; from 128
-  // columns on they tie or oneDNN wins), unless C is tall: a transposed convolution weight
-  // gradient, 144x16x1024, runs at 141 on oneDNN. Such products, e.g. a first convolution's
-  // weight gradient, go to Eigen: a choice by shape only, so still the same bits at any thread
-  // count. (gemm's tiles have fewer than 128 rows: only convolutions reach the tall case.)
-  const bool onednn_is_slow = p.transpose_b && !p.transpose_a && cols < 128 && rows < 128;
+  // oneDNN's AVX-512 kernel for a transposed B is slow when C has few columns (one core,
+  // GFLOP/s, oneDNN vs Eigen: 64x75x1024 35 vs 74, 128x10x1000 44 vs 59, 128x50x500 70 vs 80;
+  // from 128 columns on they tie or oneDNN wins), unless C is tall: a transposed convolution
+  // weight gradient, 144x16x1024, runs at 141 on oneDNN. Such products, e.g. a first
+  // convolution's weight gradient, go to Eigen there. Its AVX2 kernel is not slow (Zen 3: 75 vs
+  // 51, 45 vs 33, 74 vs 54): there oneDNN keeps them. A choice by shape and machine only, so
+  // still the same bits at any thread count. (gemm's tiles have fewer than 128 rows: only
+  // convolutions reach the tall case.)
+  static const bool avx512 = (unsigned(dnnl_get_effective_cpu_isa()) & dnnl_cpu_isa_avx512_core) ==
+                             dnnl_cpu_isa_avx512_core;
+  const bool onednn_is_slow = avx512 && p.transpose_b && !p.transpose_a && cols < 128 && rows < 128;
   if (active_kernel == GemmKernel::onednn && !onednn_is_slow) {
     const OneOpenMpThread one_thread;  // a tile's bits must not depend on OMP_NUM_THREADS
     dnnl_sgemm(p.transpose_a ? 'T' : 'N', p.transpose_b ? 'T' : 'N', rows, cols, p.k, alpha, p.a,
