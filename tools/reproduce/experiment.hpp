@@ -78,7 +78,8 @@ std::vector<double> half_decades(double low, double high);
 // the label of one of its full-length finalists ("<label> @ lr <rate>", as slug() writes it).
 bool names_a_run_of(const Contender& contender, const std::string& name);
 
-// Whether --only picks this run: it names the optimizer or the run's label (as slug() writes it).
+// Whether --only picks this run: it names the optimizer, the run's label (as slug() writes it),
+// the label of the contender a finalist belongs to, or one of the contender's finalists.
 bool selected(const Contender& contender, const std::vector<std::string>& only);
 
 // The experiments `reproduce` knows, in report order; fig4 (the VAE grid) is separate.

@@ -61,8 +61,11 @@ bool names_a_run_of(const Contender& contender, const std::string& name) {
 
 bool selected(const Contender& contender, const std::vector<std::string>& only) {
   if (only.empty()) return true;
+  // A full-length finalist's label is its contender's with " @ lr <rate>" added: the
+  // contender's label picks it as it picks the contender's rate trials.
+  const std::string label = slug(contender.label);
   for (const std::string& name : only)
-    if (name == contender.optimizer || name == slug(contender.label)) return true;
+    if (names_a_run_of(contender, name) || label.rfind(name + "-lr-", 0) == 0) return true;
   return false;
 }
 
