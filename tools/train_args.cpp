@@ -61,6 +61,10 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option("--clip-grad-norm", args.clip_grad_norm,
                   "Clip the gradients' joint L2 norm to this before every step (0: off)")
       ->check(non_negative());
+  cmd->add_option("--label-smoothing", args.label_smoothing,
+                  "Train on (1 - e)·one-hot + e/classes targets, as PyTorch's "
+                  "CrossEntropyLoss(label_smoothing=e); the test loss stays plain cross-entropy")
+      ->check(number_in(0.0, 1.0));
   cmd->add_option("--validation", args.validation,
                   "Hold out this many training examples (drawn with --seed), score them after "
                   "every epoch, and --save the weights of the epoch with the lowest validation "
@@ -71,7 +75,8 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
       ->check(non_negative());
   cmd->add_option("--augment", args.augment,
                   "Augment training images as they are read: crop:P (pad P pixels, crop at "
-                  "random), flip (mirror at random), both (crop:4,flip), or none")
+                  "random), flip (mirror at random), cutout:S (zero an SxS square at random, "
+                  "after --whiten), both (crop:4,flip), or a list, e.g. crop:4,flip,cutout:16")
       ->capture_default_str();
   cmd->add_option(
       "--average", args.average,

@@ -25,6 +25,7 @@ struct TrainArgs {
   std::string schedule = "constant", average, whiten = "auto";
   int64_t warmup = 0;
   double clip_grad_norm = 0.0;
+  float label_smoothing = 0.0f;
   std::string augment = "none";
   int64_t validation = 0, early_stop = 0;
   std::string checkpoint, checkpoint_every = "epoch", resume;

@@ -36,6 +36,13 @@ std::string exact(std::optional<double> value) {
   return text.str();
 }
 
+// As a person wrote it: 0.1, not exact()'s 0.10000000149011612.
+std::string readable(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
 // What makes two runs the same run: resuming with any of these changed is refused. The number of
 // epochs may grow (train longer), unless the schedule depends on the run's length.
 train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t total_steps) {
@@ -66,6 +73,7 @@ train::RunConfig run_config(const TrainArgs& args, float input_dropout, int64_t 
   // Only when on, so that checkpoints written before the option existed still resume.
   if (args.clip_grad_norm > 0.0) config["clip_grad_norm"] = exact(args.clip_grad_norm);
   if (args.augment != "none") config["augment"] = args.augment;
+  if (args.label_smoothing > 0.0f) config["label_smoothing"] = exact(args.label_smoothing);
   if (args.validation > 0) config["validation"] = std::to_string(args.validation);
   if (args.early_stop > 0) config["early_stop"] = std::to_string(args.early_stop);
   // bf16 products round differently: a run may not change precision halfway.
@@ -263,6 +271,8 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
             << (run->average() ? ", evaluating " + run->average()->describe() : std::string())
             << ", whitening " << whitening
             << (args.augment != "none" ? ", augmentation " + args.augment : std::string())
+            << (args.label_smoothing > 0.0f ? ", label smoothing " + readable(args.label_smoothing)
+                                            : std::string())
             << ", batch " << args.batch_size << ", seed " << args.seed << ", threads "
             << omp_get_max_threads() << ", products in " << args.precision << " ("
             << hardware_line() << ")\n";
@@ -309,6 +319,7 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
       save_weights(args, *run, *model, whitening, splits.train.class_names, {result});
       best_epoch = result.epoch;
     };
+  report.label_smoothing = args.label_smoothing;
   options.callbacks = &report;
   const auto history = run->fit(&splits.test, options);
   if (plot) plot->write();

@@ -74,6 +74,7 @@ void check_sfo_options(const TrainArgs& args) {
   if (!args.plot.empty()) refuse("--plot (use --log)");
   if (args.clip_grad_norm > 0.0) refuse("--clip-grad-norm");
   if (args.augment != "none") refuse("--augment");
+  if (args.label_smoothing > 0.0f) refuse("--label-smoothing");
   if (args.validation > 0) refuse("--validation");
 }
 

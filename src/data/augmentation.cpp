@@ -1,5 +1,6 @@
 #include "adamite/data/augmentation.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -11,7 +12,19 @@ Augmentation Augmentation::parse(const std::string& spec) {
     return std::invalid_argument(
         "augmentation '" + spec + "': " + why +
         " (accepted: none, both (crop:4,flip), or a comma-separated list of "
-        "crop:P and flip, e.g. crop:2,flip)");
+        "crop:P, flip and cutout:S, e.g. crop:4,flip,cutout:16)");
+  };
+  const auto pixels = [&](const std::string& number, const std::string& what) {
+    size_t used = 0;
+    int64_t value = 0;
+    try {
+      value = std::stoll(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != number.size() || value < 1 || value > 64)
+      throw bad(what + " must be a whole number of pixels in [1, 64]");
+    return value;
   };
   Augmentation result;
   if (spec == "none" || spec.empty()) return result;
@@ -26,16 +39,10 @@ Augmentation Augmentation::parse(const std::string& spec) {
       result.horizontal_flip = true;
     } else if (part.rfind("crop:", 0) == 0) {
       if (result.crop_padding > 0) throw bad("crop given twice");
-      size_t used = 0;
-      int64_t padding = 0;
-      try {
-        padding = std::stoll(part.substr(5), &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != part.size() - 5 || padding < 1 || padding > 64)
-        throw bad("crop padding must be a whole number of pixels in [1, 64]");
-      result.crop_padding = padding;
+      result.crop_padding = pixels(part.substr(5), "crop padding");
+    } else if (part.rfind("cutout:", 0) == 0) {
+      if (result.cutout > 0) throw bad("cutout given twice");
+      result.cutout = pixels(part.substr(7), "cutout side");
     } else {
       throw bad("unknown part '" + part + "'");
     }
@@ -46,7 +53,9 @@ Augmentation Augmentation::parse(const std::string& spec) {
 std::string Augmentation::describe() const {
   if (!enabled()) return "none";
   std::string spec = crop_padding > 0 ? "crop:" + std::to_string(crop_padding) : "";
-  if (horizontal_flip) spec += spec.empty() ? "flip" : ",flip";
+  const auto add = [&](const std::string& part) { spec += spec.empty() ? part : "," + part; };
+  if (horizontal_flip) add("flip");
+  if (cutout > 0) add("cutout:" + std::to_string(cutout));
   return spec;
 }
 
@@ -58,16 +67,18 @@ void Augmentation::check(const Shape& example_shape) const {
                                 to_string(example_shape));
 }
 
-void Augmentation::apply(float* example, const Shape& shape, Generator& generator,
-                         float* scratch) const {
+int64_t Augmentation::apply(float* example, const Shape& shape, Generator& generator,
+                            float* scratch) const {
   const int64_t channels = shape[0], height = shape[1], width = shape[2];
   // Draws in a fixed order, whether or not a part is on, so that turning flip on or off does
-  // not change the crops.
+  // not change the crops; cutout draws last, so that adding it changes neither.
   const auto dy = static_cast<int64_t>(generator.below(uint64_t(2 * crop_padding + 1)));
   const auto dx = static_cast<int64_t>(generator.below(uint64_t(2 * crop_padding + 1)));
   const bool flip = horizontal_flip && generator.below(2) == 1;
+  const int64_t centre =
+      cutout > 0 ? static_cast<int64_t>(generator.below(uint64_t(height * width))) : -1;
   const int64_t shift_y = dy - crop_padding, shift_x = dx - crop_padding;
-  if (shift_y == 0 && shift_x == 0 && !flip) return;
+  if (shift_y == 0 && shift_x == 0 && !flip) return centre;
   const auto plane = size_t(height * width);
   std::memcpy(scratch, example, sizeof(float) * plane * size_t(channels));
   for (int64_t c = 0; c < channels; ++c) {
@@ -83,6 +94,19 @@ void Augmentation::apply(float* example, const Shape& shape, Generator& generato
       }
     }
   }
+  return centre;
+}
+
+void Augmentation::erase(float* example, const Shape& shape, int64_t centre) const {
+  if (centre < 0) return;
+  const int64_t channels = shape[0], height = shape[1], width = shape[2];
+  const int64_t top = centre / width - cutout / 2, left = centre % width - cutout / 2;
+  const int64_t y0 = std::max<int64_t>(top, 0), y1 = std::min(top + cutout, height);
+  const int64_t x0 = std::max<int64_t>(left, 0), x1 = std::min(left + cutout, width);
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t y = y0; y < y1; ++y)
+      std::fill(example + (c * height + y) * width + x0, example + (c * height + y) * width + x1,
+                0.0f);
 }
 
 }  // namespace adamite::data

@@ -50,7 +50,7 @@ NonFiniteError diverged(const nn::Module& model, float loss, int64_t step, int64
 }  // namespace
 
 Tensor FitCallbacks::loss(nn::Module& model, const data::Batch& batch) {
-  return cross_entropy(model.forward(batch.inputs), batch.labels);
+  return cross_entropy(model.forward(batch.inputs), batch.labels, label_smoothing);
 }
 
 std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,

@@ -125,7 +125,7 @@ Counts steps_allocations(const std::string& name, Precision precision) {
 
 // The same through train::fit: a shuffled loader over 1,280 random examples, steps 3..10; with
 // micro_batches > 1, the sharded step of data parallelism (here in one process); with `augment`,
-// random crops and flips as the loader reads.
+// random crops, flips and cutout as the loader reads, and a label-smoothed loss.
 long fit_allocations(int64_t micro_batches, bool augment = false) {
   manual_seed(0);
   Generator generator(2);
@@ -140,7 +140,7 @@ long fit_allocations(int64_t micro_batches, bool augment = false) {
   auto model = models::make_model("mlp", config);
   optim::Adam adam(model->parameters(), optim::AdamOptions(1e-3));
   data::DataLoader loader(set, kBatch, /*shuffle=*/true, 3);
-  if (augment) loader.set_augmentation(data::Augmentation::parse("crop:4,flip"));
+  if (augment) loader.set_augmentation(data::Augmentation::parse("crop:4,flip,cutout:8"));
   train::FitOptions options;
   options.epochs = 1;
   options.micro_batches = micro_batches;
@@ -151,6 +151,7 @@ long fit_allocations(int64_t micro_batches, bool augment = false) {
       counting = step >= kFirstCounted - 1 && step < kLastCounted;
     }
   } count_steps;
+  count_steps.label_smoothing = augment ? 0.1f : 0.0f;
   options.callbacks = &count_steps;
   train::fit(*model, adam, loader, nullptr, options);
   counting = false;
@@ -170,7 +171,7 @@ int main() {
     report(name + " (forward, backward, Adam)", steps_allocations(name, Precision::fp32).own);
   report("mlp through train::fit", fit_allocations(1));
   report("mlp through train::fit, 2 micro-batches", fit_allocations(2));
-  report("mlp through train::fit, crop and flip", fit_allocations(1, true));
+  report("mlp through train::fit, augmented, smoothed labels", fit_allocations(1, true));
   if (const std::string why = bf16_unavailable_reason(); !why.empty()) {
     std::printf("bf16: skipped: %s\n", why.c_str());
   } else {

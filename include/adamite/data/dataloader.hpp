@@ -73,7 +73,8 @@ class DataLoader {
   std::vector<int32_t> labels_;
   Augmentation augmentation_;
   Shape example_shape_;
-  std::vector<float> augment_scratch_;  // one example, reused
+  std::vector<float> augment_scratch_;   // one example, reused
+  std::vector<int64_t> cutout_centres_;  // one per example of a batch, reused
 };
 
 }  // namespace adamite::data

@@ -88,6 +88,9 @@ class FitCallbacks {
   // The minibatch loss to minimise; cross-entropy of model(inputs) against the labels by default.
   // (The VAE of paper Fig. 4 returns its negative ELBO.) A mean over the batch's examples.
   virtual Tensor loss(nn::Module& model, const data::Batch& batch);
+  // The default loss's label smoothing ε (ops/loss.hpp's cross_entropy); evaluation stays plain
+  // cross-entropy, so test losses compare across settings.
+  float label_smoothing = 0.0f;
   // After a step's gradients are complete (summed over the processes, clipped when asked) and
   // before the optimizer applies them: inspect or change them here.
   virtual void before_step(nn::Module& /*model*/, optim::Optimizer& /*optimizer*/) {}
