@@ -1,5 +1,6 @@
 // Looking at results from the command line: `train --plot` draws the learning curves as an SVG
-// (a resumed run's too, from its log), and `show-samples` writes a labelled PNG grid of images.
+// (a resumed run's too, from its log), and `show-samples` writes a labelled PNG grid of images,
+// augmented on request.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
@@ -190,6 +191,28 @@ TEST_SUITE("cli") {
     const Run too_many = run("show-samples --dataset mnist --split test --count 10001" + out);
     CHECK(too_many.exit_code == 2);
     CHECK(too_many.output.find("has only 10000 images") != std::string::npos);
+    const Run bad_augment = run("show-samples --dataset mnist --augment rotate" + out);
+    CHECK(bad_augment.exit_code == 2);
+    CHECK(bad_augment.output.find("cutout:S") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "g.png"));
+  }
+
+  TEST_CASE("cli samples: show-samples --augment shows the images as training augments them") {
+    adamite::testing::TempDir dir;
+    fs::create_directories(dir / "grid" / "all");
+    // A 64-pixel cutout covers a 28x28 image wherever its centre falls: the cell goes black.
+    const auto png = dir / "grid" / "all" / "g.png";
+    const Run shown = run(
+        "show-samples --dataset mnist --count 1 --augment crop:2,cutout:64 --out " + png.string());
+    INFO(shown.output);
+    REQUIRE(shown.exit_code == 0);
+    const auto grid = adamite::data::read_image_folder(dir / "grid", "grid").dataset;
+    const adamite::Tensor values = grid.examples();
+    const int64_t width = grid.pixel_shape[3];
+    int lit = 0;
+    for (int y = 0; y < 84; ++y)
+      for (int x = 0; x < 84; ++x) lit += values.data()[(4 + y) * width + 4 + x] != 0.0f;
+    CHECK(lit == 0);
+    CHECK(values.data()[0] == 1.0f);  // the white margin stays
   }
 }

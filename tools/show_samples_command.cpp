@@ -1,12 +1,13 @@
 // `adamite show-samples`: a labelled grid of a dataset's images as a PNG, to see what a model is
 // trained on. Each cell holds one image, scaled up by nearest neighbour, with its class name
-// under it in a built-in bitmap font.
+// under it in a built-in bitmap font. With --augment, as the training loader would augment them.
 #include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
 #include <numeric>
 
+#include "adamite/data/augmentation.hpp"
 #include "adamite/random.hpp"
 #include "bitmap_font.hpp"
 #include "commands.hpp"
@@ -19,7 +20,7 @@ namespace adamite::cli {
 namespace {
 
 struct ShowSamplesArgs {
-  std::string dataset, split = "train", out;
+  std::string dataset, split = "train", out, augment = "none";
   int64_t count = 64, columns = 8, scale = 3;
   uint64_t seed = 0;
 };
@@ -76,6 +77,18 @@ void run_show_samples(const ShowSamplesArgs& args) {
   const int64_t example_size = int64_t{channels} * height * width;
   std::vector<float> pixels(chosen.size() * size_t(example_size));
   set.read_rows(chosen, pixels.data());
+  data::Augmentation augmentation;
+  try {
+    augmentation = data::Augmentation::parse(args.augment);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--augment: ") + e.what());
+  }
+  std::vector<float> scratch(static_cast<size_t>(example_size));
+  for (size_t i = 0; augmentation.enabled() && i < chosen.size(); ++i) {
+    Generator generator(args.seed ^ (0x9E3779B97F4A7C15ull * (i + 1)));
+    float* image = pixels.data() + int64_t(i) * example_size;
+    augmentation.erase(image, shape, augmentation.apply(image, shape, generator, scratch.data()));
+  }
   for (size_t i = 0; i < chosen.size(); ++i) {
     const int cell_x = static_cast<int>(i) % columns * cell_w,
               cell_y = static_cast<int>(i) / columns * cell_h;
@@ -128,6 +141,10 @@ void add_show_samples_command(CLI::App& app) {
   cmd->add_option("--seed", args->seed,
                   "Seed of the random choice of images (the same seed shows the same images; "
                   "the chosen indices are printed)")
+      ->capture_default_str();
+  cmd->add_option("--augment", args->augment,
+                  "Show the images augmented as `train --augment` would (crop:P, flip, "
+                  "cutout:S; cutout's squares show black, the mean colour once standardised)")
       ->capture_default_str();
   cmd->add_option("--out", args->out, "The PNG file to write")->required();
   cmd->callback([args] { run_show_samples(*args); });
