@@ -38,6 +38,8 @@ inline CLI::Validator non_negative() {
 }
 // A name in models::model_registry(), looked up when the command line is parsed.
 CLI::Validator registered_model();
+// An --augment spec data::Augmentation::parse accepts, checked before any data is loaded.
+CLI::Validator augmentation_spec();
 // --model and --dataset, each checked against its registry, shared by train and eval.
 void add_model_and_dataset_options(CLI::App* command, std::string& model, std::string& dataset);
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "adamite/data/augmentation.hpp"
 #include "adamite/precision.hpp"
 #include "commands.hpp"
 #include "models/registry.hpp"
@@ -86,6 +87,19 @@ CLI::Validator registered_model() {
         return "unknown model '" + name + "' (known: " + models::model_names() + ")";
       },
       "MODEL");
+}
+
+CLI::Validator augmentation_spec() {
+  return CLI::Validator(
+      [](std::string& spec) -> std::string {
+        try {
+          data::Augmentation::parse(spec);
+          return "";
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      },
+      "SPEC");
 }
 
 void add_model_and_dataset_options(CLI::App* command, std::string& model, std::string& dataset) {

@@ -77,12 +77,7 @@ void run_show_samples(const ShowSamplesArgs& args) {
   const int64_t example_size = int64_t{channels} * height * width;
   std::vector<float> pixels(chosen.size() * size_t(example_size));
   set.read_rows(chosen, pixels.data());
-  data::Augmentation augmentation;
-  try {
-    augmentation = data::Augmentation::parse(args.augment);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--augment: ") + e.what());
-  }
+  const auto augmentation = data::Augmentation::parse(args.augment);  // checked when parsed
   std::vector<float> scratch(static_cast<size_t>(example_size));
   for (size_t i = 0; augmentation.enabled() && i < chosen.size(); ++i) {
     Generator generator(args.seed ^ (0x9E3779B97F4A7C15ull * (i + 1)));
@@ -145,6 +140,7 @@ void add_show_samples_command(CLI::App& app) {
   cmd->add_option("--augment", args->augment,
                   "Show the images augmented as `train --augment` would (crop:P, flip, "
                   "cutout:S; cutout's squares show black, the mean colour once standardised)")
+      ->check(augmentation_spec())
       ->capture_default_str();
   cmd->add_option("--out", args->out, "The PNG file to write")->required();
   cmd->callback([args] { run_show_samples(*args); });

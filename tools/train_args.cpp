@@ -77,6 +77,7 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
                   "Augment training images as they are read: crop:P (pad P pixels, crop at "
                   "random), flip (mirror at random), cutout:S (zero an SxS square at random, "
                   "after --whiten), both (crop:4,flip), or a list, e.g. crop:4,flip,cutout:16")
+      ->check(augmentation_spec())
       ->capture_default_str();
   cmd->add_option(
       "--average", args.average,

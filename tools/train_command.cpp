@@ -201,11 +201,6 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
   args.dataset = absolute_dataset_name(args.dataset);       // as the weights and checkpoint name it
   const bool sfo = args.optimizer == "sfo";
   if (sfo) check_sfo_options(args);
-  try {  // before any data is loaded
-    data::Augmentation::parse(args.augment);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--augment: ") + e.what());
-  }
   if (args.early_stop > 0 && args.validation == 0)
     throw UsageError("--early-stop needs a validation set: give --validation N as well");
   // Never decided on the test set: the plateau is one of the validation loss.

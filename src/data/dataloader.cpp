@@ -57,7 +57,7 @@ void DataLoader::set_augmentation(const Augmentation& augmentation) {
   augmentation_ = augmentation;
   example_shape_ = dataset_->example_shape();  // kept, so that reading a batch allocates nothing
   augment_scratch_.assign(augmentation.enabled() ? size_t(dataset_->example_size()) : 0, 0.0f);
-  cutout_centres_.assign(augmentation.cutout > 0 ? size_t(batch_size_) : 0, -1);
+  cutout_centres_.assign(augmentation.enabled() ? size_t(batch_size_) : 0, -1);
 }
 
 void DataLoader::start_epoch(int64_t epoch) {
@@ -104,9 +104,8 @@ bool DataLoader::next(Batch& batch) {
       // splitmix-style mixing of (seed, epoch, position): independent streams per example.
       Generator generator(seed_ ^ (0xD1B54A32D192ED03ull * uint64_t(epoch_ + 1)) ^
                           (0x9E3779B97F4A7C15ull * uint64_t(cursor_ + i + 1)));
-      const int64_t centre = augmentation_.apply(target.data() + i * example, example_shape_,
-                                                 generator, augment_scratch_.data());
-      if (augmentation_.cutout > 0) cutout_centres_[size_t(i)] = centre;
+      cutout_centres_[size_t(i)] = augmentation_.apply(target.data() + i * example, example_shape_,
+                                                       generator, augment_scratch_.data());
     }
     if (dataset_->preprocess) dataset_->preprocess(target.data(), count);
     if (augmentation_.cutout > 0)  // after preprocessing: erased to the mean when standardised
