@@ -136,3 +136,20 @@ TEST_CASE("rate search: small grids, diverging rates and every rate diverging") 
   CHECK_THROWS_WITH_AS(search_rate({0.1, 1.0}, RateSearchPlan{4, 2, 2}, always_late),
                        "every learning rate diverged in the longer trials", std::runtime_error);
 }
+
+TEST_CASE("rate search: a full-length finalist scores its plotted cost over the last epochs") {
+  using adamite::reproduce::full_length_score;
+  adamite::reproduce::RunRecord run;
+  for (const double loss : {0.9, 0.5, 0.4, 0.2}) {
+    run.epochs.emplace_back();
+    run.epochs.back().train_loss = loss;
+  }
+  CHECK(full_length_score(run, 2) == doctest::Approx(0.3));
+  CHECK(full_length_score(run, 10) == doctest::Approx(0.5));  // a window longer than the run
+  // Where the experiment measures full-batch costs, those are what the figure plots and scores.
+  run.full_batch_costs = {0.8, 0.45, 0.35, 0.15};
+  CHECK(full_length_score(run, 2) == doctest::Approx(0.25));
+  run.diverged = true;
+  CHECK(full_length_score(run, 2) == kInf);
+  CHECK(full_length_score(adamite::reproduce::RunRecord{}, 2) == kInf);
+}

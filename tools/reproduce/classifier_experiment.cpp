@@ -17,6 +17,7 @@
 #include "initial_weights.hpp"
 #include "outputs.hpp"
 #include "rate_search.hpp"
+#include "run_identity.hpp"
 #include "run_plan.hpp"
 #include "run_store.hpp"
 #include "run_training.hpp"
@@ -24,47 +25,6 @@
 
 namespace adamite::reproduce {
 namespace {
-
-std::string cache_key(const Experiment& experiment, const Contender& contender, const Scale& scale,
-                      const RateSearchPlan& search, const Settings& settings) {
-  std::ostringstream key;
-  key << experiment.dataset << '|' << experiment.model << '|' << scale.train_subset << '|'
-      << scale.search_steps << '|' << settings.seed << '|' << settings.batch_size << '|'
-      << experiment.weight_decay << '|' << experiment.schedule << '|' << contender.optimizer << '|'
-      << contender.dropout << '|' << experiment.input_dropout << '|' << experiment.hidden_dropout
-      << '|' << contender.hyper.beta1.value_or(-1) << '|' << contender.hyper.beta2.value_or(-1)
-      << '|' << contender.hyper.bias_correction << '|' << contender.hyper.momentum.value_or(-1)
-      << '|' << search.final_factor;
-  for (double lr : contender.lr_grid) key << '|' << lr;
-  return key.str();
-}
-
-// Everything that decides a full run's numbers: a finished run or a checkpoint is used only
-// under the very same settings.
-train::RunConfig run_identity(const Experiment& experiment, const Contender& contender, double lr,
-                              int64_t epochs, const ExperimentResult& result,
-                              const RateSearchPlan& search, const Settings& settings) {
-  std::ostringstream rate;
-  rate << std::setprecision(17) << lr;
-  return {{"search", cache_key(experiment, contender, result.scale, search, settings)},
-          {"lr", rate.str()},
-          {"epochs", std::to_string(epochs)},
-          {"test_subset", std::to_string(result.scale.test_subset)},
-          {"momentum", std::to_string(contender.hyper.momentum.value_or(-1))},
-          {"average", contender.average},
-          {"iteration_epochs", std::to_string(experiment.iteration_epochs)},
-          {"full_batch_cost", std::to_string(experiment.full_batch_cost)}};
-}
-
-// Mean of the plotted cost over the last `window` epochs: what a full-length finalist is judged
-// by (the figure's quantity, damped against epoch-to-epoch noise); +inf for a diverged run.
-double full_length_score(const RunRecord& run, int64_t window) {
-  if (run.diverged || run.epochs.empty()) return std::numeric_limits<double>::infinity();
-  const size_t count = std::min(run.epochs.size(), size_t(window));
-  double sum = 0.0;
-  for (size_t e = run.epochs.size() - count; e < run.epochs.size(); ++e) sum += run.plotted_cost(e);
-  return sum / double(count);
-}
 
 // One comparison as it runs: its data and initial weights, the output folder, the progress.
 class Comparison {
@@ -114,7 +74,7 @@ class Comparison {
     for (const Contender& c : experiment.contenders) {
       const bool searched = c.lr_from.empty() && c.lr_grid.size() > 1;
       if (searched && rate_needed_.count(c.label) &&
-          !session_.searches.count(cache_key(experiment, c, result_.scale, search_, settings_)))
+          !session_.searches.count(search_key(experiment, c, result_.scale, search_, settings_)))
         planned += search_steps_planned(c.lr_grid.size(), search_) *
                    int64_t(std::max<size_t>(1, c.momentum_grid.size()));
       if (!selected(c, settings_.only)) continue;
@@ -168,7 +128,7 @@ class Comparison {
   static constexpr size_t kFullLengthFinalists = 2;
 
   // A run's length: the experiment's, but SFO's may be cut short (--sfo-passes), since at the
-  // paper's N it takes far longer than the first-order runs and cannot be run in pieces.
+  // paper's N it takes far longer than the first-order runs.
   int64_t epochs_of(const Contender& contender) const {
     const bool cut = contender.optimizer == "sfo" && settings_.sfo_passes;
     return cut ? std::min(*settings_.sfo_passes, result_.scale.epochs) : result_.scale.epochs;
@@ -196,7 +156,7 @@ class Comparison {
   std::optional<std::vector<Trial>> search_one(const Contender& contender,
                                                const std::string& stored_as) {
     const std::string key =
-        cache_key(result_.experiment, contender, result_.scale, search_, settings_);
+        search_key(result_.experiment, contender, result_.scale, search_, settings_);
     if (!session_.searches.count(key))
       if (auto found =
               stored([&](const RunStore& store) { return store.load_search(stored_as, key); },

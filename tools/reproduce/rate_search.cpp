@@ -75,6 +75,14 @@ std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_
   return finalists;
 }
 
+double full_length_score(const RunRecord& run, int64_t window) {
+  if (run.diverged || run.epochs.empty()) return std::numeric_limits<double>::infinity();
+  const size_t count = std::min(run.epochs.size(), size_t(window));
+  double sum = 0.0;
+  for (size_t e = run.epochs.size() - count; e < run.epochs.size(); ++e) sum += run.plotted_cost(e);
+  return sum / double(count);
+}
+
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan) {
   return int64_t(rates) * plan.steps +
          int64_t(std::min(rates, plan.finalists)) * plan.steps * plan.final_factor;  // 0: one round

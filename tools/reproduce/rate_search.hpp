@@ -40,6 +40,10 @@ std::vector<Trial> search_rate(const std::vector<double>& grid, const RateSearch
 // round, best first; diverged ones never.
 std::vector<Trial> full_length_finalists(const std::vector<Trial>& trials, size_t count);
 
+// What a full-length finalist is judged by: the mean of its plotted cost over the last `window`
+// epochs (the figure's quantity, damped against epoch-to-epoch noise); +inf for a diverged run.
+double full_length_score(const RunRecord& run, int64_t window);
+
 // Optimizer steps search_rate takes for a grid of `rates` values (for the progress display's ETA).
 int64_t search_steps_planned(size_t rates, const RateSearchPlan& plan);
 
