@@ -185,8 +185,9 @@ void add_reproduce_command(CLI::App& app) {
       ->check(positive());
   cmd->add_option("--sfo-passes", args->settings.sfo_passes,
                   "End SFO's runs after this many passes, for a record shorter than the "
-                  "figure's (said in the report): SFO cannot be run in pieces, and at the "
-                  "paper's length it takes longer than the first-order runs together")
+                  "figure's (said in the report): at the paper's length SFO takes longer than "
+                  "the first-order runs together, and its checkpoint (GBs) resumes only on "
+                  "the machine that wrote it")
       ->check(positive());
   cmd->add_option("--train-subset", args->settings.train_subset,
                   "Train on this many examples (a seeded random subset)")
