@@ -5,8 +5,8 @@
 
 namespace adamite::reproduce {
 
-std::string search_key(const Experiment& experiment, const Contender& contender,
-                       const Scale& scale, const RateSearchPlan& search, const Settings& settings) {
+std::string search_key(const Experiment& experiment, const Contender& contender, const Scale& scale,
+                       const RateSearchPlan& search, const Settings& settings) {
   std::ostringstream key;
   key << experiment.dataset << '|' << experiment.model << '|' << scale.train_subset << '|'
       << scale.search_steps << '|' << settings.seed << '|' << settings.batch_size << '|'

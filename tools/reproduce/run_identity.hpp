@@ -14,8 +14,8 @@
 namespace adamite::reproduce {
 
 // The key of a contender's rate search (its trials), and the first part of its runs' identity.
-std::string search_key(const Experiment& experiment, const Contender& contender,
-                       const Scale& scale, const RateSearchPlan& search, const Settings& settings);
+std::string search_key(const Experiment& experiment, const Contender& contender, const Scale& scale,
+                       const RateSearchPlan& search, const Settings& settings);
 
 // Everything that decides a full run's numbers.
 train::RunConfig run_identity(const Experiment& experiment, const Contender& contender, double lr,
