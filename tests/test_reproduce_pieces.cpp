@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <thread>
+#include <vector>
 
 #include "adamite/adamite.hpp"
 #include "process_support.hpp"
@@ -135,14 +136,33 @@ TEST_CASE("reproduce: a run two experiments share is trained once and planned on
   }
   // Trained by Fig. 2 in one invocation, taken as it is by AdaMax's in the next.
   REQUIRE(exit_code(run_reproduce(dir.path(), "fig2-dropout --only adam" + tiny)) == 0);
+  // Each finished run records where it was made; a run taken by another experiment keeps that
+  // record (made to read "elsewhere" here), not the machine that copies it.
+  const fs::path fig2 = dir / "results" / "fig2-dropout", adamax = dir / "results" / "adamax";
+  std::vector<fs::path> runs;
+  for (const auto& entry : fs::directory_iterator(fig2))
+    if (entry.path().extension() == ".run") runs.push_back(entry.path());
+  REQUIRE(runs.size() == 2);  // Adam's two finalists
+  for (const fs::path& run : runs) {
+    std::string text = read_file(run);
+    CHECK(text.find("\nbuild=adamite ") != std::string::npos);
+    const size_t machine = text.find("\nmachine=");
+    REQUIRE(machine != std::string::npos);
+    CHECK(text.find(" thread", machine) < text.find('\n', machine + 1));
+    text.replace(machine + 9, text.find('\n', machine + 1) - machine - 9, "elsewhere");
+    adamite::testing::write_file(run, text);
+  }
   REQUIRE(exit_code(run_reproduce(dir.path(), "adamax --only adam" + tiny)) == 0);
   const std::string log = read_file(dir / "log.txt");
   INFO(log);
   CHECK(log.find("Adam @ lr") == std::string::npos);
   CHECK(log.find("lr trial") == std::string::npos);
-  const fs::path fig2 = dir / "results" / "fig2-dropout", adamax = dir / "results" / "adamax";
   CHECK(read_file(fig2 / "adam.lr-search") == read_file(adamax / "adam.lr-search"));
   CHECK(read_file(fig2 / "adam.csv") == read_file(adamax / "adam.csv"));
+  for (const fs::path& run : runs) {
+    CHECK(read_file(adamax / run.filename()) == read_file(run));
+    CHECK(read_file(run).find("\nmachine=elsewhere\n") != std::string::npos);
+  }
 }
 
 TEST_CASE("reproduce: a second seed gets a folder of its own and leaves the first seed's runs") {

@@ -16,6 +16,7 @@
 #include "harness_progress.hpp"
 #include "initial_weights.hpp"
 #include "outputs.hpp"
+#include "provenance.hpp"
 #include "rate_search.hpp"
 #include "run_identity.hpp"
 #include "run_plan.hpp"
@@ -292,6 +293,8 @@ class Comparison {
     RunRecord run = train_run(result_.experiment, plan, splits_, *initial_, settings_, *progress_,
                               &session_, &resumable);
     if (run.diverged) progress_->line(contender.label + ": " + run.divergence);
+    run.machine = machine_description();  // of the piece that finished it
+    run.build = build_description();
     RunRecord kept = store_.save_finished(run, identity);
     store_.remove_checkpoint(contender.label);
     session_.runs[identity] = kept;

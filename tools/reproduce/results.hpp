@@ -47,6 +47,7 @@ struct RunRecord {
   std::vector<SecondMomentRow> second_moment;  // Adam on the CNN: per epoch and parameter tensor
   int64_t state_bytes = 0;                     // SFO: its state's size (0 for the others)
   int64_t subfunctions = 0, parameters = 0;    // SFO: N and M
+  std::string machine, build;  // where it was trained (provenance.hpp); empty in older records
 
   // The last epoch's mean training cost; +inf for a run that diverged.
   double final_cost() const {

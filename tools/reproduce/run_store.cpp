@@ -138,6 +138,8 @@ RunRecord RunStore::save_finished(const RunRecord& run, const train::RunConfig& 
        << "\nseconds_per_step=" << exact(run.seconds_per_step)
        << "\ninit_checksum=" << run.init_checksum << "\nstate_bytes=" << run.state_bytes
        << "\nsubfunctions=" << run.subfunctions << "\nparameters=" << run.parameters << '\n';
+  if (!run.machine.empty()) text << "machine=" << one_line(run.machine) << '\n';
+  if (!run.build.empty()) text << "build=" << one_line(run.build) << '\n';
   io::write_file_atomically(dir_ / (slug(run.contender.label) + ".run"), text.str());
   std::optional<RunRecord> kept = load_finished(run.contender, identity);
   if (!kept)
@@ -167,6 +169,8 @@ std::optional<RunRecord> RunStore::load_finished(const Contender& contender,
     run.state_bytes = std::stoll(fields.at("state_bytes"));
     run.subfunctions = std::stoll(fields.at("subfunctions"));
     run.parameters = std::stoll(fields.at("parameters"));
+    if (fields.count("machine")) run.machine = fields.at("machine");  // absent before 2026-12-06
+    if (fields.count("build")) run.build = fields.at("build");
   } catch (const std::exception&) {
     return std::nullopt;  // damaged: the run is trained again
   }
