@@ -48,7 +48,7 @@ std::string machine_description(const std::filesystem::path& cpuinfo, int thread
   if (!field("cpu family").empty())
     text << " (" << field("vendor_id") << (field("vendor_id").empty() ? "" : " ") << "family "
          << field("cpu family") << " model " << field("model") << ')';
-  std::set<std::string> flags;  // sorted, as the brief's grep | sort -u prints them
+  std::set<std::string> flags;  // sorted and once each, as `grep -o ... | sort -u` lists them
   std::istringstream words(field("flags"));
   for (std::string flag; words >> flag;)
     if (wanted_flag(flag)) flags.insert(flag);
