@@ -20,6 +20,18 @@ Tail window(const std::vector<double>& values, size_t begin, size_t end) {
   return {sum / double(end - begin), std::isfinite(hi - lo) ? (hi - lo) / 2 : 0.0};
 }
 
+Tail sample_mean(const std::vector<double>& values, size_t begin, size_t end) {
+  const Tail spread = window(values, begin, end);
+  end = std::min(end, values.size());
+  if (end < begin + 2) return spread;
+  const double n = double(end - begin);
+  double squares = 0.0;
+  for (size_t i = begin; i < end; ++i)
+    squares += (values[i] - spread.mean) * (values[i] - spread.mean);
+  if (!std::isfinite(squares)) return spread;  // a diverged run: its mean says it all
+  return {spread.mean, 2 * std::sqrt(squares / (n - 1) / n)};
+}
+
 Tail tail(const std::vector<double>& values, size_t end) {
   end = std::min(end, values.size());
   return window(values, end - std::min(end, kTailEpochs), end);

@@ -21,6 +21,10 @@ struct Tail {
 };
 // values[begin, end), clipped to the curve.
 Tail window(const std::vector<double>& values, size_t begin, size_t end);
+// values[begin, end) read as many noisy draws of one level (minibatch costs): their mean, and as
+// noise twice its standard error. Half the range would be one draw's spread, set by the window's
+// worst minibatch (AdaGrad's first step can triple the cost), not how well the mean is known.
+Tail sample_mean(const std::vector<double>& values, size_t begin, size_t end);
 // The last min(kTailEpochs, n) values of a curve up to `end` (exclusive; default: all).
 Tail tail(const std::vector<double>& values, size_t end = size_t(-1));
 
