@@ -3,7 +3,11 @@
 // program of the user's own (docs/guide.md's) that registers a model and runs the command line.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iomanip>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "image_support.hpp"
 #include "process_support.hpp"
@@ -84,5 +88,36 @@ TEST_SUITE("cli") {
         adamite::testing::run_command(own_model + " bench --model tiny", dir / "unshaped.log");
     CHECK(unshaped.exit_code == 2);
     CHECK(unshaped.output.find("give its --input-shape") != std::string::npos);
+  }
+
+  TEST_CASE("cli: --average on a BatchNorm network saves what it evaluated") {
+    // ResNet-20's BatchNorm statistics are recomputed for the averaged weights; `eval` of the
+    // saved file must score the test images as the run's last epoch did.
+    adamite::testing::TempDir dir;
+    const fs::path tree = dir / "colours";
+    adamite::testing::write_colour_classes(tree, {"red", "green", "blue"}, 10);
+    const std::string weights = (dir / "w.safetensors").string(), log = (dir / "log.csv").string();
+    const std::string data = " --dataset folder:" + tree.string() + " --whiten standardize";
+    const Result trained = run("train --model resnet20" + data +
+                                   " --epochs 2 --batch-size 9 --optimizer sgd --lr 0.05 "
+                                   "--average polyak --log " +
+                                   log + " --save " + weights,
+                               dir / "train.log");
+    INFO(trained.output);
+    REQUIRE(trained.exit_code == 0);
+    std::ifstream csv(log);
+    std::string line, last;
+    while (std::getline(csv, line)) last = line;
+    std::vector<std::string> fields;
+    std::istringstream row(last);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    REQUIRE(fields.size() >= 4);
+    std::ostringstream expected;
+    expected << "test_loss " << std::fixed << std::setprecision(4) << std::stod(fields[3]);
+    const Result evaluated =
+        run("eval --model resnet20" + data + " --init " + weights, dir / "eval.log");
+    INFO(evaluated.output);
+    REQUIRE(evaluated.exit_code == 0);
+    CHECK(evaluated.output.find(expected.str()) != std::string::npos);
   }
 }

@@ -16,6 +16,7 @@
 #include "adamite/optim/registry.hpp"
 #include "adamite/precision.hpp"
 #include "adamite/random.hpp"
+#include "adamite/train/averaged_model.hpp"
 #include "adamite/train/checkpoint_lock.hpp"
 #include "adamite/train/run.hpp"
 #include "commands.hpp"
@@ -127,7 +128,7 @@ train::RunSpec run_spec(const TrainArgs& args) {
   return spec;
 }
 
-void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& model,
+void save_weights(const TrainArgs& args, train::Run& run, nn::Module& model,
                   const std::string& whitening, const std::vector<std::string>& class_names,
                   const std::vector<train::EpochResult>& history) {
   std::map<std::string, std::string> metadata = {{"model", args.model},
@@ -138,8 +139,8 @@ void save_weights(const TrainArgs& args, train::Run& run, const nn::Module& mode
   if (!history.empty()) metadata["test_accuracy"] = std::to_string(history.back().test_accuracy);
   // For adamite predict, which prints them.
   if (!class_names.empty()) metadata["class_names"] = nlohmann::json(class_names).dump();
-  std::optional<optim::AveragedWeightsScope> averaged;  // save what was evaluated
-  if (run.average()) averaged.emplace(*run.average());
+  std::optional<train::AveragedModelScope> averaged;  // save what was evaluated
+  if (run.average()) averaged.emplace(model, *run.average(), run.loader().dataset());
   try {
     io::save_module(args.save, model, metadata);
   } catch (const io::SafetensorsError& e) {

@@ -56,6 +56,7 @@
 #include "adamite/precision.hpp"
 #include "adamite/random.hpp"
 #include "adamite/tensor.hpp"
+#include "adamite/train/averaged_model.hpp"
 #include "adamite/train/checkpoint.hpp"
 #include "adamite/train/evaluate.hpp"
 #include "adamite/train/fit.hpp"

@@ -38,9 +38,17 @@ Tensor BatchNorm::normalize(const Tensor& input, bool relu) {
   if (std::find(dims_.begin(), dims_.end(), input.dim()) == dims_.end())
     throw std::invalid_argument(std::string(name_) + ": unexpected input shape " +
                                 to_string(input.shape()));
-  if (is_training()) num_batches_tracked_.data()[0] += 1.0f;
+  float& batches = num_batches_tracked_.data()[0];
+  if (is_training()) batches += 1.0f;
+  const float momentum = cumulative_ && is_training() ? 1.0f / batches : momentum_;
   return (relu ? batch_norm_relu : batch_norm)(input, running_mean_, running_var_, weight_, bias_,
-                                               is_training(), momentum_, eps_);
+                                               is_training(), momentum, eps_);
+}
+
+void BatchNorm::reset_running_stats() {
+  running_mean_.array().setZero();
+  running_var_.array().setOnes();
+  num_batches_tracked_.data()[0] = 0.0f;
 }
 
 std::string BatchNorm::describe() const {

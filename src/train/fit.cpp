@@ -10,6 +10,7 @@
 #include "adamite/detail/storage_pool.hpp"
 #include "adamite/nn/clip_grad.hpp"
 #include "adamite/ops/loss.hpp"
+#include "adamite/train/averaged_model.hpp"
 #include "adamite/train/evaluate.hpp"
 #include "training_step.hpp"
 
@@ -151,8 +152,8 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     result.step = step;
     result.train_loss = position.examples ? position.loss_sum / double(position.examples) : 0.0;
     if (test != nullptr || options.validation != nullptr) {
-      std::optional<optim::AveragedWeightsScope> averaged;  // evaluate the averaged weights
-      if (options.average) averaged.emplace(*options.average);
+      std::optional<AveragedModelScope> averaged;  // evaluate the averaged weights
+      if (options.average) averaged.emplace(model, *options.average, loader.dataset());
       // Evaluation batches have other sizes than training ones, so the blocks each phase leaves
       // cached are of no use to the other: released on both sides, they never add up (a CNN
       // run's peak memory went down by 137 MB). It costs a few page faults once per epoch.

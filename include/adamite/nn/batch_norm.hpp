@@ -24,6 +24,12 @@ class BatchNorm : public Module {
   const Tensor& running_mean() const { return running_mean_; }
   const Tensor& running_var() const { return running_var_; }
 
+  // Running mean 0, variance 1, no batches tracked (PyTorch's reset_running_stats).
+  void reset_running_stats();
+  // On: each training batch weighs 1/(batches tracked since the reset), so the running statistics
+  // become the plain mean of the batches' (PyTorch's momentum=None); off: the momentum given.
+  void set_cumulative(bool on) { cumulative_ = on; }
+
  protected:
   // `dims`: the input ranks this layer accepts (2 or 3 for BatchNorm1d, 4 for BatchNorm2d).
   BatchNorm(const char* name, std::vector<int64_t> dims, int64_t num_features, double eps,
@@ -35,6 +41,7 @@ class BatchNorm : public Module {
   const char* name_;
   std::vector<int64_t> dims_;
   float eps_, momentum_;
+  bool cumulative_ = false;
   Tensor weight_, bias_, running_mean_, running_var_, num_batches_tracked_;
 };
 
