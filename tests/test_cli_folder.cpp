@@ -119,5 +119,15 @@ TEST_SUITE("cli") {
     INFO(evaluated.output);
     REQUIRE(evaluated.exit_code == 0);
     CHECK(evaluated.output.find(expected.str()) != std::string::npos);
+
+    // Training on from those weights (stochastic weight averaging after a first run) says so.
+    const Result again =
+        run("train --model resnet20" + data + " --epochs 1 --batch-size 9 --init " + weights +
+                " --average polyak",
+            dir / "again.log");
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK(again.output.find("model resnet20 (starting from " + weights + ") on folder:") !=
+          std::string::npos);
   }
 }

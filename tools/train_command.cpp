@@ -259,8 +259,9 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
     throw UsageError(e.what());
   }
 
-  std::cout << "model " << args.model << " on " << args.dataset << " (" << splits.train.size()
-            << " train / "
+  std::cout << "model " << args.model
+            << (args.init.empty() ? std::string() : " (starting from " + args.init + ")") << " on "
+            << args.dataset << " (" << splits.train.size() << " train / "
             << (validation ? std::to_string(validation->size()) + " validation / " : "")
             << splits.test.size() << " test), optimizer " << args.optimizer << ", lr schedule "
             << run->describe_schedule()
