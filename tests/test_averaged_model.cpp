@@ -6,9 +6,11 @@
 #include <cmath>
 
 #include "adamite/adamite.hpp"
+#include "gradcheck.hpp"
 #include "support.hpp"
 
 using namespace adamite;
+using testing::random_tensor;
 
 namespace {
 
@@ -70,7 +72,8 @@ TEST_SUITE("train") {
     manual_seed(7);
     const float expected_draw = default_generator().uniform();
     manual_seed(7);
-    CHECK(train::recompute_batch_norm_statistics(net, data, 2) == 1);
+    data::DataLoader pairs(data, 2, /*shuffle=*/false);
+    CHECK(train::recompute_batch_norm_statistics(net, pairs) == 1);
     const auto& bn = dynamic_cast<const nn::BatchNorm&>(*net.children()[1].second);
     CHECK(bn.running_mean().item() == doctest::Approx(5.0));  // (2 + 8) / 2, not momentum's
     CHECK(bn.running_var().item() == doctest::Approx(10.0));  // (2 + 18) / 2
@@ -84,20 +87,54 @@ TEST_SUITE("train") {
     CHECK(bn.running_mean().item() == doctest::Approx(4.7));
 
     // The same pass with one batch of all four gives the whole set's mean and unbiased variance.
-    train::recompute_batch_norm_statistics(net, data, 4);
+    data::DataLoader whole(data, 4, /*shuffle=*/false);
+    train::recompute_batch_norm_statistics(net, whole);
     CHECK(bn.running_mean().item() == doctest::Approx(5.0));
     CHECK(bn.running_var().item() == doctest::Approx(18.6666667));  // Σ(x − 5)² / 3 = 56 / 3
   }
 
   TEST_CASE("batch norm statistics: no layers, no pass; bad arguments say what is wrong") {
     nn::Linear plain(1, 2);
-    CHECK(train::recompute_batch_norm_statistics(plain, column({1, 2}), 1) == 0);
+    data::DataLoader two(column({1, 2}), 1, false);
+    CHECK(train::recompute_batch_norm_statistics(plain, two) == 0);
     nn::BatchNorm1d bn(1);
-    CHECK_THROWS_WITH_AS(train::recompute_batch_norm_statistics(bn, column({1, 2}), 0),
-                         doctest::Contains("batch size must be positive, got 0"),
+    data::DataLoader none(column({1}), 2, false, 0, /*drop_last=*/true);
+    CHECK_THROWS_WITH_AS(train::recompute_batch_norm_statistics(bn, none),
+                         doctest::Contains("the loader has no batches (column, 1 examples)"),
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(train::recompute_batch_norm_statistics(bn, column({}), 2),
-                         doctest::Contains("the dataset is empty"), std::invalid_argument);
+  }
+
+  TEST_CASE(
+      "batch norm statistics: the loader's shuffled, augmented batches, each weighing the same") {
+    Generator generator(4);
+    data::Dataset images;
+    images.name = "images";
+    images.num_classes = 2;
+    images.inputs = random_tensor({8, 1, 4, 4}, generator);
+    images.labels.assign(8, 0);
+    const auto loader_of = [&] {
+      data::DataLoader loader(images, 4, /*shuffle=*/true, 5);
+      loader.set_augmentation(data::Augmentation::parse("crop:1,flip"));
+      loader.start_epoch(3);
+      return loader;
+    };
+    // The expected statistics from a twin loader: the mean of each batch's mean and unbiased
+    // variance over its 4 x 16 values.
+    data::DataLoader twin = loader_of();
+    double mean = 0.0, var = 0.0;
+    data::Batch batch;
+    while (twin.next(batch)) {
+      const auto values = batch.inputs.array().cast<double>();
+      const double m = values.mean();
+      mean += m / 2.0;
+      var += (values - m).square().sum() / double(values.size() - 1) / 2.0;
+    }
+    nn::BatchNorm2d bn(1);
+    data::DataLoader loader = loader_of();
+    train::recompute_batch_norm_statistics(bn, loader);
+    CHECK(bn.running_mean().item() == doctest::Approx(mean).epsilon(1e-6));
+    CHECK(bn.running_var().item() == doctest::Approx(var).epsilon(1e-6));
+    CHECK(mean != doctest::Approx(images.inputs.array().cast<double>().mean()));  // cropped
   }
 
   TEST_CASE("averaged model: the average and its own statistics inside, everything back after") {
@@ -121,9 +158,9 @@ TEST_SUITE("train") {
     auto reference = batch_norm_net();
     for (size_t i = 0; i < average.size(); ++i)
       reference->parameters()[i].array() = average.averaged(i).array();
-    train::recompute_batch_norm_statistics(*reference, data);
+    train::recompute_batch_norm_statistics(*reference, loader);  // epoch 0's batches again
     {
-      train::AveragedModelScope averaged(*net, average, data);
+      train::AveragedModelScope averaged(*net, average, loader);
       CHECK(state_values(*net) == state_values(*reference));
       CHECK(batch_norm_of(*net).running_mean().to_vector() != training_mean);
     }
@@ -136,6 +173,7 @@ TEST_SUITE("train") {
       std::shared_ptr<nn::Sequential> net;
       std::unique_ptr<optim::ParameterAverage> average;
       std::vector<train::EpochResult> history;
+      std::unique_ptr<data::DataLoader> loader;
     };
     const auto run = [&](const std::string& average_spec) {
       Trained out;
@@ -144,11 +182,11 @@ TEST_SUITE("train") {
       optim::SGD sgd(out.net->parameters(), optim::SGDOptions(0.05).momentum(0.9));
       if (!average_spec.empty())
         out.average = optim::ParameterAverage::parse(average_spec, out.net->parameters());
-      data::DataLoader loader(train_set, 16, true, 2);
+      out.loader = std::make_unique<data::DataLoader>(train_set, 16, true, 2);
       train::FitOptions options;
       options.epochs = 3;
       options.average = out.average.get();
-      out.history = train::fit(*out.net, sgd, loader, &test_set, options);
+      out.history = train::fit(*out.net, sgd, *out.loader, &test_set, options);
       return out;
     };
     const Trained plain = run(""), averaged = run("polyak");
@@ -156,7 +194,7 @@ TEST_SUITE("train") {
     // neither the training weights nor their statistics, so training goes on as without it.
     CHECK(state_values(*averaged.net) == state_values(*plain.net));
     // The last epoch's test figures are those of the average with its own statistics.
-    train::AveragedModelScope scope(*averaged.net, *averaged.average, train_set);
+    train::AveragedModelScope scope(*averaged.net, *averaged.average, *averaged.loader);
     const train::Evaluation evaluation = train::evaluate(*averaged.net, test_set);
     CHECK(averaged.history.back().test_loss == evaluation.loss);
     CHECK(averaged.history.back().test_accuracy == evaluation.accuracy);

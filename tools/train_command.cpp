@@ -140,7 +140,7 @@ void save_weights(const TrainArgs& args, train::Run& run, nn::Module& model,
   // For adamite predict, which prints them.
   if (!class_names.empty()) metadata["class_names"] = nlohmann::json(class_names).dump();
   std::optional<train::AveragedModelScope> averaged;  // save what was evaluated
-  if (run.average()) averaged.emplace(model, *run.average(), run.loader().dataset());
+  if (run.average()) averaged.emplace(model, *run.average(), run.loader());
   try {
     io::save_module(args.save, model, metadata);
   } catch (const io::SafetensorsError& e) {

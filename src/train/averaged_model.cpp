@@ -17,17 +17,14 @@ void find_batch_norms(nn::Module& module, std::vector<nn::BatchNorm*>& out) {
 
 }  // namespace
 
-int64_t recompute_batch_norm_statistics(nn::Module& model, const data::Dataset& data,
-                                        int64_t batch_size) {
-  if (batch_size <= 0)
-    throw std::invalid_argument(
-        "recompute_batch_norm_statistics: batch size must be positive, got " +
-        std::to_string(batch_size));
+int64_t recompute_batch_norm_statistics(nn::Module& model, data::DataLoader& loader) {
   std::vector<nn::BatchNorm*> layers;
   find_batch_norms(model, layers);
   if (layers.empty()) return 0;
-  if (data.size() == 0)
-    throw std::invalid_argument("recompute_batch_norm_statistics: the dataset is empty");
+  if (loader.batches_per_epoch() == 0)
+    throw std::invalid_argument("recompute_batch_norm_statistics: the loader has no batches (" +
+                                loader.dataset().name + ", " +
+                                std::to_string(loader.dataset().size()) + " examples)");
   const bool was_training = model.is_training();
   model.eval();
   for (nn::BatchNorm* layer : layers) {
@@ -45,18 +42,19 @@ int64_t recompute_batch_norm_statistics(nn::Module& model, const data::Dataset& 
     }
   } restore{model, layers, was_training};
   NoGradGuard no_grad;
-  for (int64_t row = 0; row < data.size(); row += batch_size)
-    model.forward(data.examples(row, std::min(batch_size, data.size() - row)));
+  loader.start_epoch(loader.epoch());
+  data::Batch batch;
+  while (loader.next(batch)) model.forward(batch.inputs);
   return int64_t(layers.size());
 }
 
 AveragedModelScope::AveragedModelScope(nn::Module& model, optim::ParameterAverage& average,
-                                       const data::Dataset& data)
+                                       data::DataLoader& loader)
     : weights_(average), buffers_(model.buffers()) {
   training_values_.reserve(buffers_.size());
   for (const Tensor& buffer : buffers_) training_values_.push_back(buffer.clone());
   try {
-    recompute_batch_norm_statistics(model, data);
+    recompute_batch_norm_statistics(model, loader);
   } catch (...) {
     restore_buffers();  // weights_, constructed, swaps the training weights back in by itself
     throw;

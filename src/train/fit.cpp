@@ -153,7 +153,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     result.train_loss = position.examples ? position.loss_sum / double(position.examples) : 0.0;
     if (test != nullptr || options.validation != nullptr) {
       std::optional<AveragedModelScope> averaged;  // evaluate the averaged weights
-      if (options.average) averaged.emplace(model, *options.average, loader.dataset());
+      if (options.average) averaged.emplace(model, *options.average, loader);
       // Evaluation batches have other sizes than training ones, so the blocks each phase leaves
       // cached are of no use to the other: released on both sides, they never add up (a CNN
       // run's peak memory went down by 137 MB). It costs a few page faults once per epoch.
