@@ -82,7 +82,8 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
   cmd->add_option(
       "--average", args.average,
       "Evaluate and save a temporal average of the weights: ema:BETA (bias-corrected) or polyak "
-      "(BatchNorm statistics are recomputed for it on the training set)");
+      "(BatchNorm statistics are recomputed for it over an epoch of the training batches, "
+      "augmentation included)");
   cmd->add_option("--whiten", args.whiten,
                   "Input preprocessing fitted on the training set: zca, standardize, none (auto: "
                   "zca for cifar10)")
