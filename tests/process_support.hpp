@@ -7,11 +7,15 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -62,6 +66,24 @@ inline pid_t spawn(std::vector<std::string> words, const std::filesystem::path& 
   REQUIRE(posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0);
   posix_spawn_file_actions_destroy(&actions);
   return pid;
+}
+
+// Polls `ready` until it holds, for at most `limit`; if it never does, ends the background process
+// `pid` (SIGKILL, reaped) and returns false, so the caller's REQUIRE says what never happened
+// instead of signalling a run at the wrong moment. The limit is generous: on a loaded host a
+// run's first checkpoint has taken minutes.
+inline bool wait_until(pid_t pid, const std::function<bool()>& ready,
+                       std::chrono::seconds limit = std::chrono::minutes(6)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace adamite::testing

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 
 #include "process_support.hpp"
 
@@ -49,12 +48,14 @@ TEST_SUITE("cli") {
           {"env", "ADAMITE_DATA=" + data.string(), ADAMITE_CLI, "fetch", "imdb"},
           dir / "fetch.log");
       // Signal once tar is extracting into the staging folder.
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-      while (std::chrono::steady_clock::now() < deadline) {
-        const auto staging = staging_folders(data / "imdb");
-        if (!staging.empty() && fs::exists(staging[0] / "aclImdb")) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
+      REQUIRE_MESSAGE(
+          adamite::testing::wait_until(pid,
+                                       [&] {
+                                         const auto staging = staging_folders(data / "imdb");
+                                         return !staging.empty() &&
+                                                fs::exists(staging[0] / "aclImdb");
+                                       }),
+          ("tar never began extracting: " + adamite::testing::read_file(dir / "fetch.log")));
       const auto signalled = std::chrono::steady_clock::now();
       REQUIRE(kill(pid, signal_number) == 0);
       int status = 0;

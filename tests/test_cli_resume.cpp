@@ -5,8 +5,6 @@
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 #include <vector>
 
 #include "adamite/io/safetensors.hpp"
@@ -50,10 +48,9 @@ TEST_SUITE("cli") {
       arguments.insert(arguments.begin(), ADAMITE_CLI);
       const pid_t pid = adamite::testing::spawn(arguments, dir / "interrupted.log");
       // Wait for the first periodic checkpoint, so the signal lands mid-epoch.
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-      while (!fs::exists(checkpoint / "checkpoint.safetensors") &&
-             std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      REQUIRE_MESSAGE(adamite::testing::wait_until(
+                          pid, [&] { return fs::exists(checkpoint / "checkpoint.safetensors"); }),
+                      ("no periodic checkpoint: " + read_file(dir / "interrupted.log")));
       REQUIRE(kill(pid, signal_number) == 0);
       int status = 0;
       REQUIRE(waitpid(pid, &status, 0) == pid);
@@ -177,9 +174,9 @@ TEST_SUITE("cli") {
         "3",         "--seed", "0",       "--checkpoint", checkpoint.string()};
     const pid_t pid = adamite::testing::spawn(first, dir / "first.log");
     // The lock is taken before the dataset loads; its file then holds the first run's id.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-    while (read_file(checkpoint / ".lock").empty() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE_MESSAGE(
+        adamite::testing::wait_until(pid, [&] { return !read_file(checkpoint / ".lock").empty(); }),
+        ("the first run took no lock: " + read_file(dir / "first.log")));
     const Result second =
         run("train --model mlp --epochs 3 --seed 5 --checkpoint " + checkpoint.string(),
             dir / "second.log");
@@ -209,10 +206,11 @@ TEST_SUITE("cli") {
                                  "--save", (folder / "w.safetensors").string()},
                                 dir / "train.log");
     // The path is checked before the first step; the folder disappears during training.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
-    while (read_file(dir / "train.log").find("epoch 1/2") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE_MESSAGE(
+        adamite::testing::wait_until(
+            pid,
+            [&] { return read_file(dir / "train.log").find("epoch 1/2") != std::string::npos; }),
+        ("the run never reached its first epoch: " + read_file(dir / "train.log")));
     fs::remove_all(folder);
     int status = 0;
     REQUIRE(waitpid(pid, &status, 0) == pid);

@@ -92,11 +92,9 @@ int wait_for(pid_t pid, std::chrono::seconds limit) {
   return -2;
 }
 
-void wait_for_file(const fs::path& file) {
-  const auto deadline = Clock::now() + std::chrono::minutes(3);
-  while (!fs::exists(file) && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(fs::exists(file));
+void wait_for_file(pid_t launcher, const fs::path& file) {
+  REQUIRE_MESSAGE(adamite::testing::wait_until(launcher, [&] { return fs::exists(file); }),
+                  (file.string() + " never appeared"));
 }
 
 // Rank-order sums make every run below bitwise equal to one process with 2 micro-batches.
@@ -159,7 +157,7 @@ TEST_SUITE("mpi") {
         words.push_back(w);
       words.push_back(checkpoint.string());
       const pid_t launcher = adamite::testing::spawn(words, dir / "interrupted.log");
-      wait_for_file(checkpoint / "checkpoint.safetensors");
+      wait_for_file(launcher, checkpoint / "checkpoint.safetensors");
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // land mid-interval
       REQUIRE(kill(launcher, SIGINT) == 0);
       const int code = wait_for(launcher, std::chrono::seconds(120));
@@ -195,7 +193,7 @@ TEST_SUITE("mpi") {
       words.push_back(w);
     words.push_back(checkpoint.string());
     const pid_t launcher = adamite::testing::spawn(words, dir / "killed.log");
-    wait_for_file(checkpoint / "checkpoint.safetensors");
+    wait_for_file(launcher, checkpoint / "checkpoint.safetensors");
     const pid_t victim = rank_pid(launcher, 1);
     REQUIRE(victim > 0);
     REQUIRE(kill(victim, SIGKILL) == 0);
@@ -224,7 +222,7 @@ TEST_SUITE("mpi") {
       words.push_back(w);
     words.push_back(checkpoint.string());
     const pid_t launcher = adamite::testing::spawn(words, dir / "hung.log");
-    wait_for_file(checkpoint / "checkpoint.safetensors");
+    wait_for_file(launcher, checkpoint / "checkpoint.safetensors");
     const pid_t victim = rank_pid(launcher, 1);
     REQUIRE(victim > 0);
     REQUIRE(kill(victim, SIGSTOP) == 0);

@@ -208,11 +208,11 @@ TEST_CASE("reproduce: SIGINT during the learning-rate trials stops at once with 
       {ADAMITE_CLI, "reproduce", "fig2-dropout", "--quick", "--train-subset", "6400",
        "--test-subset", "500", "--only", "adam", "--out", (dir / "results").string()},
       dir / "log.txt");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  while (adamite::testing::read_file(dir / "log.txt").find("== fig2-dropout") ==
-             std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE_MESSAGE(
+      adamite::testing::wait_until(
+          pid,
+          [&] { return read_file(dir / "log.txt").find("== fig2-dropout") != std::string::npos; }),
+      ("the trials never began: " + read_file(dir / "log.txt")));
   std::this_thread::sleep_for(std::chrono::seconds(1));  // into the first trials
   REQUIRE(kill(pid, SIGINT) == 0);
   int status = 0;
