@@ -78,18 +78,14 @@ pid_t rank_pid(pid_t launcher, int rank) {
   return -1;
 }
 
-// Waits for `pid` for up to `limit`; its exit code, -1 for a signal, or -2 if it did not end.
+// Waits for `pid` for up to `limit`; its exit code, -1 for a signal, or -2 if it did not end
+// (then it is killed).
 int wait_for(pid_t pid, std::chrono::seconds limit) {
-  const auto deadline = Clock::now() + limit;
   int status = 0;
-  while (Clock::now() < deadline) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -2;
+  if (!adamite::testing::wait_until(
+          pid, [&] { return waitpid(pid, &status, WNOHANG) == pid; }, limit))
+    return -2;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void wait_for_file(pid_t launcher, const fs::path& file) {
