@@ -286,6 +286,21 @@ TEST_CASE("reproduce: an --only name that picks no run is refused before anythin
           0);
 }
 
+TEST_CASE("reproduce: SFO on the dropout cost runs its own 20 passes, and the report says why") {
+  adamite::testing::TempDir dir;
+  REQUIRE(exit_code(run_reproduce(dir.path(),
+                                  "fig2-deterministic --quick --epochs 25 "
+                                  "--train-subset 256 --test-subset 100 --only "
+                                  "sfo-dropout")) == 0);
+  const fs::path folder = dir / "results" / "fig2-deterministic";
+  const std::string run = read_file(folder / "sfo-dropout.run");
+  REQUIRE(run.find("diverged=0\n") != std::string::npos);  // a diverged run ends where it did
+  CHECK(run.find("setting.epochs=20\n") != std::string::npos);
+  CHECK(read_csv(folder / "sfo-dropout.csv").size() == 21);  // a header and 20 passes
+  CHECK(read_file(dir / "results" / "report.md")
+            .find("SFO (dropout) ran 20 of the 25 passes, its own length") != std::string::npos);
+}
+
 TEST_CASE("reproduce: --sfo-passes ends SFO's runs early and the report says so") {
   adamite::testing::TempDir dir;
   const std::string args =

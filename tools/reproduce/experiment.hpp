@@ -24,6 +24,7 @@ struct Contender {
   std::vector<double> lr_grid;  // candidates; one value means no search
   std::vector<double> momentum_grid;  // searched with the rate (SGD+Nesterov); empty: hyper's
   std::string lr_from;                // label of a contender whose chosen rate this one reuses
+  int64_t epochs = 0;  // its own length, for a run the paper shows no curve of (0: the figure's)
 };
 
 // A comparison of optimizers on one model and dataset (Figures 1–3, AdaMax, averaging).

@@ -192,12 +192,16 @@ std::string section_markdown(const ExperimentResult& result, const std::vector<C
        << " | " << (any ? format_number(run.epochs.back().test_loss) : "-") << " | " << accuracy
        << " | " << format_duration(run.seconds) << " |\n";
   }
-  for (const RunRecord& run : result.runs)
-    if (!run.diverged && int64_t(run.epochs.size()) < result.scale.epochs)
-      md << "\n"
-         << run.contender.label << " ran " << run.epochs.size() << " of the " << result.scale.epochs
-         << " passes (`--sfo-passes`): a shorter record; its curve ends there, and the claims "
+  for (const RunRecord& run : result.runs) {
+    const int64_t ran = int64_t(run.epochs.size());
+    if (run.diverged || ran >= result.scale.epochs) continue;
+    md << "\n" << run.contender.label << " ran " << ran << " of the " << result.scale.epochs;
+    if (ran == run.contender.epochs)
+      md << " passes, its own length: the paper states its result in words and draws no curve.\n";
+    else
+      md << " passes (`--sfo-passes`): a shorter record; its curve ends there, and the claims "
             "compare the passes and the time it has.\n";
+  }
   md << "\n**Claims** (" << claim_rule() << ")\n\n" << claims_table(claims);
   if (!result.trials.empty()) {
     const RateSearchPlan search{result.scale.search_steps};
