@@ -294,7 +294,7 @@ TEST_CASE("reproduce: SFO on the dropout cost runs its own 20 passes, and the re
                                   "sfo-dropout")) == 0);
   const fs::path folder = dir / "results" / "fig2-deterministic";
   const std::string run = read_file(folder / "sfo-dropout.run");
-  REQUIRE(run.find("diverged=0\n") != std::string::npos);  // a diverged run ends where it did
+  REQUIRE(run.find("diverged=0\n") != std::string::npos);  // else it would end where it diverged
   CHECK(run.find("setting.epochs=20\n") != std::string::npos);
   CHECK(read_csv(folder / "sfo-dropout.csv").size() == 21);  // a header and 20 passes
   CHECK(read_file(dir / "results" / "report.md")
