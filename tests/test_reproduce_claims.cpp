@@ -4,12 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "reproduce/claim_test.hpp"
+#include "reproduce/outputs.hpp"
 #include "reproduce/results.hpp"
 #include "reproduce/second_moment_log.hpp"
 #include "reproduce/vae_grid.hpp"
@@ -190,6 +193,40 @@ TEST_CASE("claims: the verdict table says yes, no or inconclusive with margin an
   CHECK(table.find("| **inconclusive** |") != std::string::npos);
   CHECK(table.find("| **no** | Adam ends below AdaGrad | Adam < AdaGrad | -inf |") !=
         std::string::npos);
+}
+
+TEST_CASE("claims: the report opens with each section's verdicts, totalled over seed 0") {
+  Claim claim("Adam ends below AdaGrad");
+  const auto section = [&](const std::string& title, const std::vector<Claim>& claims) {
+    return "## " + title + "\n\nText.\n\n" + claims_table(claims) + "\n";
+  };
+  const std::vector<Claim> seed0 = {decided(claim, 0.1, 0.02), decided(claim, 0.2, 0.02),
+                                    decided(claim, -1.0, 0.02)};
+  const std::vector<Claim> seed1 = {decided(claim, 0.0, 0.02)};
+  const VerdictCounts counts = count_verdicts(section("Figure 1", seed0));
+  CHECK(counts.yes == 2);
+  CHECK(counts.no == 1);
+  CHECK(counts.inconclusive == 0);
+
+  adamite::testing::TempDir dir;
+  const auto write = [&](const std::string& folder, const std::string& text) {
+    std::filesystem::create_directories(dir / folder);
+    std::ofstream(dir / folder / "section.md") << text;
+  };
+  write("fig1-mnist", section("Figure 1 (left)", seed0));
+  write("fig1-mnist-seed1", section("Figure 1 (left)", seed1));
+  write("fig3", section("Figure 3", {decided(claim, -1.0, 0.02)}));
+  write_report(dir.path(), {"fig1-mnist", "fig2-dropout", "fig3"});
+  std::ifstream file(dir / "report.md");
+  const std::string report{std::istreambuf_iterator<char>(file), {}};
+  CHECK(report.find("| Figure 1 (left) | `fig1-mnist` | 2 | 1 | 0 |\n"
+                    "| Figure 1 (left) | `fig1-mnist-seed1` | 0 | 0 | 1 |\n"
+                    "| Figure 3 | `fig3` | 0 | 1 | 0 |\n"
+                    "| **total, seed 0** | | 2 | 2 | 0 |\n") != std::string::npos);
+  // The sections follow the table, in order; an experiment not run has no row.
+  CHECK(report.find("fig2-dropout") == std::string::npos);
+  CHECK(report.find("## Figure 1 (left)") < report.find("## Figure 3"));
+  CHECK(report.find("at a glance") < report.find("## Figure 1 (left)"));
 }
 
 TEST_CASE("claims: Fig. 4 leaves unfinished runs out, and a pair that both diverged is a tie") {

@@ -83,4 +83,16 @@ std::string claims_table(const std::vector<Claim>& claims) {
   return md.str();
 }
 
+VerdictCounts count_verdicts(const std::string& markdown) {
+  VerdictCounts counts;
+  std::istringstream lines(markdown);
+  for (std::string line; std::getline(lines, line);) {
+    for (const auto& [verdict, count] :
+         {std::pair{Verdict::yes, &counts.yes}, std::pair{Verdict::no, &counts.no},
+          std::pair{Verdict::inconclusive, &counts.inconclusive}})
+      if (line.rfind(std::string("| **") + verdict_word(verdict) + "** |", 0) == 0) ++*count;
+  }
+  return counts;
+}
+
 }  // namespace adamite::reproduce

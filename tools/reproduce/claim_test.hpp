@@ -40,4 +40,10 @@ const char* verdict_word(Verdict verdict);
 // The claims as a markdown table: verdict, claim, margin, difference, noise, evidence.
 std::string claims_table(const std::vector<Claim>& claims);
 
+// The rows of each verdict in the claims tables of a markdown text that claims_table wrote.
+struct VerdictCounts {
+  int yes = 0, no = 0, inconclusive = 0;
+};
+VerdictCounts count_verdicts(const std::string& markdown);
+
 }  // namespace adamite::reproduce

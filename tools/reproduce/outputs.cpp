@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -274,15 +275,35 @@ void write_report(const fs::path& out, const std::vector<std::string>& order) {
       md << "**Precision: " << precision
          << "** (mixed: the products of linear and convolution layers take " << precision
          << " operands and accumulate in fp32; weights and optimizers are fp32).\n\n";
-  int sections = 0;
+  std::ostringstream sections, glance;
+  VerdictCounts total;
   for (const std::string& id : order)
     for (const std::string& folder : seed_folders(out, id)) {
-      std::ifstream section(out / folder / "section.md");
-      if (!section) continue;
-      md << section.rdbuf();
-      ++sections;
+      std::ifstream file(out / folder / "section.md");
+      if (!file) continue;
+      const std::string section{std::istreambuf_iterator<char>(file), {}};
+      sections << section;
+      const VerdictCounts counts = count_verdicts(section);
+      const std::string title =
+          section.rfind("## ", 0) == 0 ? section.substr(3, section.find('\n') - 3) : folder;
+      glance << "| " << title << " | `" << folder << "` | " << counts.yes << " | " << counts.no
+             << " | " << counts.inconclusive << " |\n";
+      if (folder != id) continue;  // another seed's check of the same claims
+      total.yes += counts.yes;
+      total.no += counts.no;
+      total.inconclusive += counts.inconclusive;
     }
-  if (sections == 0) md << "No experiment has been run into this folder yet.\n";
+  if (sections.str().empty()) {
+    md << "No experiment has been run into this folder yet.\n";
+  } else {
+    md << "## The verdicts at a glance\n\nThe claims' verdicts per section below. A folder "
+          "ending in `-seedN` repeats its experiment at another seed, as a check: the total "
+          "counts seed 0's sections only.\n\n| section | folder | yes | no | inconclusive |\n"
+          "|---|---|---|---|---|\n"
+       << glance.str() << "| **total, seed 0** | | " << total.yes << " | " << total.no << " | "
+       << total.inconclusive << " |\n\n"
+       << sections.str();
+  }
   io::write_file_atomically(out / "report.md", md.str());
 }
 
