@@ -43,6 +43,10 @@ std::string claims_table(const std::vector<Claim>& claims);
 // The rows of each verdict in the claims tables of a markdown text that claims_table wrote.
 struct VerdictCounts {
   int yes = 0, no = 0, inconclusive = 0;
+  VerdictCounts& operator+=(const VerdictCounts& other) {
+    yes += other.yes, no += other.no, inconclusive += other.inconclusive;
+    return *this;
+  }
 };
 VerdictCounts count_verdicts(const std::string& markdown);
 

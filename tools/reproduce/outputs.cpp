@@ -288,10 +288,7 @@ void write_report(const fs::path& out, const std::vector<std::string>& order) {
           section.rfind("## ", 0) == 0 ? section.substr(3, section.find('\n') - 3) : folder;
       glance << "| " << title << " | `" << folder << "` | " << counts.yes << " | " << counts.no
              << " | " << counts.inconclusive << " |\n";
-      if (folder != id) continue;  // another seed's check of the same claims
-      total.yes += counts.yes;
-      total.no += counts.no;
-      total.inconclusive += counts.inconclusive;
+      if (folder == id) total += counts;  // another seed's folder checks the same claims
     }
   if (sections.str().empty()) {
     md << "No experiment has been run into this folder yet.\n";
