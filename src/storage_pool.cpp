@@ -1,7 +1,9 @@
 #include "adamite/detail/storage_pool.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -83,6 +85,8 @@ class StoragePool {
   StoragePoolStats stats_;
 };
 
+std::atomic<bool> poison{false};  // poison_new_storage
+
 // Never destroyed: tensors held by static objects may be freed after this translation unit's
 // statics are gone.
 StoragePool& pool() {
@@ -95,10 +99,16 @@ StoragePool& pool() {
 std::shared_ptr<float[]> allocate_storage(int64_t count) {
   const size_t bytes =
       (static_cast<size_t>(std::max<int64_t>(count, 1)) * sizeof(float) + 63) / 64 * 64;
+  float* block = pool().take(bytes);
+  if (poison.load(std::memory_order_relaxed))
+    std::fill_n(block, bytes / sizeof(float), std::numeric_limits<float>::quiet_NaN());
   // The control block comes from the small-object pool, so this allocates nothing once warm.
   return std::shared_ptr<float[]>(
-      pool().take(bytes), [bytes](float* block) { pool().give_back(block, bytes); },
-      PoolAllocator<float>{});
+      block, [bytes](float* freed) { pool().give_back(freed, bytes); }, PoolAllocator<float>{});
+}
+
+void poison_new_storage(bool on) {
+  poison.store(on, std::memory_order_relaxed);
 }
 
 StoragePoolStats storage_pool_stats() {

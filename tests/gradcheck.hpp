@@ -2,17 +2,20 @@
 //
 // The op's output is reduced to a scalar with fixed random weights R (L = Σ out·R), so every
 // output element's gradient is exercised. The analytic gradient comes from backward(); the numeric
-// one from central differences of L computed in double.
+// one from central differences of L computed in double. The analytic pass runs on NaN-poisoned
+// storage (PoisonedStorage), so a gradient or output left partly unwritten cannot pass.
 #pragma once
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "adamite/adamite.hpp"
+#include "adamite/detail/storage_pool.hpp"
 
 namespace adamite::testing {
 
@@ -32,6 +35,15 @@ inline Tensor away_from_zero(const Shape& shape, Generator& gen, float low = 0.1
   return t;
 }
 
+// While it lives, new tensor storage holds NaNs: an op that reads memory nobody wrote, or leaves
+// part of its output or of a fresh gradient unwritten, yields NaNs that a check catches.
+struct PoisonedStorage {
+  PoisonedStorage() { detail::poison_new_storage(true); }
+  ~PoisonedStorage() { detail::poison_new_storage(false); }
+  PoisonedStorage(const PoisonedStorage&) = delete;
+  PoisonedStorage& operator=(const PoisonedStorage&) = delete;
+};
+
 inline void check_gradients(const std::string& what, const std::vector<Tensor>& inputs,
                             const std::function<Tensor(const std::vector<Tensor>&)>& f,
                             double h = 1e-3, double tolerance = 1e-2) {
@@ -41,9 +53,13 @@ inline void check_gradients(const std::string& what, const std::vector<Tensor>& 
     x.set_grad(Tensor());
   }
   Generator gen(1234);
-  const Tensor out = f(inputs);
-  const Tensor weights = random_tensor(out.shape(), gen);
-  sum(mul(out, weights)).backward();
+  Tensor weights;
+  {
+    const PoisonedStorage poisoned;
+    const Tensor out = f(inputs);
+    weights = random_tensor(out.shape(), gen);
+    sum(mul(out, weights)).backward();
+  }
 
   auto objective = [&]() {
     NoGradGuard no_grad;

@@ -127,7 +127,7 @@ TEST_SUITE("autograd") {
 
   TEST_CASE("autograd: an op writes a gradient that did not exist and adds to one that did") {
     // Ops write the gradient of an input that has none yet (no zero fill): every element must be
-    // written, even where the storage they get held NaNs, and a second pass must add to it.
+    // written, though the storage they get holds NaNs, and a second pass must add to it.
     Generator gen(5);
     const auto check = [&](const std::string& what, const Shape& shape,
                            const std::function<Tensor(const Tensor&)>& f) {
@@ -139,8 +139,10 @@ TEST_SUITE("autograd") {
       loss().backward();
       const std::vector<float> once = x.grad().to_vector();
       x.set_grad(Tensor());
-      Tensor::full(shape, std::numeric_limits<float>::quiet_NaN());  // freed: storage to reuse
-      loss().backward();
+      {
+        const testing::PoisonedStorage poisoned;  // the fresh gradient starts as NaNs
+        loss().backward();
+      }
       CHECK(x.grad().to_vector() == once);
       loss().backward();  // adds: as much again (exactly so where each element gets one sum)
       const std::vector<float> twice = x.grad().to_vector();

@@ -25,6 +25,11 @@ inline std::shared_ptr<int32_t[]> allocate_index_storage(int64_t count) {
 // begins (train::fit, between training and evaluation) call it so the two never add up.
 void release_cached_storage();
 
+// For tests: while on, every block handed out is filled with NaNs first, so an op that leaves part
+// of its output (or a fresh gradient) unwritten shows NaNs instead of whatever a recycled block
+// held.
+void poison_new_storage(bool on);
+
 struct StoragePoolStats {
   size_t live_bytes = 0;       // held by tensors now
   size_t peak_live_bytes = 0;  // the most ever held at once; live + cached stay under 2x
