@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "adamite/nn/conv2d.hpp"
 #include "adamite/nn/pool.hpp"
 #include "adamite/ops/activation.hpp"
@@ -363,8 +366,17 @@ TEST_SUITE("conv") {
     REQUIRE(named.size() == 2);
     CHECK(named[0].first == "weight");
     CHECK(named[0].second.shape() == Shape{4, 3, 5, 5});
+    CHECK(named[1].first == "bias");
+    // PyTorch's default: weight and bias uniform in ±1/√fan_in; the largest of 300 (and of 4)
+    // draws comes near it (the bias: above a tenth of it), so a narrower range or zeros fail.
     const float bound = 1.0f / std::sqrt(75.0f);
-    for (float v : named[0].second.to_vector()) CHECK(std::fabs(v) <= bound);
+    for (int p = 0; p < 2; ++p) {
+      CAPTURE(p);
+      float largest = 0.0f;
+      for (float v : named[size_t(p)].second.to_vector()) largest = std::max(largest, std::fabs(v));
+      CHECK(largest <= bound);
+      CHECK(largest > (p == 0 ? 0.9f : 0.1f) * bound);
+    }
     const Tensor y =
         nn::MaxPool2d({3, 3}, {2, 2}, {1, 1}).forward(conv.forward(Tensor::zeros({2, 3, 32, 32})));
     CHECK(y.shape() == Shape{2, 4, 16, 16});

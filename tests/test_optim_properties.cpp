@@ -41,9 +41,24 @@ TEST_SUITE("optim") {
     CHECK(registry_names() == std::vector<std::string>{"sgd", "nesterov", "adagrad", "rmsprop",
                                                        "adadelta", "adam", "adamw", "adamax",
                                                        "nadam", "amsgrad"});
+    // The papers' defaults (Adam, AdaMax: Kingma & Ba; AdaDelta: Zeiler) and PyTorch's elsewhere,
+    // written out: the registry's strings are made from the options, so only a literal can catch
+    // a default changed by mistake.
+    const std::map<std::string, std::string> expected = {
+        {"sgd", "lr=0.01 momentum=0"},
+        {"nesterov", "lr=0.01 momentum=0.9"},
+        {"adagrad", "lr=0.01 eps=1e-10"},
+        {"rmsprop", "lr=0.001 rho=0.9 eps=1e-08 momentum=0 centered=off"},
+        {"adadelta", "lr=1 rho=0.95 eps=1e-06"},
+        {"adam", "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on"},
+        {"adamw", "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 weight_decay=0.01 bias_correction=on"},
+        {"adamax", "lr=0.002 beta1=0.9 beta2=0.999 bias_correction=on"},
+        {"nadam", "lr=0.002 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on"},
+        {"amsgrad", "lr=0.001 beta1=0.9 beta2=0.999 eps=1e-08 bias_correction=on"}};
     for (const auto& entry : optim::optimizer_registry()) {
       CAPTURE(entry.name);
       CHECK_FALSE(entry.summary.empty());
+      CHECK(entry.defaults == expected.at(entry.name));
       // The defaults string starts with the learning rate the optimizer really gets.
       REQUIRE(entry.defaults.rfind("lr=", 0) == 0);
       const double lr = std::stod(entry.defaults.substr(3));
