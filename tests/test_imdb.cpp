@@ -223,10 +223,9 @@ TEST_SUITE("data") {
 
   TEST_CASE("imdb loader: 2000 + 2000 real reviews, balanced, with words that tell the classes") {
     const fs::path dir = testing::data_root() / "imdb" / "aclImdb";
-    if (!fs::exists(dir / ".complete")) {
-      MESSAGE("skipped: no IMDB in " << dir.string() << " (run `adamite fetch imdb`)");
-      return;
-    }
+    REQUIRE_MESSAGE(
+        fs::exists(dir / ".complete"),
+        "no IMDB in " << dir.string() << ": run `adamite fetch imdb` (tools/test.sh does)");
     const data::Splits imdb = data::load_imdb(dir, {10000, 2000, 2000});
     for (const data::Dataset* split : {&imdb.train, &imdb.test}) {
       REQUIRE(split->inputs.shape() == Shape{2000, 10000});
