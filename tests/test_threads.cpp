@@ -1,8 +1,8 @@
 // The thread count changes speed, never results: one epoch of the paper's MLP and CNN (dropout,
-// shuffling, Adam) leaves bit-identical weights with 1 and 2 OpenMP threads. Every parallel loop
-// works on pieces whose shapes depend on the problem only, and reductions add them in a fixed
-// order, so this holds by construction; this test keeps it so. Nor does what recycled memory
-// held: with every new block filled with NaNs first, the weights come out the same.
+// shuffling, Adam) and of ResNet-20 leaves bit-identical weights with 1 and 2 OpenMP threads. Every
+// parallel loop works on pieces whose shapes depend on the problem only, and reductions add them in
+// a fixed order, so this holds by construction; this test keeps it so. Nor does what recycled
+// memory held: with every new block filled with NaNs first, the weights come out the same.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -68,6 +68,13 @@ TEST_CASE("threads: one epoch of the paper CNN gives bit-identical weights with 
   const std::string one = one_epoch("cnn", set, 1), two = one_epoch("cnn", set, 2);
   REQUIRE(one.size() == two.size());
   CHECK(one == two);
+}
+
+// BatchNorm's sums over the batch, the Winograd tiles of all three products, the residual adds.
+TEST_CASE("threads: one epoch of ResNet-20 gives bit-identical weights with 1 and 2 threads") {
+  const data::Dataset set = random_dataset({3, 32, 32}, 300);
+  const std::string one = one_epoch("resnet20", set, 1);
+  CHECK(one == one_epoch("resnet20", set, 2));
 }
 
 // bf16 products (adamite/precision.hpp) keep the fixed tiles: the same bits at any thread count.
