@@ -111,6 +111,38 @@ TEST_SUITE("conv") {
     }
   }
 
+  // The paper CNN on inputs of 4x4 or less reaches its third 5x5 layer with 1x1 images: every
+  // shifted row of a "same" im2col then starts before or ends after the image (it wrote out of
+  // bounds until this test).
+  TEST_CASE("conv2d: kernels wider than the image, values and gradients") {
+    Generator gen(17);
+    for (const int64_t size : {1, 2, 3}) {
+      CAPTURE(size);
+      const Tensor x = random_tensor({3, 4, size, size}, gen), w = random_tensor({5, 4, 5, 5}, gen),
+                   b = random_tensor({5}, gen);
+      const Tensor y = conv2d(x, w, b, {1, 1}, {2, 2});
+      const std::vector<double> expected = direct_conv(x, w, b, 1, 2);
+      REQUIRE(size_t(y.numel()) == expected.size());
+      for (size_t i = 0; i < expected.size(); ++i)
+        CHECK(y.data()[i] == doctest::Approx(expected[i]).epsilon(1e-5));
+      check_gradients("conv2d 5x5 pad 2 on a small image", {x, w, b}, [](const Inputs& in) {
+        return conv2d(in[0], in[1], in[2], {1, 1}, {2, 2});
+      });
+    }
+    // The whole network, forward and backward, on the smallest inputs.
+    for (const int64_t size : {1, 3, 4}) {
+      CAPTURE(size);
+      models::CnnOptions options;
+      options.input_shape = {3, size, size};
+      auto cnn = models::cnn(options);
+      const Tensor x = random_tensor({4, 3, size, size}, gen);
+      const std::vector<int32_t> labels = {0, 1, 2, 3};
+      const Tensor loss = cross_entropy(cnn->forward(x), labels);
+      loss.backward();
+      CHECK(std::isfinite(loss.item()));
+    }
+  }
+
   TEST_CASE("conv2d: gradients, with and without bias, stride and padding, batch 1 and > 8") {
     Generator gen(12);
     check_gradients("conv2d 3x3 pad 1",

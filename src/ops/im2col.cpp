@@ -27,8 +27,11 @@ void im2col_same_width(const Window& window, const T* image, RowBlock block, T* 
         if (r_lo == r_hi) continue;
         const int64_t shift = kj - window.pw;
         const int64_t begin = (top + r_lo) * window.w + shift, count = (r_hi - r_lo) * window.ow;
-        // Clamped to the channel's plane: only edge columns (zeroed below) fall outside it.
-        const int64_t lo = std::max<int64_t>(begin, 0), hi = std::min(begin + count, plane);
+        // Clamped to the channel's plane: only edge columns (zeroed below) fall outside it. And to
+        // [begin, begin + count]: where the kernel is wider than the image (a 5x5 kernel on 1x1),
+        // the whole range can lie before or after the plane.
+        const int64_t lo = std::min(std::max<int64_t>(begin, 0), begin + count);
+        const int64_t hi = std::max(std::min(begin + count, plane), lo);
         T* out = row + r_lo * window.ow;
         const T* channel = image + c * plane;
         std::fill(out, out + (lo - begin), T{});
