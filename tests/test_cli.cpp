@@ -113,6 +113,13 @@ TEST_SUITE("cli") {
         {"train --lr inf", "--lr"},
         {"train --resume ''", "--resume"},
         {"train --save ''", "--save"},
+        // A helper's audit: --threads 100000 segfaulted in libgomp; reproduce and show-samples
+        // still wrapped -1 to seed 2^64-1.
+        {"train --threads 100000", "from 1 to 1024"},
+        {"bench --threads 1025", "from 1 to 1024"},
+        {"reproduce fig1-mnist --plan --threads 2.5", "--threads"},
+        {"reproduce fig1-mnist --replot --seed -1", "--seed"},
+        {"show-samples --dataset mnist --out x.png --seed -1", "--seed"},
     };
     for (const auto& [arguments, mention] : cases) {
       const Run r = run(arguments, data_env());

@@ -31,11 +31,12 @@ std::string read_file(const fs::path& file) {
   return text.str();
 }
 
-Run run(const std::string& arguments) {
+// adamite ARGUMENTS, after `shell` (e.g. "ulimit -f 20; ") in the same shell.
+Run run(const std::string& arguments, const std::string& shell = "") {
   adamite::testing::TempDir dir;
   const auto out = dir / "out.txt";
-  const std::string command = "ADAMITE_DATA=" + adamite::testing::data_root().string() + " " +
-                              ADAMITE_CLI + " " + arguments + " > " + out.string() + " 2>&1";
+  const std::string command = shell + "ADAMITE_DATA=" + adamite::testing::data_root().string() +
+                              " " + ADAMITE_CLI + " " + arguments + " > " + out.string() + " 2>&1";
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out)};
 }
@@ -195,6 +196,35 @@ TEST_SUITE("cli") {
     CHECK(bad_augment.exit_code == 2);
     CHECK(bad_augment.output.find("cutout:S") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "g.png"));
+  }
+
+  // It wrote the PNG in place and ignored stb's failed writes: under `ulimit -f` it printed
+  // "wrote" with exit 0 and left a truncated file where the earlier one had been.
+  TEST_CASE("cli samples: a failed write keeps the earlier PNG and fails with its reason") {
+    adamite::testing::TempDir dir;
+    const fs::path png = dir / "g.png";
+    REQUIRE(run("show-samples --dataset mnist --count 4 --out " + png.string()).exit_code == 0);
+    const std::string earlier = read_file(png);
+    const Run full = run("show-samples --dataset mnist --count 64 --seed 7 --out /dev/full");
+    CHECK(full.exit_code != 0);
+    CHECK(full.output.find("/dev/full") != std::string::npos);
+    // A file-size limit below the new grid's size (about 56 KB).
+    const Run limited = run(
+        "show-samples --dataset mnist --count 64 --seed 7 --out " + png.string(), "ulimit -f 20; ");
+    CHECK(limited.exit_code != 0);
+    CHECK(limited.output.find("any previous file there is unchanged") != std::string::npos);
+    CHECK(read_file(png) == earlier);
+  }
+
+  // predict's classes and bench's JSON are the result: a failed write of them is a failure.
+  TEST_CASE("cli: output that cannot reach stdout (a full disk) exits 1 and says so") {
+    adamite::testing::TempDir dir;
+    const fs::path errors = dir / "err.txt";
+    const int status = std::system(
+        (std::string(ADAMITE_CLI) + " train --list-optimizers > /dev/full 2> " + errors.string())
+            .c_str());
+    CHECK((WIFEXITED(status) ? WEXITSTATUS(status) : -1) == 1);
+    CHECK(read_file(errors).find("cannot write to standard output") != std::string::npos);
   }
 
   TEST_CASE("cli samples: show-samples --augment shows the images as training augments them") {

@@ -84,5 +84,9 @@ int adamite::cli::run(int argc, char** argv) {
   } catch (const std::exception& e) {
     return fail(std::string("error: ") + e.what(), 1, false);
   }
+  // What was printed is the result (predict's classes, bench's JSON): a full disk behind stdout
+  // (`> /dev/full`) is a failure, not a success. Other ranks' stdout is bad on purpose.
+  if (adamite::distributed::launcher_rank() == 0 && !std::cout.flush())
+    return fail("error: cannot write to standard output", 1, false);
   return 0;
 }

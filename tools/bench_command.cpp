@@ -217,8 +217,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--classes", args->classes, "Classes of the random labels")
       ->check(positive())
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
-      ->check(positive());
+  add_threads_option(*cmd, args->threads);
   cmd->add_option("--steps", args->steps, "Timed steps, after the warm-up")
       ->check(positive())
       ->capture_default_str();

@@ -46,6 +46,11 @@ void add_model_and_dataset_options(CLI::App* command, std::string& model, std::s
 // --precision fp32|bf16 (adamite/precision.hpp) for train, reproduce and bench: bf16 is refused
 // at parse time, with the reason, on a machine that cannot run it.
 void add_precision_option(CLI::App& command, std::string& precision);
+// --threads N for train, reproduce and bench: 1 to 1024 (libgomp segfaults creating 100,000).
+void add_threads_option(CLI::App& command, int& threads,
+                        const std::string& help = "OpenMP threads (default: all cores)");
+// --seed S: a whole number from 0 to 2^64-1 (whole_number), its default shown.
+void add_seed_option(CLI::App& command, uint64_t& seed, const std::string& help);
 // "bf16 hardware AVX512-BF16 (no AMX), oneDNN brg:avx512_core_bf16" or "... none: <why>".
 std::string hardware_line();
 

@@ -143,6 +143,25 @@ void add_precision_option(CLI::App& command, std::string& precision) {
       ->capture_default_str();
 }
 
+void add_threads_option(CLI::App& command, int& threads, const std::string& help) {
+  constexpr int kMost = 1024;
+  command.add_option("--threads", threads, help)
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double value = 0;
+            if (!parse_number(text, value) || value != std::floor(value) || value < 1 ||
+                value > kMost)
+              return "must be a whole number of threads from 1 to " + std::to_string(kMost) +
+                     ", got '" + text + "'";
+            return "";
+          },
+          "1.." + std::to_string(kMost)));
+}
+
+void add_seed_option(CLI::App& command, uint64_t& seed, const std::string& help) {
+  command.add_option("--seed", seed, help)->check(whole_number())->capture_default_str();
+}
+
 std::string hardware_line() {
   const std::string why = bf16_unavailable_reason();
   return "bf16 hardware " + std::string(bf16_hardware_name(bf16_hardware())) +

@@ -196,12 +196,10 @@ void add_reproduce_command(CLI::App& app) {
                   "Evaluate on this many test examples")
       ->check(positive());
   cmd->add_option("--out", args->out, "Output folder")->capture_default_str();
-  cmd->add_option("--seed", args->settings.seed,
+  add_seed_option(*cmd, args->settings.seed,
                   "Seed of the initial weights, data order and dropout (a seed other than 0 writes "
-                  "each experiment to <experiment>-seedN/)")
-      ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "OpenMP threads (default: all cores)")
-      ->check(positive());
+                  "each experiment to <experiment>-seedN/)");
+  add_threads_option(*cmd, args->threads);
   add_precision_option(*cmd, args->precision);
   cmd->add_option("--only", args->settings.only,
                   "Train only these runs: optimizer names (adam, nesterov, ...) or run labels "

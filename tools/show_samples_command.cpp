@@ -6,8 +6,10 @@
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <string>
 
 #include "adamite/data/augmentation.hpp"
+#include "adamite/io/atomic_file.hpp"
 #include "adamite/random.hpp"
 #include "bitmap_font.hpp"
 #include "commands.hpp"
@@ -51,6 +53,7 @@ std::vector<int64_t> choose(int64_t n, int64_t count, uint64_t seed) {
 }
 
 void run_show_samples(const ShowSamplesArgs& args) {
+  io::check_can_write(args.out);  // before the dataset is read
   data::Splits splits = load_named_dataset(args.dataset);
   const data::Dataset& set = args.split == "train" ? splits.train : splits.test;
   if (args.count > set.size())
@@ -101,9 +104,16 @@ void run_show_samples(const ShowSamplesArgs& args) {
     draw_text(grid, cell_x + (cell_w - text_width(name, font_scale)) / 2,
               top + height * scale + pad, name, font_scale, {0, 0, 0});
   }
-  if (!stbi_write_png(args.out.c_str(), grid.width, grid.height, 3, grid.pixels.data(),
-                      grid.width * 3))
-    throw std::runtime_error(args.out + ": cannot write the PNG");
+  // Encoded in memory, then written atomically: a full disk or a size limit leaves any earlier
+  // file intact and fails with its reason (stb's own writer reported neither).
+  std::string png;
+  const auto append = [](void* to, void* data, int size) {
+    static_cast<std::string*>(to)->append(static_cast<const char*>(data), size_t(size));
+  };
+  if (!stbi_write_png_to_func(append, &png, grid.width, grid.height, 3, grid.pixels.data(),
+                              grid.width * 3))
+    throw std::runtime_error(args.out + ": cannot encode the PNG");
+  io::write_file_atomically(args.out, png);
 
   std::cout << "wrote " << args.out << ": " << args.count << " " << args.split << " images of "
             << args.dataset << " (seed " << args.seed << "), " << columns << " x " << rows
@@ -133,10 +143,9 @@ void add_show_samples_command(CLI::App& app) {
   cmd->add_option("--scale", args->scale, "Magnification of each image (nearest neighbour)")
       ->check(number_in(1, 33))
       ->capture_default_str();
-  cmd->add_option("--seed", args->seed,
+  add_seed_option(*cmd, args->seed,
                   "Seed of the random choice of images (the same seed shows the same images; "
-                  "the chosen indices are printed)")
-      ->capture_default_str();
+                  "the chosen indices are printed)");
   cmd->add_option("--augment", args->augment,
                   "Show the images augmented as `train --augment` would (crop:P, flip, "
                   "cutout:S; cutout's squares show black, the mean colour once standardised)")

@@ -40,9 +40,7 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
       ->capture_default_str();
   cmd->add_option("--max-steps", args.max_steps, "Stop after this many optimizer steps")
       ->check(positive());
-  cmd->add_option("--seed", args.seed, "Seed for weights, dropout and data order")
-      ->check(whole_number())
-      ->capture_default_str();
+  add_seed_option(*cmd, args.seed, "Seed for weights, dropout and data order");
   cmd->add_flag("--no-shuffle", args.no_shuffle, "Keep the file order of the training set");
   cmd->add_option("--dropout", args.dropout,
                   "Hidden/fc-layer dropout of the MLP and CNN (0 turns all dropout off)")
@@ -90,10 +88,9 @@ void add_train_options(CLI::App* cmd, TrainArgs& args) {
       ->check(CLI::IsMember(kWhitenChoices))
       ->capture_default_str();
   add_precision_option(*cmd, args.precision);
-  cmd->add_option(
-         "--threads", args.threads,
-         "OpenMP threads (default: all cores, or those the launcher bound this process to)")
-      ->check(positive());
+  add_threads_option(
+      *cmd, args.threads,
+      "OpenMP threads (default: all cores, or those the launcher bound this process to)");
   cmd->add_option("--micro-batches", args.micro_batches,
                   "Split each minibatch (each process's share under MPI) into this many parts, "
                   "run one after another with gradients summed: same result, less memory")
