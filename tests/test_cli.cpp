@@ -67,10 +67,15 @@ TEST_SUITE("cli") {
     INFO(eval.output);
     CHECK(eval.exit_code == 0);
     CHECK(eval.output.find("test_accuracy") != std::string::npos);
-    // Weights of the wrong model are refused with the tensor names, not misread.
+    // The file records its model and preprocessing: eval uses them, and refuses others (it used
+    // its own defaults, and scored ZCA-trained weights on unwhitened images without a word).
     const Run wrong = run("eval --model mlp --init " + weights.string(), data_env());
-    CHECK(wrong.exit_code == 1);
-    CHECK(wrong.output.find("weight") != std::string::npos);
+    CHECK(wrong.exit_code == 2);
+    CHECK(wrong.output.find("was trained with --model logreg") != std::string::npos);
+    const Run other_whitening = run("eval --whiten zca --init " + weights.string(), data_env());
+    CHECK(other_whitening.exit_code == 2);
+    CHECK(other_whitening.output.find("--whiten zca: ") != std::string::npos);
+    CHECK(run("eval --init " + weights.string(), data_env()).output == eval.output);
   }
 
   TEST_CASE("cli: same seed gives the same weights, whatever the thread count") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -46,6 +47,14 @@ void add_model_and_dataset_options(CLI::App* command, std::string& model, std::s
 // --precision fp32|bf16 (adamite/precision.hpp) for train, reproduce and bench: bf16 is refused
 // at parse time, with the reason, on a machine that cannot run it.
 void add_precision_option(CLI::App& command, std::string& precision);
+// A setting that a weights file records (train --save writes model, dataset and whiten): the
+// recorded one where `option` was not given, `value` where the file records none, and an error
+// where a given value contradicts the record: evaluated with other preprocessing or as another
+// model, the numbers would be silently wrong.
+std::string recorded_setting(const std::map<std::string, std::string>& metadata,
+                             const std::string& file, const std::string& key,
+                             const CLI::App& command, const std::string& option,
+                             const std::string& value);
 // --threads N for train, reproduce and bench: 1 to 1024 (libgomp segfaults creating 100,000).
 void add_threads_option(CLI::App& command, int& threads,
                         const std::string& help = "OpenMP threads (default: all cores)");

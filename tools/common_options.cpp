@@ -143,6 +143,18 @@ void add_precision_option(CLI::App& command, std::string& precision) {
       ->capture_default_str();
 }
 
+std::string recorded_setting(const std::map<std::string, std::string>& metadata,
+                             const std::string& file, const std::string& key,
+                             const CLI::App& command, const std::string& option,
+                             const std::string& value) {
+  const auto recorded = metadata.find(key);
+  if (recorded == metadata.end()) return value;
+  if (command.count(option) > 0 && value != recorded->second)
+    throw UsageError(option + " " + value + ": " + file + " was trained with " + option + " " +
+                     recorded->second + " (leave " + option + " out to use it)");
+  return recorded->second;
+}
+
 void add_threads_option(CLI::App& command, int& threads, const std::string& help) {
   constexpr int kMost = 1024;
   command.add_option("--threads", threads, help)

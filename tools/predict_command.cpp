@@ -16,22 +16,10 @@ namespace adamite::cli {
 namespace {
 
 struct PredictArgs {
-  std::string init, model, dataset, whiten;
+  std::string init, model, dataset, whiten = "auto";  // auto where the file records none
   int64_t top = 3;
   std::vector<std::string> images;
 };
-
-// What the weights file says it is (adamite train --save writes these), unless told otherwise.
-std::string from_metadata(const std::string& given, const io::SafetensorsFile& file,
-                          const std::string& key, const std::string& option) {
-  if (!given.empty()) return given;
-  const auto it = file.metadata.find(key);
-  if (it == file.metadata.end())
-    throw UsageError(file.metadata.empty()
-                         ? "give " + option + " (the weights file says nothing)"
-                         : "give " + option + " (the weights file has no '" + key + "' entry)");
-  return it->second;
-}
 
 std::vector<std::string> class_names(const io::SafetensorsFile& file, const data::Dataset& train) {
   const auto it = file.metadata.find("class_names");
@@ -44,15 +32,24 @@ std::vector<std::string> class_names(const io::SafetensorsFile& file, const data
   return result;
 }
 
-void predict(const PredictArgs& args) {
+// What the weights file says it is (adamite train --save writes these); a model and a dataset it
+// does not name must be given.
+std::string setting(const PredictArgs& args, const io::SafetensorsFile& weights,
+                    const CLI::App& command, const std::string& key, const std::string& value) {
+  const std::string option = "--" + key;
+  const std::string result =
+      recorded_setting(weights.metadata, args.init, key, command, option, value);
+  if (result.empty())
+    throw UsageError("give " + option + " (" + args.init + " has no '" + key + "' entry)");
+  return result;
+}
+
+void predict(const PredictArgs& args, const CLI::App& command) {
   if (!std::filesystem::exists(args.init)) throw UsageError("--init: no such file: " + args.init);
   const io::SafetensorsFile weights = io::load_safetensors(args.init);
-  const std::string model_name = from_metadata(args.model, weights, "model", "--model");
-  const std::string dataset = from_metadata(args.dataset, weights, "dataset", "--dataset");
-  const std::string whiten =
-      args.whiten.empty()
-          ? (weights.metadata.count("whiten") ? weights.metadata.at("whiten") : "auto")
-          : args.whiten;
+  const std::string model_name = setting(args, weights, command, "model", args.model);
+  const std::string dataset = setting(args, weights, command, "dataset", args.dataset);
+  const std::string whiten = setting(args, weights, command, "whiten", args.whiten);
   // The preprocessing is fitted on the training set, as it was for training.
   data::Splits splits = load_named_dataset(dataset);
   const Shape example = splits.train.example_shape();
@@ -121,7 +118,7 @@ void add_predict_command(CLI::App& app) {
       ->check(positive())
       ->capture_default_str();
   cmd->add_option("images", args->images, "Image files (png, jpg, bmp)")->required();
-  cmd->callback([args] { predict(*args); });
+  cmd->callback([args, cmd] { predict(*args, *cmd); });
 }
 
 }  // namespace adamite::cli
