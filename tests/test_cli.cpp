@@ -150,6 +150,15 @@ TEST_SUITE("cli") {
         {"--plot " + (dir / "folder").string(), "--plot: "},
         {"--checkpoint " + (dir / "plain-file").string(),
          "--checkpoint: " + (dir / "plain-file").string() + " is not a folder"},
+        // Two outputs on one file overwrote each other (a helper's audit).
+        {"--save " + (dir / "same").string() + " --log " + (dir / "same").string(),
+         "--save and --log name the same file"},
+        {"--log " + (dir / "l.csv").string() + " --plot " +
+             (dir / "folder" / ".." / "l.csv").string(),
+         "--plot and --log name the same file"},
+        {"--checkpoint " + (dir / "ck").string() + " --save " +
+             (dir / "ck" / "checkpoint.safetensors").string(),
+         "--save and --checkpoint name the same file"},
     };
     for (const auto& [option, mention] : cases) {
       const Run r = run("train --model logreg --epochs 1 " + option, data_env());

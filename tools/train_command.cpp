@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "adamite/distributed/communicator.hpp"
 #include "adamite/io/atomic_file.hpp"
@@ -166,6 +168,22 @@ void check_outputs(const TrainArgs& args, const std::string& checkpoint_dir) {
       throw UsageError(std::string(option) + ": " + e.what());
     }
   };
+  // Two outputs on one path would overwrite each other (--save and --log alike left the weights
+  // where the log had been; --save into the checkpoint's file made it unresumable).
+  std::vector<std::pair<std::string, std::filesystem::path>> outputs;
+  if (!args.save.empty()) outputs.emplace_back("--save", args.save);
+  if (!args.plot.empty()) outputs.emplace_back("--plot", args.plot);
+  if (!args.log.empty()) outputs.emplace_back("--log", args.log);
+  if (!checkpoint_dir.empty())
+    outputs.emplace_back("--checkpoint", train::checkpoint_file(checkpoint_dir));
+  const auto where = [](const std::filesystem::path& file) {
+    return std::filesystem::weakly_canonical(std::filesystem::absolute(file));
+  };
+  for (size_t i = 0; i < outputs.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (where(outputs[i].second) == where(outputs[j].second))
+        throw UsageError(outputs[j].first + " and " + outputs[i].first + " name the same file, " +
+                         outputs[i].second.string() + ": each needs its own");
   if (!args.save.empty()) check("--save", args.save);
   if (!args.plot.empty()) check("--plot", args.plot);
   if (!args.log.empty()) check("--log", args.log);
