@@ -298,4 +298,30 @@ TEST_SUITE("checkpoint") {
     }
     CHECK(message.find(file.string()) != std::string::npos);
   }
+  // The file's fields pass their own checks (batch and examples agree with each other), but no
+  // epoch of this data reaches them: batch 999999999 trained nothing and reported a result.
+  TEST_CASE("checkpoint: a resumed position that no epoch of the loader reaches is refused") {
+    const data::Dataset set = testing::random_dataset(96, 4, 3, 1);  // 6 batches of 16
+    const auto fit_from = [&](int64_t batch, int64_t examples) {
+      nn::Linear model(4, 3);
+      optim::SGD sgd(model.parameters(), optim::SGDOptions(0.1));
+      data::DataLoader loader(set, 16, true, 0);
+      train::FitOptions options;
+      options.epochs = 1;
+      options.start.batch = batch;
+      options.start.examples = examples;
+      options.start.loss_sum = double(examples);
+      train::fit(model, sgd, loader, nullptr, options);
+    };
+    CHECK_NOTHROW(fit_from(2, 32));
+    CHECK_NOTHROW(fit_from(6, 96));
+    for (const auto& [batch, examples] : std::vector<std::pair<int64_t, int64_t>>{
+             {999999999, 999999999 * int64_t{16}}, {2, int64_t{1} << 53}, {2, 16}, {7, 112}}) {
+      CAPTURE(batch);
+      CAPTURE(examples);
+      CHECK_THROWS_WITH_AS(fit_from(batch, examples),
+                           doctest::Contains("does not fit an epoch of 6 batches of 16"),
+                           std::invalid_argument);
+    }
+  }
 }

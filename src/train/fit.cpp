@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 
 #include "adamite/denormals.hpp"
 #include "adamite/detail/storage_pool.hpp"
@@ -104,6 +105,18 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     next.plateau = plateau;
     return next;
   };
+  // A position no epoch of this loader can reach (an edited checkpoint: batch 999999999 trained
+  // nothing and reported a result; examples 2^53 printed a training loss of 0) is refused.
+  const auto check_resumed_position = [](const TrainingPosition& at, const data::DataLoader& data) {
+    const int64_t size = data.batch_size();
+    if (at.batch > data.batches_per_epoch() || at.examples > at.batch * size ||
+        (at.batch > 0 && at.examples <= (at.batch - 1) * size))
+      throw std::invalid_argument(
+          "resume: batch " + std::to_string(at.batch) + " with " + std::to_string(at.examples) +
+          " examples seen does not fit an epoch of " + std::to_string(data.batches_per_epoch()) +
+          " batches of " + std::to_string(size) +
+          "; the checkpoint was edited or is another run's");
+  };
   const auto patience_ran_out = [&](int64_t epochs_done) {
     return options.early_stop_patience > 0 && best_epoch > 0 &&
            epochs_done - best_epoch >= options.early_stop_patience;
@@ -115,6 +128,7 @@ std::vector<EpochResult> fit(nn::Module& model, optim::Optimizer& optimizer,
     loader.start_epoch(epoch);
     // A resumed run picks its first epoch up where the checkpoint left it.
     TrainingPosition position = epoch == options.start.epoch ? options.start : epoch_start(epoch);
+    if (epoch == options.start.epoch) check_resumed_position(position, loader);
     loader.skip(position.batch);
     data::Batch batch;
     while ((options.max_steps < 0 || step < options.max_steps) && loader.next(batch)) {
