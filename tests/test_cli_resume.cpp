@@ -139,16 +139,20 @@ TEST_SUITE("cli") {
   }
 
   // The adversarial run: a full disk under --log stopped the run before that epoch's checkpoint.
-  // Here a file-size limit makes the log's first row fail (the log is already near the limit);
-  // SGD's checkpoint of logistic regression (31 KB) stays under it.
+  // Here a file-size limit makes the resumed run's row for epoch 2 fail (the log, which it adds
+  // to, is already near the limit); SGD's checkpoint of logistic regression (31 KB) stays under.
   TEST_CASE("cli: a --log write that fails stops the run only after the epoch's checkpoint") {
     adamite::testing::TempDir dir;
-    const fs::path checkpoint = dir / "ck";
-    const std::string common = "train --model logreg --optimizer sgd --epochs 2 ";
-    REQUIRE(run(common + "--max-steps 5 --checkpoint " + checkpoint.string(), dir / "a.log")
+    const fs::path checkpoint = dir / "ck", log = dir / "full.csv";
+    const std::string common = "train --model logreg --optimizer sgd --epochs 3 ";
+    // 469 steps an epoch: stopped inside epoch 2, its log holding epoch 1's row.
+    REQUIRE(run(common + "--max-steps 500 --checkpoint " + checkpoint.string() + " --log " +
+                    log.string(),
+                dir / "a.log")
                 .exit_code == 0);
-    const fs::path log = dir / "full.csv";
-    adamite::testing::write_file(log, std::string(64 * 1024 - 8, '#'));
+    const std::string rows = adamite::testing::read_file(log);
+    REQUIRE(rows.size() < 1024);
+    adamite::testing::write_file(log, rows + std::string(64 * 1024 - 8 - rows.size(), '#'));
     const Result failed = adamite::testing::run_command(
         "bash -c 'ulimit -f 64; exec " + std::string(ADAMITE_CLI) + " " + common +
             "--max-steps 1000 --log " + log.string() + " --resume " + checkpoint.string() + "'",
@@ -157,12 +161,27 @@ TEST_SUITE("cli") {
     CHECK(failed.exit_code == 1);
     CHECK(failed.output.find(log.string() +
                              ": writing the log failed; training stopped after "
-                             "epoch 1, whose checkpoint is saved in " +
+                             "epoch 2, whose checkpoint is saved in " +
                              checkpoint.string() + "; resume with --resume " +
                              checkpoint.string()) != std::string::npos);
     const auto saved = adamite::io::load_safetensors(checkpoint / "checkpoint.safetensors");
-    CHECK(saved.metadata.at("epoch") == "1");  // the end of epoch 1, not step 5 of it
+    CHECK(saved.metadata.at("epoch") == "2");  // the end of epoch 2, not step 500
     CHECK(saved.metadata.at("batch") == "0");
+  }
+
+  // A new run's log replaces an earlier file only with its first row: a run that ends before it
+  // (here it diverges in its first step) leaves the earlier log as it was. It was truncated at
+  // the start.
+  TEST_CASE("cli: a run that ends before its first logged row keeps the earlier log") {
+    adamite::testing::TempDir dir;
+    const fs::path log = dir / "log.csv";
+    adamite::testing::write_file(log, "an earlier run's rows\n");
+    const Result diverged =
+        run("train --model mlp --optimizer sgd --lr 1e30 --epochs 1 --log " + log.string(),
+            dir / "a.log");
+    INFO(diverged.output);
+    CHECK(diverged.exit_code == 1);
+    CHECK(adamite::testing::read_file(log) == "an earlier run's rows\n");
   }
 
   // The adversarial run: two runs on one folder both exited 0 and the survivor was the second's.

@@ -310,15 +310,18 @@ void run_train(TrainArgs args, const CLI::App& cmd) {
               << ", step " << run->optimizer().step_count() << '\n';
   }
 
-  std::unique_ptr<CurvePlot> plot;  // a resumed run's plot starts with its log's earlier rows
+  // A resumed run adds to its log once an epoch has ended (before that, its log was never
+  // written), and its plot starts with the log's earlier rows.
+  const bool continues_log = !args.resume.empty() && options.start.epoch > 0;
+  std::unique_ptr<CurvePlot> plot;
   if (!args.plot.empty() && root) {
     plot = std::make_unique<CurvePlot>(
         args.plot, curve_title(args.model, args.dataset, args.optimizer, args.hyper.lr));
-    if (!args.resume.empty() && !args.log.empty()) plot->set_earlier(read_csv_log(args.log));
+    if (continues_log && !args.log.empty()) plot->set_earlier(read_csv_log(args.log));
   }
-  std::unique_ptr<train::CsvLog> log;  // a resumed run adds to its log
+  std::unique_ptr<train::CsvLog> log;
   if (!args.log.empty() && root)
-    log = std::make_unique<train::CsvLog>(args.log, !args.resume.empty(), validation.has_value());
+    log = std::make_unique<train::CsvLog>(args.log, continues_log, validation.has_value());
   options.validation = validation ? &*validation : nullptr;
   options.early_stop_patience = args.early_stop;
   options.world = &world;

@@ -12,7 +12,8 @@ namespace adamite::train {
 
 class CsvLog {
  public:
-  // Creates (truncates) the file and writes the header; with `append`, adds to an existing log
+  // A new log: the file is replaced, header and first row together, when the first row is written
+  // (until then an earlier file there stays as it was). With `append`, adds to an existing log
   // instead (a resumed run); `validation` adds its two columns. Throws naming the file on failure.
   explicit CsvLog(const std::filesystem::path& file, bool append = false, bool validation = false);
   // Appends one row and flushes it, so a run that dies keeps every finished epoch.
